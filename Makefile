@@ -1,0 +1,51 @@
+# Two commands on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+FLASK := SURVEYAPP_ENV=development BASE_URL=http://$(HOST):$(PORT) $(BIN)/flask --app wsgi
+
+.PHONY: install run test test-sqlite assets browser reset-demo serve clean
+
+## install: build .venv with the app, the theme engine and the test tools, and the front-end assets
+install: $(VENV)/.installed surveyapp/static/css/app.css
+
+$(VENV)/.installed: requirements.txt requirements-analysis.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	# torch first, from the pinned CPU build: nothing may pull a CUDA build instead.
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+
+surveyapp/static/css/app.css: node_modules/.package-lock.json scripts/build-assets.mjs surveyapp/static/scss/app.scss
+	node scripts/build-assets.mjs
+
+assets: surveyapp/static/css/app.css
+
+## run: install, migrate an SQLite database in instance/, load the demo council, serve it
+run: install
+	mkdir -p instance
+	$(FLASK) migrate
+	$(FLASK) demo
+	@echo "Serving on http://$(HOST):$(PORT) (Ctrl-C to stop)"
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+## reset-demo: start the demo council again from scratch
+reset-demo:
+	rm -f instance/surveyapp.db instance/surveyapp.db-wal instance/surveyapp.db-shm
+
+## browser: Debian's chromium, for the Playwright tests (Playwright never downloads one)
+browser:
+	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+## test: install, then run every test (SQLite, and PostgreSQL at 127.0.0.1:5432 when reachable)
+test: install browser
+	$(BIN)/python -m pytest -n 2 --dist loadfile
+
+clean:
+	rm -rf $(VENV) node_modules surveyapp/static/css surveyapp/static/govuk

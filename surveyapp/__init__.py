@@ -1,0 +1,86 @@
+"""Staff survey and health check platform for children's social work."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from flask import Flask
+from flask_wtf import CSRFProtect
+from govuk_frontend_wtf.main import WTFormsHelpers
+from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader, Undefined
+from jinja2.utils import missing
+
+from . import config as app_config
+from . import db
+
+csrf = CSRFProtect()
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.update(app_config.from_environment(app.instance_path))
+    if config:
+        app.config.update(config)
+    app_config.check(app.config)
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    _templates(app)
+    db.init_app(app)
+    csrf.init_app(app)
+    WTFormsHelpers(app)
+
+    from . import auth, errors, logs
+    from .cli import register_commands
+    from .manage.views import bp as manage_bp
+    from .respond.views import bp as respond_bp
+
+    auth.init_app(app)
+    errors.init_app(app)
+    logs.init_app(app)
+    app.register_blueprint(respond_bp)
+    app.register_blueprint(manage_bp)
+    register_commands(app)
+    return app
+
+
+class NameStrictUndefined(Undefined):
+    """Printing a name the view never passed is a bug: fail loudly, not with a blank.
+
+    Unlike jinja2's StrictUndefined, truth tests and missing keys of a dict stay
+    lenient, because the GOV.UK macros test optional parameters that way.
+    """
+
+    def __str__(self) -> str:
+        if self._undefined_obj is missing:
+            self._fail_with_undefined_error()
+        return super().__str__()
+
+    def __iter__(self):  # type: ignore[override]
+        if self._undefined_obj is missing:
+            self._fail_with_undefined_error()
+        return super().__iter__()
+
+
+def _templates(app: Flask) -> None:
+    app.jinja_loader = ChoiceLoader([
+        PackageLoader("surveyapp"),
+        PrefixLoader({
+            "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+            "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+        }),
+    ])
+    app.jinja_env.undefined = NameStrictUndefined
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    @app.context_processor
+    def chrome() -> dict[str, Any]:
+        return {
+            "council_name": app.config["COUNCIL_NAME"],
+            "service_name": "Staff health check",
+            "service_url": "/",
+            "navigation": [],
+            "min_group_figures": app.config["MIN_GROUP_FOR_FIGURES"],
+            "min_group_comments": app.config["MIN_GROUP_FOR_COMMENTS"],
+        }

@@ -1,0 +1,85 @@
+"""`flask` commands: migrate, load the demo, create accounts, check questionnaire files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from alembic import command
+from alembic.config import Config
+from flask import Flask, current_app
+from sqlalchemy import select
+
+from . import db
+from .auth import create_user
+from .demo import loader
+from .models import Council, Role
+from .questionnaires import DefinitionError, load_file
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def alembic_config(url: str) -> Config:
+    config = Config(str(ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(ROOT / "migrations"))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def upgrade(url: str) -> None:
+    command.upgrade(alembic_config(url), "head")
+
+
+def register_commands(app: Flask) -> None:
+    @app.cli.command("migrate")
+    def migrate() -> None:
+        """Bring the database schema up to date (Alembic)."""
+        upgrade(current_app.config["DATABASE_URL"])
+        click.echo("Database is up to date.")
+
+    @app.cli.command("demo")
+    def demo() -> None:
+        """Load the demo council (once) and print where to go."""
+        loader.load(db.session())
+        found = loader.links(db.session(), current_app.config["BASE_URL"])
+        click.echo("")
+        click.echo(f"Health check respondent link: {found.respondent or 'all demo links used: run make reset-demo'}")
+        click.echo(f"Exit interview leaver link: {found.leaver or 'all demo links used: run make reset-demo'}")
+        click.echo(f"Manager sign-in: {found.sign_in} (email {found.email}, password {found.password})")
+        click.echo("")
+
+    @app.cli.command("create-user")
+    @click.option("--council", "council_slug", required=True, help="The council's short name (slug).")
+    @click.option("--email", required=True)
+    @click.option("--name", required=True)
+    @click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+    @click.password_option()
+    def create_user_command(council_slug: str, email: str, name: str, role: str, password: str) -> None:
+        """Create a manager, viewer or admin account."""
+        council = db.session().scalar(select(Council).where(Council.slug == council_slug))
+        if council is None:
+            raise click.ClickException(f"There is no council '{council_slug}'. Create it with `flask create-council`.")
+        try:
+            create_user(db.session(), council_id=council.id, email=email, name=name, password=password, role=Role(role))
+        except ValueError as exc:
+            raise click.ClickException(str(exc))
+        click.echo(f"Created {role} {email} for {council.name}.")
+
+    @app.cli.command("create-council")
+    @click.option("--name", required=True, help="For example: Northshire County Council")
+    @click.option("--slug", required=True, help="A short name, for example: northshire")
+    def create_council(name: str, slug: str) -> None:
+        """Create a council."""
+        db.session().add(Council(name=name, slug=slug))
+        db.session().commit()
+        click.echo(f"Created {name}.")
+
+    @app.cli.command("check-questionnaire")
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    def check_questionnaire(path: Path) -> None:
+        """Validate a questionnaire definition file."""
+        try:
+            questionnaire = load_file(path)
+        except DefinitionError as exc:
+            raise click.ClickException(str(exc))
+        click.echo(f"{path}: {questionnaire.title}: {len(questionnaire.questions())} questions, valid.")

@@ -1,0 +1,179 @@
+"""A demo council with realistic answers, for `make run` and the browser tests.
+
+Deterministic (seeded) and idempotent: loading twice changes nothing. Demo link
+tokens are derived from a fixed seed so that `make run` can print a working
+link every time; real invitations use random tokens and are never derivable.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import random
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .. import security
+from ..auth import create_user
+from ..manage import runs
+from ..models import Council, Invitation, Response, Role, ServiceArea, SurveyRun, Team
+from ..questionnaires import Question, Questionnaire, Value, from_dict
+from ..respond.journey import answer_rows
+
+SLUG = "demo"
+ADMIN_EMAIL = "psw@demo.example"
+ADMIN_PASSWORD = "demo-password-2026"
+SEED = b"surveyapp demo council: not secret"
+STAFF = 120
+HEALTH_CHECK_RESPONSES = 74
+LEAVERS = 12
+EXIT_RESPONSES = 10
+
+SERVICE_AREAS: dict[str, list[str]] = {
+    "Referral and Assessment": ["Front Door (MASH)", "Assessment Team North", "Assessment Team South"],
+    "Complex Child in Need": ["Child in Need East", "Child in Need West"],
+    "Safeguarding and Care Planning": ["Safeguarding Team 1", "Safeguarding Team 2", "Court and Proceedings"],
+    "Looked After Children": ["Children in Care", "Care Leavers"],
+    "Fostering": ["Fostering Assessment", "Fostering Support"],
+    "Emergency Duty": ["Emergency Duty Team"],
+}
+FIRST = ["Aisha", "Ben", "Chloe", "Daniel", "Emma", "Farah", "George", "Hannah", "Imran", "Jess", "Kwame", "Laura",
+         "Mohammed", "Nadia", "Owen", "Priya", "Rachel", "Sam", "Tom", "Zoe", "Grace", "Liam", "Megan", "Ravi"]
+LAST = ["Ahmed", "Brown", "Clarke", "Davies", "Evans", "Hughes", "Jones", "Khan", "Lewis", "Patel", "Roberts",
+        "Smith", "Taylor", "Walker", "Wilson", "Wright", "Thompson", "Begum", "Green", "Hall"]
+
+
+@dataclass(frozen=True)
+class DemoLinks:
+    respondent: str | None
+    leaver: str | None
+    sign_in: str
+    email: str = ADMIN_EMAIL
+    password: str = ADMIN_PASSWORD
+
+
+def demo_token(kind: str, index: int) -> str:
+    return hmac.new(SEED, f"{kind}:{index}".encode(), hashlib.sha256).hexdigest()
+
+
+def load(db: Session, today: dt.date | None = None) -> Council:
+    existing = db.scalar(select(Council).where(Council.slug == SLUG))
+    if existing is not None:
+        return existing
+    today = today or dt.date.today()
+    rng = random.Random(2026)
+    council = Council(name="Demo Borough Council", slug=SLUG)
+    db.add(council)
+    teams = _teams(db, council)
+    create_user(db, council_id=council.id, email=ADMIN_EMAIL, name="Principal Social Worker",
+                password=ADMIN_PASSWORD, role=Role.ADMIN)
+    stored = {q.key: q for q in runs.sync_questionnaires(db)}
+    comments = yaml.safe_load((Path(__file__).parent / "comments.yaml").read_text(encoding="utf-8"))
+    window = (today - dt.timedelta(days=30), today + dt.timedelta(days=30))
+    health = runs.create_run(db, council_id=council.id, questionnaire=stored["health-check"],
+                             title=f"Social work health check {today.year}", year=today.year,
+                             opens_on=window[0], closes_on=window[1])
+    exits = runs.create_run(db, council_id=council.id, questionnaire=stored["exit-interview"],
+                            title=f"Exit interviews {today.year}", year=today.year,
+                            opens_on=dt.date(today.year, 1, 1), closes_on=dt.date(today.year, 12, 31))
+    _invite(db, health, teams, "health", STAFF, HEALTH_CHECK_RESPONSES, rng)
+    _invite(db, exits, teams, "exit", LEAVERS, EXIT_RESPONSES, rng)
+    _answers(db, health, teams, HEALTH_CHECK_RESPONSES, comments["health_check"], rng)
+    _answers(db, exits, teams, EXIT_RESPONSES, comments["exit_interview"], rng)
+    db.commit()
+    return council
+
+
+def _teams(db: Session, council: Council) -> list[Team]:
+    teams = []
+    for area_name, team_names in SERVICE_AREAS.items():
+        area = ServiceArea(council=council, name=area_name)
+        db.add(area)
+        teams += [Team(service_area=area, name=name) for name in team_names]
+    db.add_all(teams)
+    db.flush()
+    return teams
+
+
+def _invite(db: Session, run: SurveyRun, teams: list[Team], kind: str, count: int, submitted: int,
+            rng: random.Random) -> None:
+    # Invitations from the end of the list are marked submitted, so the first
+    # links stay unused for the demo; responses below are not tied to them.
+    for i in range(count):
+        name = f"{FIRST[i % len(FIRST)]} {LAST[(i * 7 + len(kind)) % len(LAST)]}"
+        db.add(Invitation(run_id=run.id, team_id=rng.choice(teams).id, name=name,
+                          email=f"{kind}.{i}@demo.example", submitted=i >= count - submitted,
+                          token_hash=security.invitation_hash(demo_token(kind, i))))
+    db.flush()
+
+
+def _answers(db: Session, run: SurveyRun, teams: list[Team], count: int, bank: dict[str, Any],
+             rng: random.Random) -> None:
+    questionnaire = from_dict(run.questionnaire.definition, "demo")
+    climate = {t.id: rng.uniform(-1.0, 1.0) for t in teams}
+    for _ in range(count):
+        team = rng.choice(teams)
+        answers = _respondent(questionnaire, climate[team.id], bank, rng)
+        response = Response(run_id=run.id, team_id=team.id,
+                            named_as=f"{rng.choice(FIRST)} {rng.choice(LAST)}" if answers.get("attach_name") == "yes" else None)
+        for question in questionnaire.questions():
+            if question.id in answers and question.type != "team":
+                response.answers.extend(answer_rows(question, answers[question.id]))
+        db.add(response)
+
+
+def _respondent(questionnaire: Questionnaire, mood: float, bank: dict[str, Any], rng: random.Random) -> dict[str, Value]:
+    answers: dict[str, Value] = {}
+    for section in questionnaire.sections:
+        if not section.shown(answers):
+            continue
+        for question in section.visible_questions(answers):
+            value = _value(question, mood, bank, rng)
+            if value is not None:
+                answers[question.id] = value
+    return answers
+
+
+AGREEMENT_ORDER = ["strongly_disagree", "disagree", "neither", "agree", "strongly_agree"]
+
+
+def _value(question: Question, mood: float, bank: dict[str, Any], rng: random.Random) -> Value | None:
+    if question.type == "agreement":
+        if rng.random() < 0.05:
+            return "dont_know"
+        score = min(4, max(0, round(rng.gauss(2.2 + mood, 1.1))))
+        return AGREEMENT_ORDER[score]
+    if question.type == "number":
+        centre = 17 if question.id == "children_allocated" else 7
+        return min(question.max or 0, max(question.min or 0, round(rng.gauss(centre - 2 * mood, centre / 3))))
+    if question.type == "free_text":
+        texts = bank.get(question.id)
+        chance = {"biggest_difference": 0.75, "do_well": 0.5, "would_have_kept_you": 0.9}.get(question.id, 0.25)
+        return rng.choice(texts)["text"] if texts and rng.random() < chance else None
+    if question.type == "multiple_choice":
+        return sorted(rng.sample([v for v, _ in question.options], k=rng.randint(1, question.max_choices or 3)))
+    if question.type == "month":
+        return f"{dt.date.today().year}-{rng.randint(1, 12):02d}"
+    if question.type == "team":
+        return None
+    return rng.choice(question.choices())[0]
+
+
+def links(db: Session, base_url: str) -> DemoLinks:
+    return DemoLinks(_unused_link(db, "health", STAFF, base_url), _unused_link(db, "exit", LEAVERS, base_url),
+                     f"{base_url}/manage/sign-in")
+
+
+def _unused_link(db: Session, kind: str, count: int, base_url: str) -> str | None:
+    for i in range(count):
+        token = demo_token(kind, i)
+        invitation = db.scalar(select(Invitation).where(Invitation.token_hash == security.invitation_hash(token)))
+        if invitation is not None and not invitation.submitted:
+            return f"{base_url}/invite/{token}"
+    return None

@@ -1,0 +1,68 @@
+"""Forms for managers and admins. Messages are plain English (GOV.UK style)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovDateInput,
+    GovFileInput,
+    GovPasswordInput,
+    GovRadioInput,
+    GovSubmitInput,
+    GovTextInput,
+)
+from wtforms import DateField, EmailField, IntegerField, PasswordField, RadioField, StringField, SubmitField
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, ValidationError
+
+
+class SignInForm(FlaskForm):
+    email = EmailField("Email address", widget=GovTextInput(),
+                       validators=[DataRequired(message="Enter your email address"),
+                                   Email(message="Enter an email address in the correct format, like name@council.gov.uk")])
+    password = PasswordField("Password", widget=GovPasswordInput(),
+                             validators=[DataRequired(message="Enter your password")])
+    submit = SubmitField("Sign in", widget=GovSubmitInput())
+
+
+class RunForm(FlaskForm):
+    questionnaire = RadioField("Questionnaire", widget=GovRadioInput(), coerce=int,
+                               validators=[InputRequired(message="Select a questionnaire")])
+    title = StringField("Title staff will see", widget=GovTextInput(),
+                        validators=[DataRequired(message="Enter a title, like Social work health check 2026"),
+                                    Length(max=300, message="Title must be 300 characters or fewer")])
+    year = IntegerField("Year", widget=GovTextInput(),
+                        validators=[InputRequired(message="Enter the year, like 2026"),
+                                    NumberRange(2000, 2100, message="Enter a year between 2000 and 2100")])
+    opens_on = DateField("Opens on", widget=GovDateInput(), format="%d %m %Y",
+                         validators=[InputRequired(message="Enter the date it opens, like 1 10 2026")])
+    closes_on = DateField("Closes on", widget=GovDateInput(), format="%d %m %Y",
+                          validators=[InputRequired(message="Enter the date it closes, like 31 10 2026")])
+    submit = SubmitField("Create", widget=GovSubmitInput())
+
+    def validate_closes_on(self, field: Any) -> None:
+        if self.opens_on.data and field.data and field.data < self.opens_on.data:
+            raise ValidationError("The closing date must be the same as or after the opening date")
+
+    def __init__(self, *args: Any, choices: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.questionnaire.choices = choices
+        if not self.is_submitted():
+            self.year.data = self.year.data or dt.date.today().year
+
+
+class StaffListForm(FlaskForm):
+    staff_list = FileField("Upload a CSV file", widget=GovFileInput(),
+                           description="Columns: name, email, team. The team must match a team name in your council.",
+                           validators=[FileRequired(message="Select a CSV file"),
+                                       FileAllowed(["csv", "txt"], message="The file must be a CSV file")])
+    submit = SubmitField("Import and create links", widget=GovSubmitInput())
+
+
+class ConfirmForm(FlaskForm):
+    """A button that changes something: a form, so it carries a CSRF token."""
+
+    submit = SubmitField("Confirm", widget=GovSubmitInput())

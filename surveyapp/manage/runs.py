@@ -1,0 +1,92 @@
+"""Health check runs and exit interview periods: create, share, count, close."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from .. import security
+from ..models import Draft, Invitation, Questionnaire, Response, RunStatus, ServiceArea, SurveyRun, Team
+from ..questionnaires import builtin
+
+MIN_INVITED_FOR_RATE = 5
+
+
+def sync_questionnaires(db: Session) -> list[Questionnaire]:
+    """Store each built-in definition file once, as a snapshot runs can point at."""
+    stored = []
+    for q in builtin():
+        row = db.scalar(select(Questionnaire).where(Questionnaire.key == q.key, Questionnaire.version == q.version))
+        if row is None:
+            row = Questionnaire(key=q.key, version=q.version, kind=q.kind, title=q.title, definition=q.raw)
+            db.add(row)
+        stored.append(row)
+    db.commit()
+    return stored
+
+
+def create_run(db: Session, *, council_id: int, questionnaire: Questionnaire, title: str, year: int,
+               opens_on: dt.date, closes_on: dt.date) -> SurveyRun:
+    run = SurveyRun(council_id=council_id, questionnaire_id=questionnaire.id, title=title, year=year,
+                    opens_on=opens_on, closes_on=closes_on, status=RunStatus.OPEN.value)
+    db.add(run)
+    db.commit()
+    return run
+
+
+def create_open_link(db: Session, run: SurveyRun) -> str:
+    """A shareable link for runs without a staff list; replaces any earlier one."""
+    token = security.new_token()
+    run.open_link_hash = security.open_link_hash(token)
+    db.commit()
+    return token
+
+
+def close_run(db: Session, run: SurveyRun) -> int:
+    """Close the run and destroy unsubmitted drafts; returns how many were destroyed."""
+    run.status = RunStatus.CLOSED.value
+    removed = db.execute(delete(Draft).where(Draft.run_id == run.id)).rowcount
+    db.commit()
+    return removed
+
+
+@dataclass(frozen=True)
+class TeamRate:
+    service_area: str
+    team: str
+    invited: int
+    responded: int | None  # None: hidden, fewer than MIN_INVITED_FOR_RATE invited
+
+    @property
+    def rate(self) -> float | None:
+        return None if self.responded is None or not self.invited else self.responded / self.invited
+
+
+@dataclass(frozen=True)
+class Rates:
+    invited: int
+    responded: int
+    open_link_responses: int
+    teams: list[TeamRate]
+
+
+def response_rates(db: Session, run: SurveyRun) -> Rates:
+    """Counted from invitations alone; a response is never joined to an invitation."""
+    rows = db.execute(
+        select(ServiceArea.name, Team.name, func.count(Invitation.id),
+               func.count(Invitation.id).filter(Invitation.submitted.is_(True)))
+        .select_from(Invitation).join(Team, Invitation.team_id == Team.id)
+        .join(ServiceArea, Team.service_area_id == ServiceArea.id)
+        .where(Invitation.run_id == run.id).group_by(ServiceArea.name, Team.name)
+        .order_by(ServiceArea.name, Team.name)
+    ).all()
+    teams = [TeamRate(area, team, invited, responded if invited >= MIN_INVITED_FOR_RATE else None)
+             for area, team, invited, responded in rows]
+    invited = db.scalar(select(func.count()).where(Invitation.run_id == run.id)) or 0
+    responded = db.scalar(select(func.count()).where(Invitation.run_id == run.id,
+                                                     Invitation.submitted.is_(True))) or 0
+    total = db.scalar(select(func.count()).select_from(Response).where(Response.run_id == run.id)) or 0
+    return Rates(invited, responded, max(total - responded, 0), teams)

@@ -1,0 +1,146 @@
+"""Staff and leaver lists: validate a CSV whole, then create single-use invitations.
+
+A list with any bad row imports nothing; each problem is reported with its
+line number, in plain English, so the admin can fix the file and try again.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .. import security
+from ..models import Invitation, ServiceArea, SurveyRun, Team
+
+REQUIRED_COLUMNS = ("name", "email", "team")
+EMAIL = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$")
+MAX_ROWS = 20_000
+
+
+@dataclass(frozen=True)
+class StaffRow:
+    line: int
+    name: str
+    email: str
+    team: Team
+
+
+@dataclass(frozen=True)
+class Invited:
+    name: str
+    email: str
+    team: str
+    token: str
+
+
+class StaffListError(ValueError):
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+def decode(data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        # Excel on Windows still saves "CSV" as Windows-1252.
+        return data.decode("cp1252", errors="strict")
+
+
+def council_teams(db: Session, council_id: int) -> dict[str, Team]:
+    teams = db.scalars(select(Team).join(ServiceArea).where(ServiceArea.council_id == council_id))
+    return {t.name.strip().lower(): t for t in teams}
+
+
+def parse(data: bytes, teams: dict[str, Team]) -> list[StaffRow]:
+    try:
+        text = decode(data)
+    except UnicodeDecodeError:
+        raise StaffListError(["The file is not a CSV file saved as text. Save it as ‘CSV UTF-8’ and try again."])
+    reader = csv.DictReader(io.StringIO(text))
+    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    if not text.strip():
+        raise StaffListError(["The file is empty. It needs a header row: name,email,team"])
+    if missing:
+        raise StaffListError([f"The first row must name the columns name, email and team. Missing: {', '.join(missing)}"])
+    reader.fieldnames = header
+    rows: list[StaffRow] = []
+    problems: list[str] = []
+    seen: dict[str, int] = {}
+    for record in reader:
+        line = reader.line_num
+        if len(rows) + len(problems) >= MAX_ROWS:
+            problems.append(f"The file has more than {MAX_ROWS:,} rows")
+            break
+        row, row_problems = _row(line, record, teams, seen)
+        problems.extend(row_problems)
+        if row:
+            rows.append(row)
+            seen[row.email] = line
+    if problems:
+        raise StaffListError(problems)
+    if not rows:
+        raise StaffListError(["The file has a header row but no people in it"])
+    return rows
+
+
+def _row(line: int, record: dict[str, str | None], teams: dict[str, Team],
+         seen: dict[str, int]) -> tuple[StaffRow | None, list[str]]:
+    name = (record.get("name") or "").strip()
+    email = (record.get("email") or "").strip().lower()
+    team_name = (record.get("team") or "").strip()
+    if not (name or email or team_name):
+        return None, []  # a blank line
+    problems = []
+    if not name:
+        problems.append(f"Line {line}: enter the person's name")
+    if not email:
+        problems.append(f"Line {line}: enter an email address")
+    elif not EMAIL.match(email):
+        problems.append(f"Line {line}: ‘{email}’ is not a valid email address")
+    elif email in seen:
+        problems.append(f"Line {line}: {email} is already on line {seen[email]}")
+    team = teams.get(team_name.lower())
+    if not team_name:
+        problems.append(f"Line {line}: enter the person's team")
+    elif team is None:
+        problems.append(f"Line {line}: there is no team called ‘{team_name}’")
+    if problems or team is None:
+        return None, problems
+    return StaffRow(line, name, email, team), []
+
+
+def invite(db: Session, run: SurveyRun, rows: list[StaffRow]) -> tuple[list[Invited], int]:
+    """Create one invitation per new person; people already invited are left alone."""
+    existing = set(db.scalars(select(Invitation.email).where(Invitation.run_id == run.id)))
+    invited: list[Invited] = []
+    for row in rows:
+        if row.email in existing:
+            continue
+        token = security.new_token()
+        db.add(Invitation(run_id=run.id, team_id=row.team.id, name=row.name, email=row.email,
+                          token_hash=security.invitation_hash(token)))
+        invited.append(Invited(row.name, row.email, row.team.name, token))
+    db.commit()
+    return invited, len(rows) - len(invited)
+
+
+def links_csv(invited: list[Invited], base_url: str) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["name", "email", "team", "link"])
+    for person in invited:
+        writer.writerow([safe_cell(person.name), person.email, safe_cell(person.team),
+                         f"{base_url}/invite/{person.token}"])
+    return out.getvalue()
+
+
+def safe_cell(value: str) -> str:
+    """Stop a spreadsheet treating a cell as a formula."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value

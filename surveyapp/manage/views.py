@@ -1,0 +1,123 @@
+"""Pages for managers and admins: sign in, runs, staff lists, response rates."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_user, logout_user
+from sqlalchemy import select
+
+from .. import db
+from ..auth import authenticate, role_required
+from ..models import Questionnaire, Role, SurveyRun
+from . import runs, staff
+from .forms import ConfirmForm, RunForm, SignInForm, StaffListForm
+
+bp = Blueprint("manage", __name__, url_prefix="/manage")
+ANY_ROLE = (Role.ADMIN, Role.MANAGER, Role.VIEWER)
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+def sign_in() -> Any:
+    form = SignInForm()
+    if form.validate_on_submit():
+        user = authenticate(db.session(), form.email.data or "", form.password.data or "")
+        if user is not None:
+            login_user(user)
+            return redirect(url_for("manage.dashboard"))
+        form.password.errors.append("Enter a correct email address and password")
+    return render_template("manage/sign_in.html", form=form)
+
+
+@bp.post("/sign-out")
+@role_required(*ANY_ROLE)
+def sign_out() -> Any:
+    logout_user()
+    return redirect(url_for("manage.sign_in"))
+
+
+def _run(run_id: int) -> SurveyRun:
+    run = db.session().get(SurveyRun, run_id)
+    if run is None or run.council_id != current_user.council_id:
+        abort(404)  # another council's run does not exist, as far as this user knows
+    return run
+
+
+@bp.get("/")
+@role_required(*ANY_ROLE)
+def dashboard() -> Any:
+    all_runs = db.session().scalars(select(SurveyRun).where(SurveyRun.council_id == current_user.council_id)
+                                    .order_by(SurveyRun.year.desc(), SurveyRun.id.desc())).all()
+    return render_template("manage/dashboard.html", runs=all_runs, confirm=ConfirmForm())
+
+
+@bp.route("/runs/new", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def new_run() -> Any:
+    questionnaires = runs.sync_questionnaires(db.session())
+    form = RunForm(choices=[(q.id, f"{q.title} (version {q.version})") for q in questionnaires])
+    if form.validate_on_submit():
+        chosen = db.session().get(Questionnaire, form.questionnaire.data)
+        assert chosen
+        run = runs.create_run(db.session(), council_id=current_user.council_id, questionnaire=chosen,
+                              title=form.title.data or "", year=form.year.data or 0,
+                              opens_on=form.opens_on.data, closes_on=form.closes_on.data)
+        flash(f"{run.title} created")
+        return redirect(url_for("manage.run", run_id=run.id))
+    return render_template("manage/new_run.html", form=form)
+
+
+@bp.get("/runs/<int:run_id>")
+@role_required(*ANY_ROLE)
+def run(run_id: int) -> Any:
+    survey_run = _run(run_id)
+    return render_template("manage/run.html", run=survey_run, rates=runs.response_rates(db.session(), survey_run),
+                           minimum=runs.MIN_INVITED_FOR_RATE, confirm=ConfirmForm())
+
+
+@bp.route("/runs/<int:run_id>/staff", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def import_staff(run_id: int) -> Any:
+    survey_run = _run(run_id)
+    form = StaffListForm()
+    problems: list[str] = []
+    if form.validate_on_submit():
+        try:
+            rows = staff.parse(form.staff_list.data.read(), staff.council_teams(db.session(), survey_run.council_id))
+        except staff.StaffListError as exc:
+            problems = exc.problems
+            form.staff_list.errors = [f"The file has {len(problems)} problem{'s' if len(problems) > 1 else ''}: "
+                                      "nothing has been imported. Fix the file and upload it again."]
+        else:
+            invited, skipped = staff.invite(db.session(), survey_run, rows)
+            csv_text = staff.links_csv(invited, current_app.config["BASE_URL"])
+            download = "data:text/csv;base64," + base64.b64encode(csv_text.encode("utf-8")).decode()
+            return render_template("manage/links.html", run=survey_run, invited=invited, skipped=skipped,
+                                   download=download, base_url=current_app.config["BASE_URL"])
+    return render_template("manage/import_staff.html", run=survey_run, form=form, problems=problems)
+
+
+@bp.post("/runs/<int:run_id>/open-link")
+@role_required(Role.ADMIN)
+def open_link(run_id: int) -> Any:
+    survey_run = _run(run_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    token = runs.create_open_link(db.session(), survey_run)
+    link = f"{current_app.config['BASE_URL']}{url_for('respond.open_link', token=token)}"
+    return render_template("manage/open_link.html", run=survey_run, link=link)
+
+
+@bp.route("/runs/<int:run_id>/close", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def close(run_id: int) -> Any:
+    survey_run = _run(run_id)
+    form = ConfirmForm()
+    if request.method == "POST" and form.validate_on_submit():
+        removed = runs.close_run(db.session(), survey_run)
+        flash(f"{survey_run.title} is closed. {removed} unfinished set{'s' if removed != 1 else ''} of answers "
+              "that were never submitted have been deleted.")
+        return redirect(url_for("manage.run", run_id=run_id))
+    return render_template("manage/close.html", run=survey_run, form=form)

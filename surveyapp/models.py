@@ -1,0 +1,184 @@
+"""Typed SQLAlchemy models.
+
+Anonymity is a property of this schema: `Response` and `Answer` hold no
+invitation id, user id, IP address, user agent or timestamp, and their keys
+are random, so neither row order nor ids can be matched to the order in which
+invitations were redeemed. Response rates come from `Invitation.submitted`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import uuid
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .db import Base
+
+
+class Role(str, enum.Enum):
+    ADMIN = "admin"  # the principal social worker: everything in their council
+    MANAGER = "manager"
+    VIEWER = "viewer"
+
+
+class RunStatus(str, enum.Enum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class Council(Base):
+    __tablename__ = "council"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    service_areas: Mapped[list[ServiceArea]] = relationship(
+        back_populates="council", order_by="ServiceArea.name"
+    )
+
+
+class ServiceArea(Base):
+    __tablename__ = "service_area"
+    __table_args__ = (UniqueConstraint("council_id", "name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    council_id: Mapped[int] = mapped_column(ForeignKey("council.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    council: Mapped[Council] = relationship(back_populates="service_areas")
+    teams: Mapped[list[Team]] = relationship(back_populates="service_area", order_by="Team.name")
+
+
+class Team(Base):
+    __tablename__ = "team"
+    __table_args__ = (UniqueConstraint("service_area_id", "name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_area_id: Mapped[int] = mapped_column(ForeignKey("service_area.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    service_area: Mapped[ServiceArea] = relationship(back_populates="teams")
+
+
+class User(Base):
+    """A manager, viewer or admin. Respondents never have accounts."""
+
+    __tablename__ = "user_account"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    council_id: Mapped[int] = mapped_column(ForeignKey("council.id"), index=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    council: Mapped[Council] = relationship()
+
+    # Flask-Login's protocol
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+
+class Questionnaire(Base):
+    """A snapshot of a definition file, so a run keeps the questions it was asked with."""
+
+    __tablename__ = "questionnaire"
+    __table_args__ = (UniqueConstraint("key", "version"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(80))
+    version: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(30))
+    title: Mapped[str] = mapped_column(String(300))
+    definition: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class SurveyRun(Base):
+    """One health check year, or one exit interview period, for one council."""
+
+    __tablename__ = "survey_run"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    council_id: Mapped[int] = mapped_column(ForeignKey("council.id"), index=True)
+    questionnaire_id: Mapped[int] = mapped_column(ForeignKey("questionnaire.id"))
+    title: Mapped[str] = mapped_column(String(300))
+    year: Mapped[int] = mapped_column(Integer)
+    opens_on: Mapped[dt.date] = mapped_column(Date)
+    closes_on: Mapped[dt.date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20), default=RunStatus.OPEN.value)
+    open_link_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    council: Mapped[Council] = relationship()
+    questionnaire: Mapped[Questionnaire] = relationship()
+
+    @property
+    def kind(self) -> str:
+        return self.questionnaire.kind
+
+    def accepting_answers(self, today: dt.date) -> bool:
+        return self.status == RunStatus.OPEN.value and self.opens_on <= today <= self.closes_on
+
+
+class Invitation(Base):
+    """A single-use link for one person. Only a hash of the token is stored."""
+
+    __tablename__ = "invitation"
+    __table_args__ = (UniqueConstraint("run_id", "email"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("survey_run.id"), index=True)
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(320))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    submitted: Mapped[bool] = mapped_column(Boolean, default=False)
+    run: Mapped[SurveyRun] = relationship()
+    team: Mapped[Team | None] = relationship()
+
+
+class Draft(Base):
+    """Answers saved as the respondent goes, encrypted with a key only their link holds.
+
+    The key column is a hash of the link's token distinct from the invitation's,
+    so the database alone cannot join a draft to an invitation. Deleted on submit.
+    """
+
+    __tablename__ = "draft"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("survey_run.id"), index=True)
+    payload: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+def _random_id() -> str:
+    return uuid.uuid4().hex
+
+
+class Response(Base):
+    __tablename__ = "response"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=_random_id)
+    run_id: Mapped[int] = mapped_column(ForeignKey("survey_run.id"), index=True)
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"), index=True)
+    # Exit interviews only, and only when the leaver chose to attach their name.
+    named_as: Mapped[str | None] = mapped_column(String(200))
+    answers: Mapped[list[Answer]] = relationship(
+        back_populates="response", cascade="all, delete-orphan"
+    )
+
+
+class Answer(Base):
+    """One answer value; a multiple-choice answer is one row per option chosen."""
+
+    __tablename__ = "answer"
+    response_id: Mapped[str] = mapped_column(ForeignKey("response.id"), primary_key=True)
+    question_id: Mapped[str] = mapped_column(String(80), primary_key=True, index=True)
+    ordinal: Mapped[int] = mapped_column(Integer, primary_key=True, default=0)
+    option: Mapped[str | None] = mapped_column(String(80))
+    number: Mapped[int | None] = mapped_column(Integer)
+    text: Mapped[str | None] = mapped_column(Text)
+    response: Mapped[Response] = relationship(back_populates="answers")

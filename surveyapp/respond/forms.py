@@ -1,0 +1,213 @@
+"""Builds a WTForms form for one questionnaire section.
+
+A registry maps each question type to the function that builds its field (the
+ONS survey runner's pattern): a new question type is one function and one
+registry line. Error messages are written for the respondent, in plain English.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCharacterCount,
+    GovCheckboxesInput,
+    GovDateInput,
+    GovRadioInput,
+    GovSelect,
+    GovTextInput,
+)
+from wtforms import Field, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional, StopValidation, ValidationError
+
+from ..questionnaires import Question, Value
+
+TeamChoices = list[tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class FormContext:
+    teams: TeamChoices
+    name: str | None = None  # an exit interview leaver's name, from their invitation
+    lenient: bool = False  # "save and come back later": missing answers are not errors
+
+
+def _statement(text: str) -> str:
+    return text.rstrip(". ")
+
+
+def required_message(question: Question) -> str:
+    if question.error:
+        return question.error
+    if question.type == "agreement":
+        return f"Select how much you agree with ‘{_statement(question.text)}’"
+    if question.type == "multiple_choice":
+        return f"Select at least one answer to ‘{_statement(question.text)}’"
+    if question.type in ("number", "free_text", "month"):
+        return f"Enter an answer to ‘{_statement(question.text)}’"
+    return f"Select an answer to ‘{_statement(question.text)}’"
+
+
+def _presence(question: Question, ctx: FormContext) -> list[Any]:
+    if question.required and not ctx.lenient:
+        return [InputRequired(message=required_message(question))]
+    return [Optional()]
+
+
+class WholeNumberField(StringField):
+    """A whole number within bounds; what was typed is kept when it is wrong."""
+
+    def __init__(self, *args: Any, minimum: int, maximum: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.minimum, self.maximum = minimum, maximum
+
+    def pre_validate(self, form: Any) -> None:
+        raw = (self.data or "").strip().replace(",", "")
+        if not raw:
+            return
+        if not raw.lstrip("-").isdigit():
+            raise StopValidation("Enter a whole number, like 12")
+        if not self.minimum <= int(raw) <= self.maximum:
+            raise StopValidation(f"Enter a number between {self.minimum} and {self.maximum}")
+
+    def value(self) -> int | None:
+        raw = (self.data or "").strip().replace(",", "")
+        return int(raw) if raw else None
+
+
+class MonthInput(GovDateInput):
+    """GOV.UK date input with month and year only."""
+
+    def map_gov_params(self, field: Any, **kwargs: Any) -> dict[str, Any]:
+        params = super().map_gov_params(field, **kwargs)
+        month, year = (field.raw_data + ["", ""])[:2] if field.raw_data else _split_month(field.data)
+        error = " govuk-input--error" if field.errors else ""
+        params["items"] = [
+            {"label": "Month", "id": f"{field.name}-month", "name": field.name,
+             "classes": "govuk-input--width-2" + error, "value": month},
+            {"label": "Year", "id": f"{field.name}-year", "name": field.name,
+             "classes": "govuk-input--width-4" + error, "value": year},
+        ]
+        return params
+
+
+def _split_month(value: str | None) -> tuple[str, str]:
+    if not value:
+        return "", ""
+    year, month = value.split("-")
+    return str(int(month)), year
+
+
+class MonthField(Field):
+    """A month as 'YYYY-MM', typed as month and year boxes."""
+
+    widget = MonthInput()
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        self.raw_data = valuelist
+        self.data = None
+        parts = [v.strip() for v in valuelist]
+        if len(parts) == 2 and any(parts):
+            month, year = parts
+            if not (month.isdigit() and year.isdigit() and 1 <= int(month) <= 12 and 2000 <= int(year) <= 2100):
+                raise ValueError("Enter a real month and year, like 9 2026")
+            self.data = f"{int(year):04d}-{int(month):02d}"
+
+    def _value(self) -> str:
+        return self.data or ""
+
+
+def _max_choices(limit: int) -> Callable[[Any, Any], None]:
+    def check(_form: Any, field: Any) -> None:
+        if field.data and len(field.data) > limit:
+            raise ValidationError(f"Select no more than {limit} answers")
+    return check
+
+
+def _radios(question: Question, ctx: FormContext) -> Field:
+    choices = list(question.choices())
+    if question.type == "attach_name" and ctx.name:
+        choices[0] = (choices[0][0], f"{choices[0][1]} ({ctx.name})")
+    return RadioField(question.text, description=question.hint, choices=choices,
+                      validators=_presence(question, ctx), widget=GovRadioInput())
+
+
+def _checkboxes(question: Question, ctx: FormContext) -> Field:
+    validators = _presence(question, ctx)
+    if question.max_choices:
+        validators.append(_max_choices(question.max_choices))
+    return SelectMultipleField(question.text, description=question.hint, choices=list(question.options),
+                               validators=validators, widget=GovCheckboxesInput())
+
+
+def _team(question: Question, ctx: FormContext) -> Field:
+    return SelectField(question.text, description=question.hint,
+                       choices=[("", "Choose your team")] + ctx.teams,
+                       validators=_presence(question, ctx), widget=GovSelect())
+
+
+def _number(question: Question, ctx: FormContext) -> Field:
+    params: dict[str, Any] = {"classes": "govuk-input--width-3", "inputmode": "numeric", "spellcheck": False}
+    if question.suffix:
+        params["suffix"] = {"text": question.suffix}
+    return WholeNumberField(question.text, description=question.hint, validators=_presence(question, ctx),
+                            minimum=question.min or 0, maximum=question.max or 0,
+                            widget=GovTextInput(), render_kw={"params": params})
+
+
+def _free_text(question: Question, ctx: FormContext) -> Field:
+    limit = question.max_length or 1000
+    return TextAreaField(
+        question.text, description=question.hint, widget=GovCharacterCount(),
+        validators=_presence(question, ctx) + [
+            Length(max=limit, message=f"Your answer must be {limit:,} characters or fewer")],
+        render_kw={"params": {"maxlength": limit, "rows": 6}},
+    )
+
+
+def _month(question: Question, ctx: FormContext) -> Field:
+    return MonthField(question.text, description=question.hint, validators=_presence(question, ctx))
+
+
+FIELD_BUILDERS: dict[str, Callable[[Question, FormContext], Field]] = {
+    "agreement": _radios,
+    "single_choice": _radios,
+    "attach_name": _radios,
+    "multiple_choice": _checkboxes,
+    "team": _team,
+    "number": _number,
+    "free_text": _free_text,
+    "month": _month,
+}
+
+
+def section_form(questions: list[Question], ctx: FormContext, answers: dict[str, Value],
+                 formdata: Any = None) -> FlaskForm:
+    """A form for these questions, filled from saved answers unless a POST is given."""
+    fields = {q.id: FIELD_BUILDERS[q.type](q, ctx) for q in questions}
+    form_class = type("SectionForm", (FlaskForm,), fields)
+    saved = {q.id: _to_form(q, answers[q.id]) for q in questions if q.id in answers}
+    return form_class(formdata=formdata, data=saved) if formdata is not None else form_class(data=saved)
+
+
+def _to_form(question: Question, value: Value) -> Any:
+    return str(value) if question.type == "number" else value
+
+
+def answers_from(form: FlaskForm, questions: list[Question]) -> dict[str, Value | None]:
+    """The answers a valid form gives; None marks a question left blank."""
+    result: dict[str, Value | None] = {}
+    for question in questions:
+        field = form[question.id]
+        if question.type == "number":
+            result[question.id] = field.value()
+        elif question.type == "free_text":
+            result[question.id] = (field.data or "").strip() or None
+        elif question.type == "multiple_choice":
+            result[question.id] = list(field.data or []) or None
+        else:
+            result[question.id] = field.data or None
+    return result

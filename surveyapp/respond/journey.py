@@ -1,0 +1,181 @@
+"""The respondent's journey as plain functions of a database session.
+
+Nothing here knows about Flask, so the web views, the CLI and the tests call
+the same code. Answers live in an encrypted `Draft` until submission, which
+turns them into an anonymous `Response` in one transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from .. import security
+from ..models import Answer, Draft, Invitation, Response, SurveyRun, Team
+from ..questionnaires import Question, Questionnaire, Value, from_dict
+
+
+class LinkState(enum.Enum):
+    READY = "ready"
+    UNKNOWN = "unknown"
+    SUBMITTED = "submitted"
+    NOT_OPEN_YET = "not_open_yet"
+    CLOSED = "closed"
+
+
+class AlreadySubmitted(Exception):
+    """This link has been used to submit answers already."""
+
+
+class Incomplete(Exception):
+    def __init__(self, section_id: str) -> None:
+        super().__init__(section_id)
+        self.section_id = section_id
+
+
+@dataclass(frozen=True)
+class Opened:
+    state: LinkState
+    run: SurveyRun | None = None
+    invitation: Invitation | None = None
+
+
+def run_state(run: SurveyRun, today: dt.date) -> LinkState:
+    if run.status != "open" or today > run.closes_on:
+        return LinkState.CLOSED
+    if today < run.opens_on:
+        return LinkState.NOT_OPEN_YET
+    return LinkState.READY
+
+
+def open_invitation(db: Session, token: str, today: dt.date) -> Opened:
+    invitation = db.scalar(select(Invitation).where(Invitation.token_hash == security.invitation_hash(token)))
+    if invitation is None:
+        return Opened(LinkState.UNKNOWN)
+    if invitation.submitted:
+        return Opened(LinkState.SUBMITTED, invitation.run, invitation)
+    return Opened(run_state(invitation.run, today), invitation.run, invitation)
+
+
+def open_link(db: Session, token: str, today: dt.date) -> Opened:
+    run = db.scalar(select(SurveyRun).where(SurveyRun.open_link_hash == security.open_link_hash(token)))
+    if run is None:
+        return Opened(LinkState.UNKNOWN)
+    return Opened(run_state(run, today), run)
+
+
+def questionnaire_for(run: SurveyRun) -> Questionnaire:
+    return from_dict(run.questionnaire.definition, f"questionnaire {run.questionnaire.key} {run.questionnaire.version}")
+
+
+def team_choices(db: Session, run: SurveyRun) -> list[tuple[str, str]]:
+    teams = db.scalars(select(Team).join(Team.service_area).where(
+        Team.service_area.has(council_id=run.council_id)))
+    return sorted(((str(t.id), f"{t.service_area.name}: {t.name}") for t in teams), key=lambda c: c[1])
+
+
+def load_answers(db: Session, token: str) -> dict[str, Value] | None:
+    draft = db.get(Draft, security.draft_key(token))
+    return security.unseal(token, draft.payload) if draft else None
+
+
+def save_answers(db: Session, run: SurveyRun, token: str, changes: dict[str, Value | None]) -> dict[str, Value]:
+    """Merge a page's answers into the draft and commit: nothing typed is lost."""
+    key = security.draft_key(token)
+    draft = db.get(Draft, key)
+    answers: dict[str, Value] = security.unseal(token, draft.payload) if draft else {}
+    for question_id, value in changes.items():
+        if value is None:
+            answers.pop(question_id, None)
+        else:
+            answers[question_id] = value
+    answers = questionnaire_for(run).visible_answers(answers) if answers else answers
+    payload = security.seal(token, answers)
+    if draft is None:
+        db.add(Draft(key=key, run_id=run.id, payload=payload))
+    else:
+        draft.payload = payload
+    db.commit()
+    return answers
+
+
+def first_incomplete(questionnaire: Questionnaire, answers: dict[str, Value]) -> str | None:
+    for section in questionnaire.visible_sections(answers):
+        for question in section.visible_questions(answers):
+            if question.required and question.id not in answers:
+                return section.id
+    return None
+
+
+def submit(db: Session, run: SurveyRun, token: str, *, invitation_token: str | None) -> Response:
+    """Store the answers as an anonymous response, in one transaction.
+
+    With an invitation, its row is locked and flipped from unsubmitted to
+    submitted in a conditional update, so of many concurrent submissions of
+    one link exactly one succeeds. The draft is deleted in the same commit.
+    """
+    questionnaire = questionnaire_for(run)
+    answers = load_answers(db, token)
+    if answers is None:
+        db.rollback()
+        raise AlreadySubmitted()
+    answers = questionnaire.visible_answers(answers)
+    missing = first_incomplete(questionnaire, answers)
+    if missing:
+        db.rollback()
+        raise Incomplete(missing)
+    try:
+        named_as = _redeem(db, invitation_token, answers) if invitation_token else None
+        removed = db.execute(delete(Draft).where(Draft.key == security.draft_key(token)))
+        if removed.rowcount != 1:
+            raise AlreadySubmitted()
+        response = _response(run, questionnaire, answers, named_as)
+        db.add(response)
+        db.commit()
+    except BaseException:
+        db.rollback()
+        raise
+    return response
+
+
+def _redeem(db: Session, invitation_token: str, answers: dict[str, Value]) -> str | None:
+    invitation = db.scalar(
+        select(Invitation).where(Invitation.token_hash == security.invitation_hash(invitation_token))
+        .with_for_update()
+    )
+    if invitation is None or invitation.submitted:
+        raise AlreadySubmitted()
+    flipped = db.execute(
+        update(Invitation).where(Invitation.id == invitation.id, Invitation.submitted.is_(False))
+        .values(submitted=True)
+    )
+    if flipped.rowcount != 1:
+        raise AlreadySubmitted()
+    return invitation.name if answers.get("attach_name") == "yes" else None
+
+
+def _response(run: SurveyRun, questionnaire: Questionnaire, answers: dict[str, Value],
+              named_as: str | None) -> Response:
+    response = Response(run_id=run.id, named_as=named_as)
+    for question in questionnaire.questions():
+        if question.id in answers:
+            if question.type == "team":
+                response.team_id = int(answers[question.id])
+            else:
+                response.answers.extend(answer_rows(question, answers[question.id]))
+    return response
+
+
+def answer_rows(question: Question, value: Value) -> list[Answer]:
+    if question.type == "multiple_choice":
+        assert isinstance(value, list)
+        return [Answer(question_id=question.id, ordinal=i, option=v) for i, v in enumerate(value)]
+    if question.type == "number":
+        return [Answer(question_id=question.id, number=int(value))]
+    if question.type == "free_text":
+        return [Answer(question_id=question.id, text=str(value))]
+    return [Answer(question_id=question.id, option=str(value))]

@@ -1,0 +1,209 @@
+"""Respondent pages: open a link, answer page by page, check, submit.
+
+The link's token is moved into the session cookie and the browser redirected,
+so it never appears in later addresses, referrers or access logs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+from typing import Any
+
+from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from werkzeug.wrappers import Response as HttpResponse
+
+from .. import db, security
+from ..models import SurveyRun
+from ..questionnaires import Questionnaire, Value
+from . import journey
+from .forms import FormContext, answers_from, section_form
+
+bp = Blueprint("respond", __name__)
+
+RESPONDENT = "respondent"
+PROBLEM_PAGES = {
+    journey.LinkState.UNKNOWN: ("respond/link_unknown.html", 404),
+    journey.LinkState.SUBMITTED: ("respond/already_submitted.html", 200),
+    journey.LinkState.CLOSED: ("respond/closed.html", 200),
+    journey.LinkState.NOT_OPEN_YET: ("respond/not_open_yet.html", 200),
+}
+
+
+def _today() -> dt.date:
+    return dt.date.today()
+
+
+def _problem(opened: journey.Opened) -> HttpResponse | tuple[str, int]:
+    template, status = PROBLEM_PAGES[opened.state]
+    return render_template(template, run=opened.run), status
+
+
+@bp.get("/invite/<token>")
+def invitation(token: str) -> Any:
+    opened = journey.open_invitation(db.session(), token, _today())
+    if opened.state is not journey.LinkState.READY:
+        return _problem(opened)
+    assert opened.run and opened.invitation
+    answers = journey.load_answers(db.session(), token)
+    if answers is None and opened.invitation.team_id:
+        journey.save_answers(db.session(), opened.run, token, {"team": str(opened.invitation.team_id)})
+    _begin(opened.run, token, invitation=True, name=opened.invitation.name)
+    return redirect(url_for("respond.start"))
+
+
+@bp.get("/open/<token>")
+def open_link(token: str) -> Any:
+    opened = journey.open_link(db.session(), token, _today())
+    if opened.state is not journey.LinkState.READY:
+        return _problem(opened)
+    assert opened.run
+    _begin(opened.run, security.new_token(), invitation=False)
+    return redirect(url_for("respond.start"))
+
+
+@bp.get("/resume/<token>")
+def resume(token: str) -> Any:
+    """Carry on with answers saved from an open link."""
+    draft = db.session().get(journey.Draft, security.draft_key(token))
+    if draft is None:
+        return _problem(journey.Opened(journey.LinkState.UNKNOWN))
+    run = db.session().get(SurveyRun, draft.run_id)
+    assert run
+    state = journey.run_state(run, _today())
+    if state is not journey.LinkState.READY:
+        return _problem(journey.Opened(state, run))
+    _begin(run, token, invitation=False)
+    return redirect(url_for("respond.start"))
+
+
+def _begin(run: SurveyRun, token: str, *, invitation: bool, name: str | None = None) -> None:
+    session.clear()
+    session.permanent = True
+    session[RESPONDENT] = {"run": run.id, "token": token, "invitation": invitation, "name": name}
+
+
+class Journey:
+    """The respondent's run, questionnaire and saved answers for this request."""
+
+    def __init__(self) -> None:
+        state = session.get(RESPONDENT)
+        if not state:
+            abort(_session_ended())
+        self.run = db.session().get(SurveyRun, state["run"])
+        if self.run is None:
+            abort(_session_ended())
+        self.token: str = state["token"]
+        self.is_invitation: bool = state["invitation"]
+        self.name: str | None = state.get("name")
+        self.questionnaire: Questionnaire = journey.questionnaire_for(self.run)
+        self.answers: dict[str, Value] = journey.load_answers(db.session(), self.token) or {}
+
+    def ensure_open(self) -> None:
+        state = journey.run_state(self.run, _today())
+        if state is not journey.LinkState.READY:
+            abort(render_template(PROBLEM_PAGES[state][0], run=self.run))
+
+    def next_section(self, after: str | None) -> str | None:
+        ids = [s.id for s in self.questionnaire.visible_sections(self.answers)]
+        if after is None:
+            return ids[0] if ids else None
+        following = ids[ids.index(after) + 1:] if after in ids else []
+        return following[0] if following else None
+
+
+def _session_ended() -> HttpResponse:
+    return HttpResponse(render_template("respond/session_ended.html"), status=403)
+
+
+@bp.route("/survey", methods=["GET", "POST"])
+def start() -> Any:
+    j = Journey()
+    j.ensure_open()
+    if request.method == "POST":
+        target = journey.first_incomplete(j.questionnaire, j.answers) or "check"
+        if target == "check":
+            return redirect(url_for("respond.check"))
+        return redirect(url_for("respond.section", section_id=target))
+    started = bool(set(j.answers) - {"team"})
+    return render_template("respond/start.html", run=j.run, questionnaire=j.questionnaire,
+                           started=started, is_invitation=j.is_invitation)
+
+
+@bp.route("/survey/<section_id>", methods=["GET", "POST"])
+def section(section_id: str) -> Any:
+    j = Journey()
+    j.ensure_open()
+    current = j.questionnaire.section(section_id)
+    if current is None or not current.shown(j.answers):
+        abort(404)
+    questions = current.visible_questions(j.answers)
+    ctx = FormContext(journey.team_choices(db.session(), j.run), name=j.name)
+    returning = request.args.get("return") == "check"
+    if request.method == "GET":
+        form = section_form(questions, ctx, j.answers)
+    else:
+        later = "later" in request.form
+        # Saving for later keeps whatever is valid; only a wrongly typed answer stops it.
+        form = section_form(questions, replace(ctx, lenient=later), j.answers, formdata=request.form)
+        if form.validate():
+            j.answers = journey.save_answers(db.session(), j.run, j.token, answers_from(form, questions))
+            if later:
+                return redirect(url_for("respond.saved"))
+            following = None if returning else j.next_section(section_id)
+            if following:
+                return redirect(url_for("respond.section", section_id=following))
+            return redirect(url_for("respond.check"))
+    sections = j.questionnaire.visible_sections(j.answers)
+    position = next((i for i, s in enumerate(sections) if s.id == section_id), 0) + 1
+    return render_template("respond/section.html", run=j.run, section=current, form=form,
+                           position=position, total=len(sections), returning=returning,
+                           back=_previous(j, section_id, returning))
+
+
+def _previous(j: Journey, section_id: str, returning: bool) -> str:
+    if returning:
+        return url_for("respond.check")
+    ids = [s.id for s in j.questionnaire.visible_sections(j.answers)]
+    index = ids.index(section_id) if section_id in ids else 0
+    if index == 0:
+        return url_for("respond.start")
+    return url_for("respond.section", section_id=ids[index - 1])
+
+
+@bp.get("/survey/saved")
+def saved() -> Any:
+    j = Journey()
+    resume_url = None if j.is_invitation else url_for("respond.resume", token=j.token, _external=True)
+    return render_template("respond/saved.html", run=j.run, resume_url=resume_url)
+
+
+@bp.route("/survey/check", methods=["GET", "POST"])
+def check() -> Any:
+    j = Journey()
+    j.ensure_open()
+    missing = journey.first_incomplete(j.questionnaire, j.answers)
+    if request.method == "POST":
+        try:
+            journey.submit(db.session(), j.run, j.token,
+                           invitation_token=j.token if j.is_invitation else None)
+        except journey.Incomplete as exc:
+            return redirect(url_for("respond.section", section_id=exc.section_id))
+        except journey.AlreadySubmitted:
+            session.clear()
+            return render_template("respond/already_submitted.html", run=j.run)
+        session.clear()
+        session["done"] = {"title": j.run.title, "kind": j.run.kind}
+        return redirect(url_for("respond.done"))
+    teams = dict(journey.team_choices(db.session(), j.run))
+    return render_template("respond/check.html", run=j.run, questionnaire=j.questionnaire,
+                           answers=j.answers, teams=teams, missing=missing, name=j.name,
+                           sections=j.questionnaire.visible_sections(j.answers))
+
+
+@bp.get("/survey/done")
+def done() -> Any:
+    finished = session.get("done")
+    if not finished:
+        return _session_ended()
+    return render_template("respond/done.html", finished=finished)

@@ -1,0 +1,75 @@
+"""Link tokens, draft encryption and password hashing.
+
+A link token is 256 random bits. The database keeps two different one-way
+hashes of it (one finds the invitation, one finds the draft) and never the
+token, so whoever reads the database can neither open a link nor join a draft
+to an invitation. Drafts are sealed with AES-GCM under a key derived from the
+token, so they can be read only by the person holding the link.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+TOKEN_BYTES = 32
+_password_hasher = PasswordHasher()  # argon2id with the library's current recommended costs
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(TOKEN_BYTES)
+
+
+def _digest(purpose: str, token: str) -> str:
+    return hashlib.sha256(f"{purpose}:{token}".encode()).hexdigest()
+
+
+def invitation_hash(token: str) -> str:
+    return _digest("invitation", token)
+
+
+def open_link_hash(token: str) -> str:
+    return _digest("open-link", token)
+
+
+def draft_key(token: str) -> str:
+    return _digest("draft", token)
+
+
+def _cipher(token: str) -> AESGCM:
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"surveyapp draft v1").derive(
+        token.encode()
+    )
+    return AESGCM(key)
+
+
+def seal(token: str, data: dict[str, Any]) -> bytes:
+    nonce = secrets.token_bytes(12)
+    return nonce + _cipher(token).encrypt(nonce, json.dumps(data).encode(), None)
+
+
+def unseal(token: str, payload: bytes) -> dict[str, Any]:
+    return json.loads(_cipher(token).decrypt(payload[:12], payload[12:], None))
+
+
+def hash_password(password: str) -> str:
+    return _password_hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return _password_hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+# Spent on unknown emails so that sign-in takes as long whether or not the account exists.
+DUMMY_PASSWORD_HASH = _password_hasher.hash("not-a-real-password")
