@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_wtf import FlaskForm
+from govuk_frontend_wtf.gov_form_base import GovFormBase
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCharacterCount,
     GovCheckboxesInput,
@@ -82,7 +83,9 @@ class MonthInput(GovDateInput):
     """GOV.UK date input with month and year only."""
 
     def map_gov_params(self, field: Any, **kwargs: Any) -> dict[str, Any]:
-        params = super().map_gov_params(field, **kwargs)
+        # Skip GovDateInput's own mapping, which expects day, month and year.
+        params = GovFormBase.map_gov_params(self, field, **kwargs)
+        params.setdefault("fieldset", {"legend": {"text": field.label.text}})
         month, year = (field.raw_data + ["", ""])[:2] if field.raw_data else _split_month(field.data)
         error = " govuk-input--error" if field.errors else ""
         params["items"] = [

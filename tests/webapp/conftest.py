@@ -1,0 +1,212 @@
+"""Fixtures for the web app's tests.
+
+Every test that takes `app` runs twice: on SQLite, and on the PostgreSQL at
+127.0.0.1:5432 (database `test`) when it is reachable. CI sets
+REQUIRE_POSTGRES=1 so that an unreachable PostgreSQL fails instead of skipping.
+
+`client` is a Flask test client whose every page is parsed and checked, as
+GOV.UK Notify's tests do: valid HTML, a title, no duplicate ids, a form action.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import html5lib
+import psycopg
+import pytest
+from bs4 import BeautifulSoup
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from surveyapp import create_app
+from surveyapp.cli import upgrade
+from surveyapp.config import sqlalchemy_url
+
+PG_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://127.0.0.1:5432/test")
+SECRET = "test-secret-key-that-is-long-enough-0123456789"
+
+
+def postgres_reachable() -> bool:
+    try:
+        with psycopg.connect(PG_URL, connect_timeout=3):
+            return True
+    except psycopg.OperationalError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Migrated once; each test gets a copy, which is much faster than migrating."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_schema() -> Iterator[str]:
+    if not postgres_reachable():
+        if os.environ.get("REQUIRE_POSTGRES"):
+            pytest.fail(f"PostgreSQL is not reachable at {PG_URL}, and REQUIRE_POSTGRES is set")
+        pytest.skip(f"PostgreSQL is not reachable at {PG_URL}")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(PG_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    upgrade(_pg_url(schema))
+    yield schema
+    with psycopg.connect(PG_URL, autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+def _pg_url(schema: str) -> str:
+    return sqlalchemy_url(PG_URL) + f"?options=-csearch_path%3D{schema}"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        path = tmp_path / "test.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite:///{path}"
+        return
+    url = _pg_url(request.getfixturevalue("postgres_schema"))
+    yield url
+    _truncate(url)
+
+
+def _truncate(url: str) -> None:
+    from surveyapp.db import Base, make_engine
+
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture
+def app(database_url: str) -> Iterator[Flask]:
+    application = create_app({
+        "ENV_NAME": "testing", "TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": SECRET,
+        "BASE_URL": "http://localhost",
+    })
+    yield application
+    application.extensions["surveyapp.engine"].dispose()
+
+
+@pytest.fixture
+def test_sessions() -> list[Session]:
+    return []
+
+
+@pytest.fixture
+def session(app: Flask, test_sessions: list[Session]) -> Iterator[Session]:
+    """A database session for arranging and asserting, outside any request.
+
+    It pushes no app context: requests made while one is pushed would share its
+    `g` (and so its database session and CSRF token) with the test.
+    """
+    db_session: Session = app.extensions["surveyapp.sessionmaker"]()
+    test_sessions.append(db_session)
+    yield db_session
+    db_session.close()
+
+
+class Page:
+    """A fetched page, parsed, with the shortcuts tests use."""
+
+    def __init__(self, response: Any) -> None:
+        self.response = response
+        self.status = response.status_code
+        self.html = response.get_data(as_text=True)
+        self.soup = BeautifulSoup(self.html, "html.parser")
+
+    @property
+    def title(self) -> str:
+        return self.soup.title.get_text(strip=True) if self.soup.title else ""
+
+    @property
+    def h1(self) -> str:
+        heading = self.soup.find("h1")
+        return heading.get_text(" ", strip=True) if heading else ""
+
+    def errors(self) -> list[str]:
+        summary = self.soup.select(".govuk-error-summary__list a")
+        return [a.get_text(" ", strip=True) for a in summary]
+
+    def text(self) -> str:
+        return self.soup.get_text(" ", strip=True)
+
+    def form_data(self) -> dict[str, Any]:
+        """What the browser would send: hidden inputs (the CSRF token) and current values."""
+        data: dict[str, Any] = {}
+        for field in self.soup.select("main form input[type=hidden]"):
+            data[field["name"]] = field.get("value", "")
+        return data
+
+
+def check_page(page: Page) -> None:
+    if "text/html" not in page.response.content_type:
+        return
+    parser = html5lib.HTMLParser(strict=True, namespaceHTMLElements=False)
+    parser.parse(page.html)  # raises on any parse error
+    assert page.title, "every page needs a <title>"
+    ids = [el["id"] for el in page.soup.select("[id]")]
+    duplicates = {i for i in ids if ids.count(i) > 1}
+    assert not duplicates, f"duplicate ids: {duplicates}"
+    for form in page.soup.find_all("form"):
+        assert form.get("action"), "every form needs an action"
+    assert "Traceback" not in page.html
+
+
+class CheckedClient:
+    """A test client that checks every page it fetches and follows no redirects by itself."""
+
+    def __init__(self, client: FlaskClient, sessions: list[Session] | None = None) -> None:
+        self.client = client
+        self.sessions = sessions if sessions is not None else []
+
+    def _done(self, response: Any) -> Page:
+        # End the test's read transactions, so it sees what the request wrote.
+        for db_session in self.sessions:
+            db_session.rollback()
+        page = Page(response)
+        check_page(page)
+        return page
+
+    def get(self, url: str, **kwargs: Any) -> Page:
+        return self._done(self.client.get(url, **kwargs))
+
+    def post(self, url: str, data: dict[str, Any] | None = None, **kwargs: Any) -> Page:
+        return self._done(self.client.post(url, data=data or {}, **kwargs))
+
+    def another(self) -> CheckedClient:
+        """A second browser, with cookies of its own."""
+        return CheckedClient(self.client.application.test_client(), self.sessions)
+
+    def submit(self, url: str, data: dict[str, Any] | None = None, **kwargs: Any) -> Page:
+        """GET the page, then POST its form with `data`, as a person would."""
+        form = self.get(url).form_data()
+        form.update(data or {})
+        return self.post(url, form, **kwargs)
+
+    def follow(self, page: Page) -> Page:
+        assert page.status in (301, 302, 303), f"expected a redirect, got {page.status}"
+        return self.get(page.response.headers["Location"])
+
+
+@pytest.fixture
+def client(app: Flask, test_sessions: list[Session]) -> CheckedClient:
+    return CheckedClient(app.test_client(), test_sessions)
+
+
+def path_of(url: str) -> str:
+    return re.sub(r"^https?://[^/]+", "", url)

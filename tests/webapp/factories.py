@@ -1,0 +1,102 @@
+"""Builders for test data, and a walker that answers a questionnaire as a person would."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from surveyapp import security
+from surveyapp.auth import create_user
+from surveyapp.manage import runs
+from surveyapp.models import Council, Invitation, Role, ServiceArea, SurveyRun, Team
+from surveyapp.questionnaires import Question
+
+PASSWORD = "correct horse battery staple"
+
+
+def council(session: Session, slug: str = "northshire", teams: dict[str, list[str]] | None = None) -> Council:
+    teams = teams or {"Referral and Assessment": ["Assessment North", "Assessment South"],
+                      "Looked After Children": ["Children in Care"]}
+    made = Council(name=f"{slug.title()} Council", slug=slug)
+    session.add(made)
+    for area_name, names in teams.items():
+        area = ServiceArea(council=made, name=area_name)
+        session.add(area)
+        session.add_all(Team(service_area=area, name=n) for n in names)
+    session.commit()
+    return made
+
+
+def team(session: Session, made: Council, name: str) -> Team:
+    return next(t for a in made.service_areas for t in a.teams if t.name == name)
+
+
+def run(session: Session, made: Council, key: str = "health-check", *, today: dt.date | None = None,
+        status: str = "open") -> SurveyRun:
+    today = today or dt.date.today()
+    questionnaire = next(q for q in runs.sync_questionnaires(session) if q.key == key)
+    created = runs.create_run(session, council_id=made.id, questionnaire=questionnaire,
+                              title=f"{questionnaire.title} ({made.slug})", year=today.year,
+                              opens_on=today - dt.timedelta(days=7), closes_on=today + dt.timedelta(days=21))
+    created.status = status
+    session.commit()
+    return created
+
+
+def invitation(session: Session, survey_run: SurveyRun, made_team: Team | None,
+               name: str = "Alex Morgan", email: str | None = None) -> str:
+    token = security.new_token()
+    session.add(Invitation(run_id=survey_run.id, team_id=made_team.id if made_team else None, name=name,
+                           email=email or f"{token[:8].lower()}@example.org",
+                           token_hash=security.invitation_hash(token)))
+    session.commit()
+    return token
+
+
+def user(session: Session, made: Council, role: Role = Role.ADMIN, email: str | None = None) -> str:
+    email = email or f"{role.value}@{made.slug}.example"
+    create_user(session, council_id=made.id, email=email, name=f"{role.value.title()} User",
+                password=PASSWORD, role=role)
+    return email
+
+
+def value_for(question: Question, overrides: dict[str, Any], team_value: str) -> Any:
+    """A valid answer a person might give, unless the test says otherwise."""
+    if question.id in overrides:
+        return overrides[question.id]
+    return {
+        "agreement": "agree",
+        "single_choice": question.options[0][0] if question.options else "",
+        "multiple_choice": [question.options[0][0]] if question.options else [],
+        "number": str((question.min or 0) + 3),
+        "free_text": f"My answer to {question.id}.",
+        "month": ["9", str(dt.date.today().year)],
+        "team": team_value,
+        "attach_name": "no",
+    }[question.type]
+
+
+def walk(client: Any, questionnaire: Any, overrides: dict[str, Any] | None = None,
+         start: str = "/survey") -> str:
+    """Answer every page from the start page on; returns where the journey ends up."""
+    overrides = overrides or {}
+    url = client.submit(start).response.headers["Location"]
+    visited = 0
+    while url.startswith("/survey/") and url not in ("/survey/check", "/survey/done"):
+        page = client.get(url)
+        assert page.status == 200, page.text()
+        section = questionnaire.section(url.rsplit("/", 1)[1])
+        team_select = page.soup.select_one("select[name=team]")
+        options = team_select.find_all("option") if team_select else []
+        chosen = [o["value"] for o in options if o.has_attr("selected") and o["value"]]
+        team_value = (chosen or [o["value"] for o in options if o["value"]] or [""])[0]
+        data = {q.id: value_for(q, overrides, team_value) for q in section.questions
+                if page.soup.select_one(f"[name={q.id}]")}
+        result = client.submit(url, data)
+        assert result.status == 302, f"{url}: {page.h1}: {result.errors()}"
+        url = result.response.headers["Location"]
+        visited += 1
+        assert visited < 50, "the journey does not end"
+    return url
