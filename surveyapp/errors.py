@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, render_template
+from flask import Flask, render_template, session
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -23,6 +23,8 @@ MESSAGES = {
 def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(_error: CSRFError) -> Any:
+        if session.get("done"):  # "Submit" pressed again after the answers went in
+            return render_template("respond/already_submitted.html", run=None), 200
         return render_template(
             "errors/error.html", heading="This page has expired",
             detail="For your security, pages stop working after a while or when you sign in again. "

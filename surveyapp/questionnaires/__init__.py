@@ -148,13 +148,21 @@ def _place(path: Any) -> str:
 
 
 def from_dict(data: Any, source: str) -> Questionnaire:
-    errors = sorted(_validator().iter_errors(data), key=lambda e: list(e.absolute_path))
+    errors = list(_validator().iter_errors(data))
     if errors:
-        first = errors[0]
-        raise DefinitionError(f"{source}: at {_place(first.absolute_path)}: {first.message}")
+        # The deepest error names the exact place; among equals, a plain one beats a combined rule.
+        first = max(errors, key=lambda e: (len(e.absolute_path), e.validator not in ("not", "allOf", "if")))
+        raise DefinitionError(f"{source}: at {_place(first.absolute_path)}: {_problem(first)}")
     questionnaire = _build(data)
     _check_references(questionnaire, source)
     return questionnaire
+
+
+def _problem(error: Any) -> str:
+    if error.validator == "not" and isinstance(error.instance, dict):
+        kind = error.instance.get("type", "this")
+        return f"a {kind} question does not take some of these settings: {', '.join(sorted(error.instance))}"
+    return error.message
 
 
 def _show_if(data: dict[str, Any] | None) -> ShowIf | None:

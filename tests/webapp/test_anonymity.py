@@ -1,0 +1,91 @@
+"""Nothing stored with an answer can identify the person who gave it."""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import Date, DateTime, Time, inspect, select
+
+from surveyapp.logs import RedactTokens
+from surveyapp.models import Answer, Invitation, Response
+from surveyapp.questionnaires import builtin
+
+from . import factories
+
+HEALTH_CHECK = next(q for q in builtin() if q.key == "health-check")
+IDENTIFYING = ("invitation", "user", "ip", "agent", "email", "token", "created", "submitted", "time", "date")
+
+
+def test_response_tables_have_no_identifying_columns(app, session):
+    inspector = inspect(session.get_bind())
+    response_columns = {c["name"]: c for c in inspector.get_columns("response")}
+    answer_columns = {c["name"]: c for c in inspector.get_columns("answer")}
+    assert set(response_columns) == {"id", "run_id", "team_id", "named_as"}
+    assert set(answer_columns) == {"response_id", "question_id", "ordinal", "option", "number", "text"}
+    for table in ("response", "answer"):
+        for column in inspector.get_columns(table):
+            assert not any(word in column["name"] for word in IDENTIFYING), column["name"]
+            assert not isinstance(column["type"], (Date, DateTime, Time)), column["name"]
+        foreign = {fk["referred_table"] for fk in inspector.get_foreign_keys(table)}
+        assert foreign <= {"survey_run", "team", "response"}, foreign
+
+
+def test_response_ids_are_random_not_a_counter(client, session):
+    made = factories.council(session)
+    run = factories.run(session, made)
+    for _ in range(6):
+        browser = client.another()
+        browser.get(f"/invite/{factories.invitation(session, run, None)}")
+        factories.walk(browser, HEALTH_CHECK)
+        browser.submit("/survey/check")
+    ids = list(session.scalars(select(Response.id)))
+    assert len(ids) == 6 and len(set(ids)) == 6
+    # Random (UUID version 4), not a counter that would give away the order of submission.
+    assert all(len(i) == 32 and i[12] == "4" for i in ids)
+    assert sorted(ids) != [f"{n:032x}" for n in range(1, 7)]
+
+
+def test_the_token_never_reaches_the_database_or_later_addresses(client, session):
+    made = factories.council(session)
+    run = factories.run(session, made)
+    token = factories.invitation(session, run, None)
+    opened = client.get(f"/invite/{token}")
+    assert token not in opened.response.headers["Location"]
+    factories.walk(client, HEALTH_CHECK)
+    done = client.submit("/survey/check")
+    assert token not in done.response.headers["Location"]
+    dump = " ".join(
+        str(value) for table in (Invitation, Response, Answer)
+        for row in session.execute(select(table.__table__)).all() for value in row
+    )
+    assert token not in dump
+
+
+def test_a_response_cannot_be_joined_to_its_invitation(client, session):
+    """With two people in a team, knowing who submitted says nothing about which answers are whose."""
+    made = factories.council(session)
+    run = factories.run(session, made)
+    team = factories.team(session, made, "Assessment North")
+    for role in ("social_worker", "senior_practitioner"):
+        browser = client.another()
+        browser.get(f"/invite/{factories.invitation(session, run, team)}")
+        factories.walk(browser, HEALTH_CHECK, {"role": role})
+        browser.submit("/survey/check")
+    invitation_values = {str(v) for row in session.execute(select(Invitation.__table__)).all() for v in row}
+    for response in session.scalars(select(Response)):
+        values = {response.id, str(response.team_id), str(response.named_as)}
+        values |= {str(a.option) for a in response.answers} | {str(a.number) for a in response.answers}
+        shared = values & invitation_values - {str(team.id), "None", str(run.id), "1", "2", "3", "True", "False"}
+        assert not shared, shared
+
+
+def test_tokens_are_masked_in_access_logs():
+    record = logging.LogRecord("werkzeug", logging.INFO, __file__, 1, '%s - - "%s" %s',
+                               ("127.0.0.1", "GET /invite/abcDEF123_-xyz HTTP/1.1", "302"), None)
+    RedactTokens().filter(record)
+    assert "abcDEF123" not in record.getMessage() and "/invite/[redacted]" in record.getMessage()
+    gunicorn = logging.LogRecord("gunicorn.access", logging.INFO, __file__, 1, "%(r)s",
+                                 None, None)
+    gunicorn.args = {"r": "GET /open/secretToken HTTP/1.1"}
+    RedactTokens().filter(gunicorn)
+    assert "secretToken" not in gunicorn.getMessage()

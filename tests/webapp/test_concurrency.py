@@ -1,0 +1,66 @@
+"""Many submissions of one invitation at once store exactly one response."""
+
+from __future__ import annotations
+
+import threading
+
+from sqlalchemy import func, select
+
+from surveyapp.models import Draft, Invitation, Response
+from surveyapp.questionnaires import builtin
+from surveyapp.respond import journey
+
+from . import factories
+
+HEALTH_CHECK = next(q for q in builtin() if q.key == "health-check")
+THREADS = 12
+
+
+def test_concurrent_submissions_of_one_invitation_store_one_response(app, client, session):
+    made = factories.council(session)
+    run = factories.run(session, made)
+    token = factories.invitation(session, run, factories.team(session, made, "Assessment North"))
+    client.get(f"/invite/{token}")
+    assert factories.walk(client, HEALTH_CHECK) == "/survey/check"
+
+    maker = app.extensions["surveyapp.sessionmaker"]
+    barrier = threading.Barrier(THREADS)
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def submit() -> None:
+        with maker() as db_session:
+            survey_run = db_session.get(type(run), run.id)
+            barrier.wait()
+            try:
+                journey.submit(db_session, survey_run, token, invitation_token=token)
+                outcome = "stored"
+            except journey.AlreadySubmitted:
+                outcome = "refused"
+        with lock:
+            outcomes.append(outcome)
+
+    threads = [threading.Thread(target=submit) for _ in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert sorted(outcomes) == ["refused"] * (THREADS - 1) + ["stored"]
+    session.rollback()
+    assert session.scalar(select(func.count()).select_from(Response)) == 1
+    assert session.scalar(select(func.count()).select_from(Draft)) == 0
+    assert session.scalar(select(Invitation.submitted)) is True
+
+
+def test_the_same_browser_pressing_submit_twice_gets_a_clear_page(client, session):
+    made = factories.council(session)
+    run = factories.run(session, made)
+    client.get(f"/invite/{factories.invitation(session, run, None)}")
+    factories.walk(client, HEALTH_CHECK)
+    form = client.get("/survey/check").form_data()
+    first = client.post("/survey/check", form)
+    assert first.response.headers["Location"] == "/survey/done"
+    second = client.post("/survey/check", form)
+    assert second.h1 == "You have already submitted your answers"
+    assert session.scalar(select(func.count()).select_from(Response)) == 1

@@ -1,0 +1,46 @@
+"""The demo council that `make run` loads."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import func, select
+
+from surveyapp.demo import loader
+from surveyapp.manage.runs import response_rates
+from surveyapp.models import Answer, Council, Invitation, Response, ServiceArea, SurveyRun, Team, User
+
+
+def counts(session):
+    return {model.__name__: session.scalar(select(func.count()).select_from(model))
+            for model in (Council, ServiceArea, Team, User, SurveyRun, Invitation, Response, Answer)}
+
+
+def test_demo_loads_once_and_is_realistic(session):
+    loader.load(session)
+    first = counts(session)
+    loader.load(session)
+    assert counts(session) == first, "loading twice must change nothing"
+
+    areas = set(session.scalars(select(ServiceArea.name)))
+    assert areas == {"Referral and Assessment", "Complex Child in Need", "Safeguarding and Care Planning",
+                     "Looked After Children", "Fostering", "Emergency Duty"}
+    assert first["Invitation"] == loader.STAFF + loader.LEAVERS
+    health = session.scalar(select(SurveyRun).where(SurveyRun.title.like("Social work health check%")))
+    assert health.accepting_answers(dt.date.today())
+    rates = response_rates(session, health)
+    assert rates.invited == loader.STAFF and rates.responded == loader.HEALTH_CHECK_RESPONSES
+    comments = session.scalar(select(func.count()).select_from(Answer).where(Answer.text.is_not(None)))
+    assert comments >= 60
+
+
+def test_demo_links_work_and_skip_used_ones(client, session):
+    loader.load(session)
+    links = loader.links(session, "http://localhost")
+    assert links.respondent and links.leaver and links.sign_in.endswith("/manage/sign-in")
+    opened = client.get(links.respondent.replace("http://localhost", ""))
+    assert opened.response.headers["Location"] == "/survey"
+    session.execute(Invitation.__table__.update().where(
+        Invitation.token_hash == Invitation.token_hash).values(submitted=True))
+    session.commit()
+    assert loader.links(session, "http://localhost").respondent is None
