@@ -130,33 +130,46 @@ def _max_choices(limit: int) -> Callable[[Any, Any], None]:
     return check
 
 
+def _legend(question: Question, **extra: Any) -> dict[str, Any]:
+    # Several questions share a page, so each is a bold small legend, not a page heading.
+    return {"params": {"fieldset": {"legend": {"text": question.text, "classes": "govuk-fieldset__legend--s"}},
+                       **extra}}
+
+
+def _label(question: Question, **extra: Any) -> dict[str, Any]:
+    return {"params": {"label": {"text": question.text, "classes": "govuk-label--s"}, **extra}}
+
+
 def _radios(question: Question, ctx: FormContext) -> Field:
     choices = list(question.choices())
     if question.type == "attach_name" and ctx.name:
         choices[0] = (choices[0][0], f"{choices[0][1]} ({ctx.name})")
-    return RadioField(question.text, description=question.hint, choices=choices,
-                      validators=_presence(question, ctx), widget=GovRadioInput())
+    small = {"classes": "govuk-radios--small"} if question.type == "agreement" else {}
+    return RadioField(question.text, description=question.hint or "", choices=choices,
+                      validators=_presence(question, ctx), widget=GovRadioInput(),
+                      render_kw=_legend(question, **small))
 
 
 def _checkboxes(question: Question, ctx: FormContext) -> Field:
     validators = _presence(question, ctx)
     if question.max_choices:
         validators.append(_max_choices(question.max_choices))
-    return SelectMultipleField(question.text, description=question.hint, choices=list(question.options),
-                               validators=validators, widget=GovCheckboxesInput())
+    return SelectMultipleField(question.text, description=question.hint or "", choices=list(question.options),
+                               validators=validators, widget=GovCheckboxesInput(), render_kw=_legend(question))
 
 
 def _team(question: Question, ctx: FormContext) -> Field:
-    return SelectField(question.text, description=question.hint,
+    return SelectField(question.text, description=question.hint or "",
                        choices=[("", "Choose your team")] + ctx.teams,
-                       validators=_presence(question, ctx), widget=GovSelect())
+                       validators=_presence(question, ctx), widget=GovSelect(), render_kw=_label(question))
 
 
 def _number(question: Question, ctx: FormContext) -> Field:
-    params: dict[str, Any] = {"classes": "govuk-input--width-3", "inputmode": "numeric", "spellcheck": False}
+    params: dict[str, Any] = _label(question, classes="govuk-input--width-3", inputmode="numeric",
+                                    spellcheck=False)["params"]
     if question.suffix:
         params["suffix"] = {"text": question.suffix}
-    return WholeNumberField(question.text, description=question.hint, validators=_presence(question, ctx),
+    return WholeNumberField(question.text, description=question.hint or "", validators=_presence(question, ctx),
                             minimum=question.min or 0, maximum=question.max or 0,
                             widget=GovTextInput(), render_kw={"params": params})
 
@@ -164,15 +177,16 @@ def _number(question: Question, ctx: FormContext) -> Field:
 def _free_text(question: Question, ctx: FormContext) -> Field:
     limit = question.max_length or 1000
     return TextAreaField(
-        question.text, description=question.hint, widget=GovCharacterCount(),
+        question.text, description=question.hint or "", widget=GovCharacterCount(),
         validators=_presence(question, ctx) + [
             Length(max=limit, message=f"Your answer must be {limit:,} characters or fewer")],
-        render_kw={"params": {"maxlength": limit, "rows": 6}},
+        render_kw=_label(question, maxlength=limit, rows=6),
     )
 
 
 def _month(question: Question, ctx: FormContext) -> Field:
-    return MonthField(question.text, description=question.hint, validators=_presence(question, ctx))
+    return MonthField(question.text, description=question.hint or "", validators=_presence(question, ctx),
+                      render_kw=_legend(question))
 
 
 FIELD_BUILDERS: dict[str, Callable[[Question, FormContext], Field]] = {
