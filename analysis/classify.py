@@ -1,0 +1,119 @@
+"""Classify step (taxonomy mode): each comment to a theme of a taxonomy, or "other".
+
+A theme is learnt from its example phrases and definition. A comment's score for a
+theme is the mean cosine similarity to the theme's k closest examples (robust to a
+theme having several distinct sub-topics, unlike one centroid), plus a small bonus
+for the theme's keywords, which carry staff vocabulary a general model half-knows.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.preprocessing import normalize
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from analysis.taxonomy import Taxonomy
+
+OTHER = "other"
+
+
+class PrototypeClassifier(ClassifierMixin, BaseEstimator):
+    """Nearest-examples classifier on cosine similarity (mean of the top-k per class)."""
+
+    def __init__(self, top_k: int = 3, temperature: float = 0.05):
+        self.top_k = top_k
+        self.temperature = temperature
+
+    def fit(self, X: np.ndarray, y: Sequence) -> "PrototypeClassifier":
+        X, y = validate_data(self, X, y, dtype=[np.float32, np.float64])
+        check_classification_targets(y)
+        self.classes_, self.y_index_ = np.unique(y, return_inverse=True)
+        self.examples_ = normalize(X).astype(np.float32)
+        return self
+
+    def class_scores(self, X: np.ndarray) -> np.ndarray:
+        """Per-class similarity, shape (n_samples, n_classes)."""
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=[np.float32, np.float64])
+        sims = normalize(X).astype(np.float32) @ self.examples_.T
+        scores = np.empty((len(X), len(self.classes_)), dtype=np.float64)
+        for c in range(len(self.classes_)):
+            cols = sims[:, self.y_index_ == c]
+            k = min(self.top_k, cols.shape[1])
+            scores[:, c] = np.partition(cols, cols.shape[1] - k, axis=1)[:, -k:].mean(axis=1)
+        return scores
+
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        return softmax(self.class_scores(X) / self.temperature)
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        return self.classes_[np.argmax(self.class_scores(X), axis=1)]
+
+
+def softmax(z: np.ndarray) -> np.ndarray:
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def keyword_hits(texts: Sequence[str], taxonomy: Taxonomy) -> np.ndarray:
+    """How many distinct keywords of each theme a comment contains, (n_texts, n_themes)."""
+    patterns = [
+        re.compile(r"(?<!\w)(" + "|".join(re.escape(k) for k in theme.keywords) + r")(?!\w)")
+        if theme.keywords else None
+        for theme in taxonomy.themes
+    ]
+    hits = np.zeros((len(texts), len(patterns)))
+    for i, text in enumerate(texts):
+        low = text.lower()
+        for j, pattern in enumerate(patterns):
+            if pattern is not None:
+                hits[i, j] = len(set(pattern.findall(low)))
+    return hits
+
+
+class TaxonomyAssigner:
+    """Scores comments against a taxonomy; below `other_threshold` a comment is "other".
+
+    Not an sklearn estimator itself (it takes text and a taxonomy); the numeric part
+    is `PrototypeClassifier`, which is.
+    """
+
+    def __init__(self, taxonomy: Taxonomy, top_k: int = 3, keyword_weight: float = 0.1,
+                 other_threshold: float = 0.3, temperature: float = 0.05):
+        self.taxonomy = taxonomy
+        self.top_k = top_k
+        self.keyword_weight = keyword_weight
+        self.other_threshold = other_threshold
+        self.temperature = temperature
+
+    def fit(self, embed: "callable") -> "TaxonomyAssigner":
+        texts, labels = [], []
+        for theme in self.taxonomy.themes:
+            for text in theme.training_texts():
+                texts.append(text)
+                labels.append(theme.id)
+        self.classifier_ = PrototypeClassifier(self.top_k, self.temperature).fit(embed(texts), labels)
+        return self
+
+    def assign(self, texts: Sequence[str], X: np.ndarray) -> tuple[list[str], np.ndarray]:
+        """Theme id (or "other") and confidence for each comment."""
+        order = [list(self.classifier_.classes_).index(t) for t in self.taxonomy.theme_ids]
+        similarity = self.classifier_.class_scores(X)[:, order]
+        hits = keyword_hits(texts, self.taxonomy)
+        scores = similarity + self.keyword_weight * np.log1p(hits)
+        proba = softmax(scores / self.temperature)
+        best = scores.argmax(axis=1)
+        ids = np.array(self.taxonomy.theme_ids, dtype=object)[best]
+        # "other" when nothing is close and no theme word appears: a confident wrong
+        # theme is worse for a manager than an honest "none of these".
+        none_fit = (similarity.max(axis=1) < self.other_threshold) & (hits.sum(axis=1) == 0)
+        ids[none_fit] = OTHER
+        confidence = proba[np.arange(len(best)), best]
+        confidence[none_fit] = 1.0 - proba[none_fit].max(axis=1)
+        return ids.tolist(), confidence

@@ -1,0 +1,91 @@
+"""Cluster step (discovery mode): KMeans with the number of themes found from the data.
+
+Why this and not HDBSCAN: on short comments HDBSCAN calls most texts noise, and a
+manager needs every comment placed. Two things make KMeans work well here:
+- neighbour smoothing: each vector is replaced by the mean of its nearest
+  neighbours, which pulls paraphrases together before clustering;
+- the count: for k over a grid, silhouette rises steeply while real themes are
+  being separated and then flattens; the knee of that curve is the chosen k.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClusterMixin
+from sklearn.cluster import KMeans
+from sklearn.metrics import silhouette_score
+from sklearn.preprocessing import normalize
+from sklearn.utils.validation import validate_data
+from threadpoolctl import threadpool_limits
+
+K_GRID = (2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 14, 16, 18, 20, 23, 26, 30, 35, 40)
+
+
+def knn_smooth(X: np.ndarray, n_neighbors: int, block: int = 2048) -> np.ndarray:
+    """Mean of each row's n nearest rows (itself included), by cosine, in float32 blocks.
+
+    Blocks keep memory at block x n, and float32 avoids the float64 BLAS crash seen
+    on large X @ X.T here.
+    """
+    X = normalize(X).astype(np.float32)
+    k = min(n_neighbors, len(X))
+    if k <= 1:
+        return X
+    out = np.empty_like(X)
+    for start in range(0, len(X), block):
+        sims = X[start:start + block] @ X.T
+        nearest = np.argpartition(-sims, k - 1, axis=1)[:, :k]
+        out[start:start + block] = X[nearest].mean(axis=1)
+    return normalize(out)
+
+
+def knee(ks: list[int], scores: np.ndarray) -> int:
+    """Kneedle: the k furthest above the straight line from the first to the last point."""
+    x = (np.asarray(ks, float) - ks[0]) / max(ks[-1] - ks[0], 1)
+    span = scores.max() - scores.min()
+    y = (scores - scores.min()) / span if span > 0 else np.zeros_like(scores)
+    return ks[int(np.argmax(y - x))]
+
+
+class AutoKMeans(ClusterMixin, BaseEstimator):
+    """KMeans on neighbour-smoothed vectors; `n_clusters=None` picks the count itself."""
+
+    def __init__(self, n_clusters: int | None = None, k_max: int = 40, n_neighbors: int = 10,
+                 sample_size: int = 2000, random_state: int = 0):
+        self.n_clusters = n_clusters
+        self.k_max = k_max
+        self.n_neighbors = n_neighbors
+        self.sample_size = sample_size
+        self.random_state = random_state
+
+    def fit(self, X: np.ndarray, y: object = None) -> "AutoKMeans":
+        X = validate_data(self, X, dtype=[np.float32, np.float64])
+        with threadpool_limits(1, user_api="blas"):
+            smooth = knn_smooth(X, self.n_neighbors) if self.n_neighbors > 1 else normalize(X).astype(np.float32)
+            if self.n_clusters is not None:
+                self.n_clusters_ = min(int(self.n_clusters), len(X))
+                self.labels_ = self._kmeans(smooth, self.n_clusters_, n_init=3).labels_
+            else:
+                self._scan(smooth)
+        self.cluster_centers_ = np.vstack([X[self.labels_ == c].mean(axis=0) for c in range(self.n_clusters_)])
+        return self
+
+    def _kmeans(self, X: np.ndarray, k: int, n_init: int = 1) -> KMeans:
+        return KMeans(n_clusters=k, n_init=n_init, random_state=self.random_state).fit(X)
+
+    def _scan(self, X: np.ndarray) -> None:
+        k_max = min(self.k_max, max(2, len(X) // 10))
+        ks = [k for k in K_GRID if k <= k_max and k < len(X)]
+        if len(X) < 4 or len(ks) < 2 or len(np.unique(X, axis=0)) < 3:
+            self.n_clusters_, self.labels_, self.silhouette_curve_ = 1, np.zeros(len(X), int), {}
+            return
+        rng = np.random.RandomState(self.random_state)
+        sample = rng.choice(len(X), min(len(X), self.sample_size), replace=False)
+        fits, scores = {}, []
+        for k in ks:
+            fits[k] = self._kmeans(X, k).labels_
+            labels = fits[k][sample]
+            scores.append(silhouette_score(X[sample], labels, metric="cosine") if len(set(labels)) > 1 else -1.0)
+        self.silhouette_curve_ = dict(zip(ks, map(float, scores)))
+        self.n_clusters_ = knee(ks, np.array(scores))
+        self.labels_ = fits[self.n_clusters_]

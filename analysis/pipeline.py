@@ -1,0 +1,204 @@
+"""The theme pipeline: clean -> embed -> classify or cluster -> describe.
+
+Each step is an object that can be swapped (pass your own redactor, embedder or
+clusterer); the pipeline only wires them together and builds the report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+from sklearn.base import TransformerMixin
+from sklearn.decomposition import TruncatedSVD
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.preprocessing import normalize
+
+from analysis.classify import OTHER, TaxonomyAssigner
+from analysis.clean import Normaliser, Redactor
+from analysis.cluster import AutoKMeans
+from analysis.describe import class_tfidf_keywords, keyword_label, representative
+from analysis.embed import make_embedder
+from analysis.report import Quote, Theme, ThemeReport
+from analysis.sentiment import SentimentScorer, sentiment_split
+from analysis.taxonomy import Taxonomy, all_built_in, load_taxonomy
+
+# Mean similarity of comments to their closest built-in example above which a set of
+# comments is treated as staff comments (measured: ~0.55 staff, ~0.1-0.3 other text).
+IN_DOMAIN_SIMILARITY = 0.4
+MIN_EMERGING = 6  # fewer "other" comments than this are not worth clustering
+
+
+class ThemePipeline:
+    def __init__(self, taxonomy: str | Path | Taxonomy | None = None, n_themes: int | None = None,
+                 staff_names: Sequence[str] | None = None, embedder: TransformerMixin | None = None,
+                 clusterer: AutoKMeans | None = None, cache_dir: str | Path | None = None,
+                 use_cache: bool = True, domain_prior: bool | None = None, random_state: int = 0):
+        self.taxonomy = load_taxonomy(taxonomy) if isinstance(taxonomy, (str, Path)) else taxonomy
+        self.n_themes = n_themes
+        self.redactor = Redactor(staff_names=staff_names)
+        self.normaliser = Normaliser()
+        self.embedder, note = (embedder, None) if embedder is not None else make_embedder(cache_dir, use_cache)
+        self.notes = [note] if note else []
+        self.clusterer = clusterer
+        self.domain_prior = domain_prior
+        self.random_state = random_state
+        self.sentiment = SentimentScorer()
+
+    def run(self, texts: Sequence[object]) -> ThemeReport:
+        raw = ["" if t is None or (isinstance(t, float) and np.isnan(t)) else str(t) for t in texts]
+        redacted = self.redactor.fit(raw).transform(raw)
+        keep = np.array([i for i, t in enumerate(redacted) if t.strip()], dtype=int)
+        shown = [redacted[i] for i in keep]
+        model_text = self.normaliser.fit_transform(shown)
+        notes = list(self.notes)
+        if len(keep) < len(raw):
+            notes.append(f"{len(raw) - len(keep)} blank comment(s) skipped.")
+        X = self._embed(model_text, extra=self._training_texts())
+        sentiments = self.sentiment.fit().predict(shown) if len(shown) else []
+        if self.taxonomy is not None:
+            ids, conf, themes, emerging = self._taxonomy_mode(shown, model_text, X, sentiments)
+        else:
+            ids, conf, themes, emerging = self._discovery_mode(shown, model_text, X, sentiments)
+        return self._report(raw, keep, ids, conf, sentiments, themes, emerging, notes)
+
+    # -- embedding ---------------------------------------------------------------------------
+
+    def _training_texts(self) -> list[str]:
+        taxonomies = [self.taxonomy] if self.taxonomy is not None else all_built_in()
+        return [text for tax in taxonomies for th in tax.themes for text in th.training_texts()]
+
+    def _embed(self, texts: list[str], extra: list[str]) -> np.ndarray:
+        if not hasattr(self.embedder, "model_name"):  # TF-IDF fallback learns its vocabulary here
+            self.embedder.fit(texts + extra)
+        return self.embedder.transform(texts) if texts else np.zeros((0, 1), np.float32)
+
+    # -- taxonomy mode -----------------------------------------------------------------------
+
+    def _taxonomy_mode(self, shown, model_text, X, sentiments):
+        assigner = TaxonomyAssigner(self.taxonomy).fit(self.embedder.transform)
+        ids, conf = assigner.assign(model_text, X) if len(shown) else ([], np.zeros(0))
+        keywords = class_tfidf_keywords(shown, ids)
+        themes = []
+        for theme in self.taxonomy.themes:
+            members = np.array([i for i, t in enumerate(ids) if t == theme.id], dtype=int)
+            themes.append(self._describe(theme.id, members, shown, X, sentiments, keywords, label=theme.name,
+                                         description=theme.description, confidence=conf))
+        others = np.array([i for i, t in enumerate(ids) if t == OTHER], dtype=int)
+        emerging = self._emerging(others, ids, shown, X, sentiments) if len(others) >= MIN_EMERGING else []
+        if len(others):
+            themes.append(self._describe(OTHER, others, shown, X, sentiments, keywords, label="Other (no theme fits)"))
+        return ids, list(map(float, conf)), themes, emerging
+
+    def _emerging(self, others, ids, shown, X, sentiments) -> list[Theme]:
+        """Comments no theme fits, grouped by discovery: what the taxonomy is missing."""
+        labels = AutoKMeans(random_state=self.random_state, n_neighbors=5).fit(X[others]).labels_
+        groups = self._ordered_groups(labels)
+        local = [f"emerging_{rank:02d}" for rank in range(1, len(groups) + 1)]
+        names = np.array(ids, dtype=object)  # the taxonomy themes are the contrast for keywords
+        for name, members in zip(local, groups):
+            names[others[members]] = name
+        keywords = class_tfidf_keywords(shown, names.tolist())
+        return [self._describe(name, others[members], shown, X, sentiments, keywords)
+                for name, members in zip(local, groups) if len(members) >= 3]
+
+    # -- discovery mode ----------------------------------------------------------------------
+
+    def _discovery_mode(self, shown, model_text, X, sentiments):
+        if len(shown) == 0:
+            return [], [], [], []
+        features, prior = self._discovery_features(model_text, X)
+        clusterer = self.clusterer or AutoKMeans(n_clusters=self.n_themes, random_state=self.random_state)
+        labels = clusterer.fit(features).labels_
+        groups = self._ordered_groups(labels)
+        names = np.empty(len(shown), dtype=object)
+        ids = [f"theme_{rank:02d}" for rank in range(1, len(groups) + 1)]
+        for theme_id, members in zip(ids, groups):
+            names[members] = theme_id
+        keywords = class_tfidf_keywords(shown, names.tolist())
+        themes = [self._describe(t, m, shown, X, sentiments, keywords, label=self._prior_label(prior, m))
+                  for t, m in zip(ids, groups)]
+        return names.tolist(), [None] * len(shown), themes, []
+
+    def _discovery_features(self, model_text, X) -> tuple[np.ndarray, tuple | None]:
+        """Embeddings, plus domain knowledge for staff comments or word statistics otherwise.
+
+        Staff comments: append each comment's probabilities over the built-in themes
+        (a classifier trained on the taxonomy examples), which separates themes MiniLM
+        alone blurs. Other text: append TF-IDF/LSA vectors, whose rare exact words
+        (library names, gene names) help on large technical corpora.
+        """
+        extra = self._training_texts()
+        E = self.embedder.transform(extra)
+        labels = [f"{tax.id}/{th.id}" for tax in all_built_in() for th in tax.themes for _ in th.training_texts()]
+        in_domain = float(np.mean((X @ E.T).max(axis=1))) >= IN_DOMAIN_SIMILARITY
+        if self.domain_prior if self.domain_prior is not None else in_domain:
+            model = LogisticRegression(C=10, max_iter=3000).fit(E, labels)
+            P = model.predict_proba(X)
+            return normalize(np.hstack([X, P])).astype(np.float32), (model, P)
+        if len(X) >= 1000:
+            return normalize(np.hstack([X, 0.7 * _lsa(model_text, self.random_state)])).astype(np.float32), None
+        return X, None
+
+    @staticmethod
+    def _prior_label(prior: tuple | None, members: np.ndarray) -> str | None:
+        """Name a discovered theme after a built-in one when most of it clearly is that theme."""
+        if prior is None:
+            return None
+        model, P = prior
+        mean = P[members].mean(axis=0)
+        best = int(np.argmax(mean))
+        if mean[best] < 0.5:
+            return None
+        tax_id, theme_id = model.classes_[best].split("/")
+        return load_taxonomy(tax_id).theme(theme_id).name
+
+    @staticmethod
+    def _ordered_groups(labels: np.ndarray) -> list[np.ndarray]:
+        """Groups largest first, ties by first row: the same input always gives the same ids."""
+        groups = [np.flatnonzero(labels == c) for c in np.unique(labels)]
+        return sorted(groups, key=lambda g: (-len(g), int(g[0])))
+
+    # -- describe ----------------------------------------------------------------------------
+
+    def _describe(self, theme_id, members, shown, X, sentiments, all_keywords, label=None, description=None,
+                  confidence=None) -> Theme:
+        keywords = all_keywords.get(theme_id, []) if len(members) else []
+        quotes = [Quote(int(i), shown[i]) for i in representative(members, X, shown)] if len(members) else []
+        mean_conf = round(float(np.mean(confidence[members])), 3) if confidence is not None and len(members) else None
+        return Theme(id=theme_id, label=label or keyword_label(keywords), keywords=keywords, size=len(members),
+                     share=round(len(members) / max(len(shown), 1), 4), quotes=quotes,
+                     sentiment=sentiment_split([sentiments[i] for i in members]), description=description,
+                     mean_confidence=mean_conf)
+
+    def _report(self, raw, keep, ids, conf, sentiments, themes, emerging, notes) -> ThemeReport:
+        assignments: list[str] = [OTHER] * len(raw)
+        confidence: list[float | None] = [None] * len(raw)
+        row_sentiment: list[str | None] = [None] * len(raw)
+        for j, i in enumerate(keep):
+            assignments[i], confidence[i], row_sentiment[i] = ids[j], conf[j], sentiments[j]
+        # Quotes and indices above are positions among non-blank comments; map back to input rows.
+        for theme in [*themes, *emerging]:
+            for quote in theme.quotes:
+                quote.row = int(keep[quote.row])
+        return ThemeReport(
+            mode="taxonomy" if self.taxonomy is not None else "discovery",
+            taxonomy=self.taxonomy.id if self.taxonomy is not None else None,
+            embedding=getattr(self.embedder, "description", type(self.embedder).__name__),
+            n_rows=len(raw), n_blank=len(raw) - len(keep), redactions=dict(self.redactor.counts_),
+            themes=themes, emerging_themes=emerging, assignments=assignments, confidence=confidence,
+            sentiments=row_sentiment, notes=notes)
+
+
+def _lsa(texts: list[str], random_state: int) -> np.ndarray:
+    tfidf = TfidfVectorizer(sublinear_tf=True, min_df=2, stop_words="english").fit_transform(texts)
+    n = max(1, min(100, tfidf.shape[1] - 1))
+    return normalize(TruncatedSVD(n, random_state=random_state).fit_transform(tfidf)).astype(np.float32)
+
+
+def analyse_themes(texts: Sequence[object], taxonomy: str | Path | Taxonomy | None = None,
+                   n_themes: int | None = None, **options) -> ThemeReport:
+    """One call for the web app: comments in, a ThemeReport out."""
+    return ThemePipeline(taxonomy=taxonomy, n_themes=n_themes, **options).run(texts)

@@ -1,0 +1,54 @@
+"""Results: plain dataclasses that serialise to JSON for the web app and the CLI."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass
+class Quote:
+    row: int
+    text: str
+
+
+@dataclass
+class Theme:
+    id: str
+    label: str
+    keywords: list[str]
+    size: int
+    share: float
+    quotes: list[Quote]
+    sentiment: dict[str, int]
+    description: str | None = None
+    mean_confidence: float | None = None
+
+
+@dataclass
+class ThemeReport:
+    mode: str
+    taxonomy: str | None
+    embedding: str
+    n_rows: int
+    n_blank: int
+    redactions: dict[str, int]
+    themes: list[Theme]
+    emerging_themes: list[Theme] = field(default_factory=list)
+    assignments: list[str] = field(default_factory=list)
+    confidence: list[float | None] = field(default_factory=list)
+    sentiments: list[str | None] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self, include_rows: bool = True) -> dict:
+        data = asdict(self)
+        rows = [{"row": i, "theme": t, "confidence": c, "sentiment": s}
+                for i, (t, c, s) in enumerate(zip(self.assignments, self.confidence, self.sentiments))]
+        for key in ("assignments", "confidence", "sentiments"):
+            data.pop(key)
+        if include_rows:
+            data["rows"] = rows
+        return data
+
+    def to_json(self, include_rows: bool = True) -> str:
+        return json.dumps(self.to_dict(include_rows), indent=2, ensure_ascii=False)
