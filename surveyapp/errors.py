@@ -9,6 +9,8 @@ from flask import Flask, render_template, session
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from .respond.notices import notice
+
 log = logging.getLogger(__name__)
 
 MESSAGES = {
@@ -24,7 +26,7 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(_error: CSRFError) -> Any:
         if session.get("done"):  # "Submit" pressed again after the answers went in
-            return render_template("respond/already_submitted.html", run=None), 200
+            return notice("submitted")
         return render_template(
             "errors/error.html", heading="This page has expired",
             detail="For your security, pages stop working after a while or when you sign in again. "

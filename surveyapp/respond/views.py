@@ -18,15 +18,16 @@ from ..models import SurveyRun
 from ..questionnaires import Questionnaire, Value
 from . import journey
 from .forms import FormContext, answers_from, section_form
+from .notices import notice
 
 bp = Blueprint("respond", __name__)
 
 RESPONDENT = "respondent"
-PROBLEM_PAGES = {
-    journey.LinkState.UNKNOWN: ("respond/link_unknown.html", 404),
-    journey.LinkState.SUBMITTED: ("respond/already_submitted.html", 200),
-    journey.LinkState.CLOSED: ("respond/closed.html", 200),
-    journey.LinkState.NOT_OPEN_YET: ("respond/not_open_yet.html", 200),
+PROBLEMS = {
+    journey.LinkState.UNKNOWN: "unknown",
+    journey.LinkState.SUBMITTED: "submitted",
+    journey.LinkState.CLOSED: "closed",
+    journey.LinkState.NOT_OPEN_YET: "not_open_yet",
 }
 
 
@@ -34,9 +35,8 @@ def _today() -> dt.date:
     return dt.date.today()
 
 
-def _problem(opened: journey.Opened) -> HttpResponse | tuple[str, int]:
-    template, status = PROBLEM_PAGES[opened.state]
-    return render_template(template, run=opened.run), status
+def _problem(opened: journey.Opened) -> tuple[str, int]:
+    return notice(PROBLEMS[opened.state], opened.run)
 
 
 @bp.get("/invite/<token>")
@@ -102,7 +102,7 @@ class Journey:
     def ensure_open(self) -> None:
         state = journey.run_state(self.run, _today())
         if state is not journey.LinkState.READY:
-            abort(render_template(PROBLEM_PAGES[state][0], run=self.run))
+            abort(HttpResponse(*notice(PROBLEMS[state], self.run)))
 
     def next_section(self, after: str | None) -> str | None:
         ids = [s.id for s in self.questionnaire.visible_sections(self.answers)]
@@ -113,7 +113,7 @@ class Journey:
 
 
 def _session_ended() -> HttpResponse:
-    return HttpResponse(render_template("respond/session_ended.html"), status=403)
+    return HttpResponse(*notice("session_ended"))
 
 
 @bp.route("/survey", methods=["GET", "POST"])
@@ -191,7 +191,7 @@ def check() -> Any:
             return redirect(url_for("respond.section", section_id=exc.section_id))
         except journey.AlreadySubmitted:
             session.clear()
-            return render_template("respond/already_submitted.html", run=j.run)
+            return notice("submitted", j.run)
         session.clear()
         session["done"] = {"title": j.run.title, "kind": j.run.kind}
         return redirect(url_for("respond.done"))
