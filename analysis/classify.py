@@ -33,14 +33,15 @@ class PrototypeClassifier(ClassifierMixin, BaseEstimator):
         X, y = validate_data(self, X, y, dtype=[np.float32, np.float64])
         check_classification_targets(y)
         self.classes_, self.y_index_ = np.unique(y, return_inverse=True)
-        self.examples_ = normalize(X).astype(np.float32)
+        self.examples_ = normalize(X).astype(np.float64)
         return self
 
     def class_scores(self, X: np.ndarray) -> np.ndarray:
         """Per-class similarity, shape (n_samples, n_classes)."""
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=[np.float32, np.float64])
-        sims = normalize(X).astype(np.float32) @ self.examples_.T
+        # float64: scores for a row must not depend on which other rows share the batch
+        sims = normalize(X).astype(np.float64) @ self.examples_.T
         scores = np.empty((len(X), len(self.classes_)), dtype=np.float64)
         for c in range(len(self.classes_)):
             cols = sims[:, self.y_index_ == c]
@@ -52,7 +53,8 @@ class PrototypeClassifier(ClassifierMixin, BaseEstimator):
         return softmax(self.class_scores(X) / self.temperature)
 
     def predict(self, X: np.ndarray) -> np.ndarray:
-        return self.classes_[np.argmax(self.class_scores(X), axis=1)]
+        scores = self.class_scores(X)  # checks fitted before classes_ is touched
+        return self.classes_[np.argmax(scores, axis=1)]
 
 
 def softmax(z: np.ndarray) -> np.ndarray:

