@@ -60,7 +60,9 @@ class AutoKMeans(ClusterMixin, BaseEstimator):
 
     def fit(self, X: np.ndarray, y: object = None) -> "AutoKMeans":
         X = validate_data(self, X, dtype=[np.float32, np.float64])
-        with threadpool_limits(1, user_api="blas"):
+        # One thread: OpenMP spin-waits badly when the 2 cores are shared, and float64
+        # BLAS on 2 threads crashed here on large X @ X.T.
+        with threadpool_limits(1):
             smooth = knn_smooth(X, self.n_neighbors) if self.n_neighbors > 1 else normalize(X).astype(np.float32)
             if self.n_clusters is not None:
                 self.n_clusters_ = min(int(self.n_clusters), len(X))
@@ -74,9 +76,11 @@ class AutoKMeans(ClusterMixin, BaseEstimator):
         return KMeans(n_clusters=k, n_init=n_init, random_state=self.random_state).fit(X)
 
     def _scan(self, X: np.ndarray) -> None:
-        k_max = min(self.k_max, max(2, len(X) // 10))
-        ks = [k for k in K_GRID if k <= k_max and k < len(X)]
-        if len(X) < 4 or len(ks) < 2 or len(np.unique(X, axis=0)) < 3:
+        # At least ~5 comments a theme on average, but always room for a handful of themes.
+        k_max = min(self.k_max, max(6, len(X) // 5))
+        n_distinct = len(np.unique(X, axis=0))  # more clusters than distinct points is meaningless
+        ks = [k for k in K_GRID if k <= min(k_max, n_distinct) and k < len(X)]
+        if len(X) < 4 or len(ks) < 2:
             self.n_clusters_, self.labels_, self.silhouette_curve_ = 1, np.zeros(len(X), int), {}
             return
         rng = np.random.RandomState(self.random_state)

@@ -13,10 +13,9 @@ import numpy as np
 from sklearn.base import TransformerMixin
 from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import normalize
 
-from analysis.classify import OTHER, TaxonomyAssigner
+from analysis.classify import OTHER, PrototypeClassifier, TaxonomyAssigner
 from analysis.clean import Normaliser, Redactor
 from analysis.cluster import AutoKMeans
 from analysis.describe import class_tfidf_keywords, keyword_label, representative
@@ -135,7 +134,9 @@ class ThemePipeline:
         labels = [f"{tax.id}/{th.id}" for tax in all_built_in() for th in tax.themes for _ in th.training_texts()]
         in_domain = float(np.mean((X @ E.T).max(axis=1))) >= IN_DOMAIN_SIMILARITY
         if self.domain_prior if self.domain_prior is not None else in_domain:
-            model = LogisticRegression(C=10, max_iter=3000).fit(E, labels)
+            # The same nearest-examples scores as taxonomy mode, as a soft theme profile;
+            # no training, so it costs milliseconds (a logistic regression took seconds).
+            model = PrototypeClassifier().fit(E, labels)
             P = model.predict_proba(X)
             return normalize(np.hstack([X, P])).astype(np.float32), (model, P)
         if len(X) >= 1000:

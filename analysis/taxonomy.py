@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -44,16 +45,26 @@ class Taxonomy:
         return next(t for t in self.themes if t.id == theme_id)
 
 
+# libyaml's loader when PyYAML was built with it: the pure-Python one takes ~0.2 s a file.
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@lru_cache(maxsize=None)
+def _built_in(name: str) -> Taxonomy:
+    text = resources.files("analysis.taxonomies").joinpath(BUILT_IN[name]).read_text("utf-8")
+    return parse_taxonomy(yaml.load(text, Loader=_Loader))
+
+
 def load_taxonomy(name_or_path: str | Path) -> Taxonomy:
     """Load a built-in taxonomy by id ("health-check", "exit") or any YAML file by path."""
     if str(name_or_path) in BUILT_IN:
-        text = resources.files("analysis.taxonomies").joinpath(BUILT_IN[str(name_or_path)]).read_text("utf-8")
+        return _built_in(str(name_or_path))  # frozen dataclasses: safe to share
     else:
         try:
             text = Path(name_or_path).read_text(encoding="utf-8")
         except OSError as exc:
             raise TaxonomyError(f"cannot read taxonomy {name_or_path}: {exc.strerror}") from exc
-    return parse_taxonomy(yaml.safe_load(text))
+    return parse_taxonomy(yaml.load(text, Loader=_Loader))
 
 
 def parse_taxonomy(data: object) -> Taxonomy:

@@ -17,3 +17,9 @@ def cache_dir(tmp_path, monkeypatch):
     directory = tmp_path / "cache"
     monkeypatch.setenv("SURVEYAPP_THEMES_CACHE", str(directory))
     return directory
+
+
+@pytest.fixture(scope="session")
+def model_cache_dir(tmp_path_factory):
+    """One embedding cache for the real-model tests: the taxonomy examples are embedded once."""
+    return tmp_path_factory.mktemp("model-cache")
