@@ -9,11 +9,12 @@ from alembic import command
 from alembic.config import Config
 from flask import Flask, current_app
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from . import db
 from .auth import create_user
 from .demo import loader
-from .models import Council, Role
+from .models import Council, Role, ServiceArea, Team, UserScope
 from .questionnaires import DefinitionError, load_file
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,6 +29,22 @@ def alembic_config(url: str) -> Config:
 
 def upgrade(url: str) -> None:
     command.upgrade(alembic_config(url), "head")
+
+
+def _scopes(session: Session, council: Council, areas: tuple[str, ...], teams: tuple[str, ...]) -> list[UserScope]:
+    found: list[UserScope] = []
+    for name in areas:
+        area = session.scalar(select(ServiceArea).where(ServiceArea.council_id == council.id, ServiceArea.name == name))
+        if area is None:
+            raise ValueError(f"{council.name} has no service area called '{name}'")
+        found.append(UserScope(service_area_id=area.id))
+    for name in teams:
+        team = session.scalar(select(Team).join(ServiceArea).where(ServiceArea.council_id == council.id,
+                                                                   Team.name == name))
+        if team is None:
+            raise ValueError(f"{council.name} has no team called '{name}'")
+        found.append(UserScope(team_id=team.id))
+    return found
 
 
 def register_commands(app: Flask) -> None:
@@ -53,16 +70,24 @@ def register_commands(app: Flask) -> None:
     @click.option("--email", required=True)
     @click.option("--name", required=True)
     @click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+    @click.option("--area", "areas", multiple=True, help="A service area a manager or viewer may see (repeatable).")
+    @click.option("--team", "teams", multiple=True, help="A team a manager or viewer may see (repeatable).")
     @click.password_option()
-    def create_user_command(council_slug: str, email: str, name: str, role: str, password: str) -> None:
+    def create_user_command(council_slug: str, email: str, name: str, role: str, areas: tuple[str, ...],
+                            teams: tuple[str, ...], password: str) -> None:
         """Create a manager, viewer or admin account."""
-        council = db.session().scalar(select(Council).where(Council.slug == council_slug))
+        session = db.session()
+        council = session.scalar(select(Council).where(Council.slug == council_slug))
         if council is None:
             raise click.ClickException(f"There is no council '{council_slug}'. Create it with `flask create-council`.")
         try:
-            create_user(db.session(), council_id=council.id, email=email, name=name, password=password, role=Role(role))
+            scopes = _scopes(session, council, areas, teams)
+            user = create_user(session, council_id=council.id, email=email, name=name, password=password,
+                               role=Role(role))
         except ValueError as exc:
             raise click.ClickException(str(exc))
+        user.scopes.extend(scopes)
+        session.commit()
         click.echo(f"Created {role} {email} for {council.name}.")
 
     @app.cli.command("create-council")

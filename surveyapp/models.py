@@ -13,7 +13,7 @@ import enum
 import uuid
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .db import Base
@@ -71,6 +71,7 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(20))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     council: Mapped[Council] = relationship()
+    scopes: Mapped[list[UserScope]] = relationship(cascade="all, delete-orphan")
 
     # Flask-Login's protocol
     @property
@@ -87,6 +88,20 @@ class User(Base):
 
     def get_id(self) -> str:
         return str(self.id)
+
+
+class UserScope(Base):
+    """What a manager or viewer may see: whole service areas, or single teams.
+
+    Admins see their whole council and need no rows here. A manager or viewer
+    with no rows sees no results at all (safe by default).
+    """
+
+    __tablename__ = "user_scope"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    service_area_id: Mapped[int | None] = mapped_column(ForeignKey("service_area.id"))
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"))
 
 
 class Questionnaire(Base):
@@ -182,3 +197,19 @@ class Answer(Base):
     number: Mapped[int | None] = mapped_column(Integer)
     text: Mapped[str | None] = mapped_column(Text)
     response: Mapped[Response] = relationship(back_populates="answers")
+
+
+class ThemeJob(Base):
+    """One theme analysis of one free-text question of a run, done outside the web request."""
+
+    __tablename__ = "theme_job"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("survey_run.id"), index=True)
+    question_id: Mapped[str] = mapped_column(String(80))
+    status: Mapped[str] = mapped_column(String(20), default="queued")  # queued, running, done, failed
+    progress: Mapped[int] = mapped_column(Integer, default=0)  # percent
+    stage: Mapped[str] = mapped_column(String(200), default="Waiting to start")
+    # The engine's report with team ids beside each comment; quotes are filtered when shown.
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    started_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
