@@ -21,7 +21,7 @@ from analysis.cluster import AutoKMeans
 from analysis.describe import class_tfidf_keywords, keyword_label, representative
 from analysis.embed import make_embedder
 from analysis.report import Quote, Theme, ThemeReport
-from analysis.sentiment import SentimentScorer, sentiment_split
+from analysis.sentiment import SentimentScorer, sentiment_examples, sentiment_split
 from analysis.taxonomy import Taxonomy, all_built_in, load_taxonomy
 
 # Mean similarity of comments to their closest built-in example above which a set of
@@ -56,7 +56,7 @@ class ThemePipeline:
         if len(keep) < len(raw):
             notes.append(f"{len(raw) - len(keep)} blank comment(s) skipped.")
         X = self._embed(model_text, extra=self._training_texts())
-        sentiments = self.sentiment.fit().predict(shown) if len(shown) else []
+        sentiments = self.sentiment.fit(self.embedder.transform).predict(shown, X) if len(shown) else []
         if self.taxonomy is not None:
             ids, conf, themes, emerging = self._taxonomy_mode(shown, model_text, X, sentiments)
         else:
@@ -71,7 +71,7 @@ class ThemePipeline:
 
     def _embed(self, texts: list[str], extra: list[str]) -> np.ndarray:
         if not hasattr(self.embedder, "model_name"):  # TF-IDF fallback learns its vocabulary here
-            self.embedder.fit(texts + extra)
+            self.embedder.fit(texts + extra + sentiment_examples()[0])
         return self.embedder.transform(texts) if texts else np.zeros((0, 1), np.float32)
 
     # -- taxonomy mode -----------------------------------------------------------------------

@@ -32,3 +32,11 @@ def test_embeddings_are_unit_length_and_deterministic(model_cache_dir):
     np.testing.assert_allclose(np.linalg.norm(first, axis=1), 1, atol=1e-5)
     np.testing.assert_allclose(first, second, atol=1e-6)
     assert first[0] @ first[1] < 0.5
+
+
+def test_sentiment_of_plain_comments(model_cache_dir):
+    texts = ["My team manager is brilliant and always supportive.",
+             "I work every evening and weekend just to keep up.",
+             "Good training offer, but I never have time to go on the courses."]
+    report = analyse_themes(texts, taxonomy="health-check", cache_dir=model_cache_dir)
+    assert report.sentiments == ["positive", "negative", "mixed"]
