@@ -34,12 +34,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .cli import register_commands
     from .manage.views import bp as manage_bp
     from .respond.views import bp as respond_bp
+    from .results.views import bp as results_bp
 
     auth.init_app(app)
     errors.init_app(app)
     logs.init_app(app)
     app.register_blueprint(respond_bp)
     app.register_blueprint(manage_bp)
+    app.register_blueprint(results_bp)
     register_commands(app)
     return app
 

@@ -9,9 +9,12 @@ tested exhaustively (tests/webapp/test_anonymity_rule.py) and reused anywhere.
 3. Complementary suppression: when any cell of a table is hidden, more cells
    are hidden, smallest first, until at least two are hidden and they add up
    to at least `figures`, so no hidden cell is the total minus the rest.
-4. Differencing: a group whose size differs by 1 to 4 from an overlapping
-   group the same user has already seen is refused, so nobody can subtract
-   one from the other to isolate a handful of people.
+4. Differencing: a group whose size differs by 1 to 4 from a group the same
+   user has already seen that contains it, or that it contains, is refused,
+   so nobody can subtract one from the other to isolate a handful of people.
+   Only nesting is checked: two groups that merely overlap (a team and a
+   role) give a difference that is not a set of people anyone can name, and
+   refusing those too would hide most breakdowns of a small council.
 
 Thresholds can be raised in configuration, never lowered.
 """
@@ -130,17 +133,13 @@ class Group:
     filters: Filter
     size: int
 
-    def overlaps(self, other: Group) -> bool:
-        """Could the two groups share respondents? Only if no dimension takes two values.
+    def contains(self, other: Group) -> bool:
+        """Every respondent in `other` is in this group: it has all of this group's filters.
 
-        This is deliberately generous: {team A} and {role: social worker}
-        overlap, even if no social worker is in team A. Refusing a few safe
-        views is the price of never allowing an unsafe one.
+        Callers give a team's group its service area too ({team, service_area}),
+        so that a service area is seen to contain its teams.
         """
-        if self.scope != other.scope:
-            return False
-        mine = dict(self.filters)
-        return all(mine.get(dimension, value) == value for dimension, value in other.filters)
+        return self.scope == other.scope and self.filters <= other.filters
 
 
 def group(scope: str, size: int, **filters: object) -> Group:
@@ -164,7 +163,8 @@ class DifferencingGuard:
         """The group already seen that `candidate` could be subtracted from, if any."""
         for earlier in self.seen:
             gap = abs(earlier.size - candidate.size)
-            if 0 < gap < self.thresholds.figures and earlier.overlaps(candidate):
+            nested = earlier.contains(candidate) or candidate.contains(earlier)
+            if 0 < gap < self.thresholds.figures and nested:
                 return earlier
         return None
 

@@ -137,16 +137,18 @@ def test_differencing_applies_in_either_order_and_survives_the_session(size, gap
     guard = DifferencingGuard(RULE)
     assert guard.allow(group("run 1", size, role="social_worker"))
     reloaded = DifferencingGuard.load(RULE, guard.dump())
-    assert not reloaded.allow(group("run 1", size + gap))  # the whole run, seen after a part of it
-    assert not reloaded.allow(group("run 1", size + gap, team=3))  # could overlap: refused too
+    assert not reloaded.allow(group("run 1", size + gap))  # the whole run, which contains it
+    assert not reloaded.allow(group("run 1", size - gap, role="social_worker", team=3))  # a part of it
 
 
 @given(st.integers(5, 500), st.integers(1, 4))
-def test_groups_that_cannot_overlap_are_not_compared(size, gap):
+def test_groups_that_do_not_contain_one_another_are_not_compared(size, gap):
     guard = DifferencingGuard(RULE)
-    assert guard.allow(group("run 1", size, team=1))
-    assert guard.allow(group("run 1", size + gap, team=2))  # different teams share nobody
-    assert guard.allow(group("run 2", size + gap, team=1))  # another year's run
+    assert guard.allow(group("run 1", size, team=1, service_area=4))
+    assert guard.allow(group("run 1", size + gap, team=2, service_area=4))  # different teams share nobody
+    assert guard.allow(group("run 1", size + gap, role="social_worker"))  # no set of people to subtract
+    assert guard.allow(group("run 2", size + gap))  # another year's run
+    assert not guard.allow(group("run 1", size + gap, service_area=4))  # the team's own service area
 
 
 def test_a_refused_group_is_not_remembered_and_bad_session_data_is_ignored():

@@ -1,0 +1,270 @@
+"""Results of a run as plain functions of a database session, every figure through `anonymity`.
+
+Counting happens in SQL (GROUP BY), never row by row in Python: results pages
+must stay fast for a council-sized run of 50,000 responses. Python only folds
+the grouped rows (a few hundred at most) into tables and applies the rule.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, case, func, select
+from sqlalchemy.orm import Session, aliased
+
+from ..manage.runs import Rates, TeamRate, response_rates
+from ..models import Answer, Response, ServiceArea, SurveyRun, Team
+from ..questionnaires import Question, Questionnaire, from_dict
+from .anonymity import DifferencingGuard, Thresholds, group, suppress, visible_total
+
+AGREE = ("strongly_agree", "agree")
+DONT_KNOW = "dont_know"
+DIMENSIONS: tuple[tuple[str, str], ...] = (
+    ("service_area", "Service area"), ("team", "Team"), ("role", "Role"),
+    ("contract", "Contract"), ("years_in_role", "Years in role"),
+)
+# Bands for number questions: (label, lowest, highest or None for open-ended).
+BANDS: dict[str, tuple[tuple[str, int, int | None], ...]] = {
+    "children_allocated": (("0 to 10", 0, 10), ("11 to 15", 11, 15), ("16 to 20", 16, 20),
+                           ("21 to 25", 21, 25), ("26 to 30", 26, 30), ("31 or more", 31, None)),
+    "hours_beyond_contract": (("None", 0, 0), ("1 to 5", 1, 5), ("6 to 10", 6, 10),
+                              ("11 to 15", 11, 15), ("16 or more", 16, None)),
+}
+DEFAULT_BANDS = (("0 to 4", 0, 4), ("5 to 9", 5, 9), ("10 to 19", 10, 19), ("20 or more", 20, None))
+
+
+def questionnaire_of(run: SurveyRun) -> Questionnaire:
+    return from_dict(run.questionnaire.definition, f"questionnaire {run.questionnaire.key}")
+
+
+def scope_of(run: SurveyRun) -> str:
+    return f"run:{run.id}"
+
+
+def respondents(db: Session, run: SurveyRun) -> int:
+    return db.scalar(select(func.count()).select_from(Response).where(Response.run_id == run.id)) or 0
+
+
+# Overview -------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SectionScore:
+    section_id: str
+    title: str
+    agree: int | None  # answers of agree or strongly agree; None when hidden
+    answered: int | None  # answers other than "don't know"
+
+    @property
+    def share(self) -> float | None:
+        return self.agree / self.answered if self.agree is not None and self.answered else None
+
+
+@dataclass(frozen=True)
+class Overview:
+    respondents: int | None
+    rates: Rates
+    sections: list[SectionScore]
+
+
+def overview(db: Session, run: SurveyRun, rule: Thresholds) -> Overview:
+    n = respondents(db, run)
+    shown = n >= rule.figures
+    scores = section_scores(db, run, questionnaire_of(run)) if shown else {}
+    sections = [SectionScore(s.id, s.title, *scores.get(s.id, (None, None)))
+                for s in questionnaire_of(run).sections if _agreement_ids(s.questions)]
+    return Overview(n if shown else None, _safe_rates(response_rates(db, run), rule), sections)
+
+
+def _agreement_ids(questions: Any) -> list[str]:
+    return [q.id for q in questions if q.type == "agreement"]
+
+
+def _agree_counts() -> tuple[ColumnElement[int], ColumnElement[int]]:
+    agree = func.count().filter(Answer.option.in_(AGREE))
+    answered = func.count().filter(Answer.option != DONT_KNOW)
+    return agree, answered
+
+
+def section_scores(db: Session, run: SurveyRun, questionnaire: Questionnaire) -> dict[str, tuple[int, int]]:
+    """(agree, answered) per section: grouped by question in SQL, folded into sections here."""
+    section_of = {q.id: s.id for s in questionnaire.sections for q in s.questions if q.type == "agreement"}
+    agree, answered = _agree_counts()
+    rows = db.execute(select(Answer.question_id, agree, answered).join(Response)
+                      .where(Response.run_id == run.id, Answer.question_id.in_(section_of))
+                      .group_by(Answer.question_id)).all()
+    totals: dict[str, tuple[int, int]] = {}
+    for question_id, a, n in rows:
+        before = totals.get(section_of[question_id], (0, 0))
+        totals[section_of[question_id]] = (before[0] + a, before[1] + n)
+    return totals
+
+
+def _safe_rates(rates: Rates, rule: Thresholds) -> Rates:
+    """Responded counts by team through the one rule, so small numbers of responses are not shown."""
+    counted = {i: t.responded for i, t in enumerate(rates.teams) if t.responded is not None}
+    shown = suppress(counted, rule)
+    teams = [TeamRate(t.service_area, t.team, t.invited, shown.get(i)) for i, t in enumerate(rates.teams)]
+    return Rates(rates.invited, rates.responded, rates.open_link_responses, teams)
+
+
+# Groups (breakdowns) ------------------------------------------------------------
+
+def _grouped(run: SurveyRun, dimension: str, *columns: Any) -> tuple[Select[Any], Any]:
+    """A select over the run's responses with a group key for `dimension`, and that key."""
+    if dimension == "team":
+        key: Any = Response.team_id
+        query = select(key, *columns).select_from(Response)
+    elif dimension == "service_area":
+        key = Team.service_area_id
+        query = select(key, *columns).select_from(Response).join(Team, Response.team_id == Team.id)
+    else:
+        about = aliased(Answer)
+        key = about.option
+        query = select(key, *columns).select_from(Response).join(
+            about, and_(about.response_id == Response.id, about.question_id == dimension))
+    return query.where(Response.run_id == run.id, key.is_not(None)), key
+
+
+def group_sizes(db: Session, run: SurveyRun, dimension: str) -> dict[str, int]:
+    query, key = _grouped(run, dimension, func.count(Response.id))
+    return {str(k): n for k, n in db.execute(query.group_by(key)).all()}
+
+
+def group_labels(db: Session, run: SurveyRun, dimension: str, questionnaire: Questionnaire) -> dict[str, str]:
+    if dimension == "team":
+        rows = db.execute(select(Team.id, ServiceArea.name, Team.name).join(ServiceArea)
+                          .where(ServiceArea.council_id == run.council_id)).all()
+        return {str(i): f"{area}: {name}" for i, area, name in rows}
+    if dimension == "service_area":
+        rows = db.execute(select(ServiceArea.id, ServiceArea.name).where(ServiceArea.council_id == run.council_id))
+        return {str(i): name for i, name in rows}
+    question = questionnaire.question(dimension)
+    return dict(question.choices()) if question else {}
+
+
+def filters_for(db: Session, run: SurveyRun, dimension: str) -> dict[str, dict[str, str]]:
+    """The differencing filters of each group: a team carries its service area, which contains it."""
+    if dimension != "team":
+        return {}
+    rows = db.execute(select(Team.id, Team.service_area_id).join(ServiceArea)
+                      .where(ServiceArea.council_id == run.council_id)).all()
+    return {str(t): {"team": str(t), "service_area": str(a)} for t, a in rows}
+
+
+# One question ---------------------------------------------------------------------
+
+def options_of(question: Question) -> list[tuple[str, str]]:
+    """The columns of a question's tables: its answers, or for a number question its bands."""
+    if question.type == "number":
+        return [(label, label) for label, _, _ in BANDS.get(question.id, DEFAULT_BANDS)]
+    return list(question.choices())
+
+
+def _value(answer: Any, question: Question) -> Any:
+    """The answer as a table column, banded in SQL for number questions."""
+    if question.type != "number":
+        return answer.option
+    bands = BANDS.get(question.id, DEFAULT_BANDS)
+    return case(*[(answer.number <= high, label) for label, _, high in bands if high is not None],
+                else_=bands[-1][0])
+
+
+@dataclass(frozen=True)
+class Row:
+    """One group's answers to one question. Counts are None where the rule hides them."""
+
+    key: str
+    label: str
+    size: int | None  # respondents in the group
+    counts: dict[str, int | None] = field(default_factory=dict)
+    total: int | None = None  # answers counted (number of people answering, bar multiple choice)
+    refused: bool = False  # hidden because it differs by a handful from a group already shown
+
+    def share(self, option: str) -> float | None:
+        count = self.counts.get(option)
+        return count / self.total if count is not None and self.total else None
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    dimension: str
+    title: str
+    options: list[tuple[str, str]]
+    rows: list[Row]
+
+
+def distribution(db: Session, run: SurveyRun, question: Question, rule: Thresholds,
+                 guard: DifferencingGuard) -> Row:
+    """The whole run's answers to one question."""
+    answer = aliased(Answer)
+    value = _value(answer, question)
+    counted = dict(db.execute(select(value, func.count()).select_from(answer).join(Response)
+                              .where(Response.run_id == run.id, answer.question_id == question.id)
+                              .group_by(value)).all())
+    return _row(run, "", "Everyone", respondents(db, run), counted, question, rule, guard, {})
+
+
+def breakdown(db: Session, run: SurveyRun, question: Question, dimension: str, rule: Thresholds,
+              guard: DifferencingGuard, questionnaire: Questionnaire) -> Breakdown:
+    answer = aliased(Answer)
+    value = _value(answer, question)
+    query, key = _grouped(run, dimension, value, func.count())
+    query = query.join(answer, and_(answer.response_id == Response.id, answer.question_id == question.id))
+    counted: dict[str, dict[str, int]] = {}
+    for k, v, n in db.execute(query.group_by(key, value)).all():
+        counted.setdefault(str(k), {})[v] = n
+    sizes = group_sizes(db, run, dimension)
+    shown_sizes = suppress(sizes, rule)  # hide small groups, and enough others that none can be worked out
+    labels = group_labels(db, run, dimension, questionnaire)
+    filters = filters_for(db, run, dimension)
+    ordered = sorted(sizes, key=lambda k: labels.get(k, k))
+    rows = [_row(run, k, labels.get(k, k), shown_sizes[k], counted.get(k, {}), question, rule, guard,
+                 filters.get(k, {dimension: k})) for k in ordered]
+    return Breakdown(dimension, dict(DIMENSIONS)[dimension], options_of(question), rows)
+
+
+def _row(run: SurveyRun, key: str, label: str, size: int | None, counted: dict[str, int], question: Question,
+         rule: Thresholds, guard: DifferencingGuard, filters: dict[str, str]) -> Row:
+    if size is None or size < rule.figures:
+        return Row(key, label, None)
+    if not guard.allow(group(scope_of(run), size, **filters)):
+        return Row(key, label, None, refused=True)
+    counts = {value: counted.get(value, 0) for value, _ in options_of(question)}
+    return Row(key, label, size, suppress(counts, rule), visible_total(counts, rule))
+
+
+# Teams × sections ------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Heatmap:
+    sections: list[tuple[str, str]]
+    rows: list[tuple[str, int | None, dict[str, float | None]]]  # team, respondents, share agreeing by section
+
+
+def heatmap(db: Session, run: SurveyRun, rule: Thresholds, guard: DifferencingGuard) -> Heatmap:
+    questionnaire = questionnaire_of(run)
+    section_of = {q.id: s.id for s in questionnaire.sections for q in s.questions if q.type == "agreement"}
+    agree, answered = _agree_counts()
+    query, key = _grouped(run, "team", Answer.question_id, agree, answered)
+    query = query.join(Answer, Answer.response_id == Response.id).where(Answer.question_id.in_(section_of))
+    folded: dict[str, dict[str, list[int]]] = {}
+    for team_id, question_id, a, n in db.execute(query.group_by(key, Answer.question_id)).all():
+        cell = folded.setdefault(str(team_id), {}).setdefault(section_of[question_id], [0, 0])
+        cell[0] += a
+        cell[1] += n
+    sizes = suppress(group_sizes(db, run, "team"), rule)
+    labels = group_labels(db, run, "team", questionnaire)
+    filters = filters_for(db, run, "team")
+    sections = [(s.id, s.title) for s in questionnaire.sections if _agreement_ids(s.questions)]
+    rows = []
+    for team_id in sorted(sizes, key=lambda k: labels.get(k, k)):
+        size = sizes[team_id]
+        if size is None or not guard.allow(group(scope_of(run), size, **filters.get(team_id, {"team": team_id}))):
+            rows.append((labels.get(team_id, team_id), None, {}))
+            continue
+        cells = folded.get(team_id, {})
+        rows.append((labels.get(team_id, team_id), size,
+                     {sid: (cells[sid][0] / cells[sid][1]) if sid in cells and cells[sid][1] else None
+                      for sid, _ in sections}))
+    return Heatmap(sections, rows)

@@ -1,0 +1,63 @@
+"""Results pages for managers: the overview of a run, and one question with its breakdowns."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, current_app, render_template, session
+
+from .. import db
+from ..auth import role_required
+from ..manage.views import ANY_ROLE
+from ..manage.views import _run as council_run  # the same council check: another council's run is a 404
+from . import queries
+from .anonymity import DifferencingGuard, Thresholds
+
+bp = Blueprint("results", __name__, url_prefix="/manage/runs/<int:run_id>/results")
+SEEN_KEY = "results_seen_groups"
+MAX_SEEN = 400  # keeps the session cookie small; oldest groups are forgotten first
+CHARTED_TYPES = {"agreement", "single_choice", "multiple_choice", "number"}
+
+
+def _rule() -> Thresholds:
+    return Thresholds.from_config(current_app.config)
+
+
+def _guard() -> DifferencingGuard:
+    # Kept in the signed session: per user, and per sign-in. See the module docstring of anonymity.
+    return DifferencingGuard.load(_rule(), session.get(SEEN_KEY, []))
+
+
+def _remember(guard: DifferencingGuard) -> None:
+    session[SEEN_KEY] = guard.dump()[-MAX_SEEN:]
+
+
+@bp.get("")
+@role_required(*ANY_ROLE)
+def overview(run_id: int) -> Any:
+    run = council_run(run_id)
+    rule, guard = _rule(), _guard()
+    summary = queries.overview(db.session(), run, rule)
+    heat = queries.heatmap(db.session(), run, rule, guard) if summary.respondents else None
+    _remember(guard)
+    questions = [(s, [q for q in s.questions if q.type in CHARTED_TYPES])
+                 for s in queries.questionnaire_of(run).sections]
+    return render_template("results/overview.html", run=run, summary=summary, heat=heat, rule=rule,
+                           questions=questions)
+
+
+@bp.get("/<question_id>")
+@role_required(*ANY_ROLE)
+def question(run_id: int, question_id: str) -> Any:
+    run = council_run(run_id)
+    questionnaire = queries.questionnaire_of(run)
+    asked = questionnaire.question(question_id)
+    if asked is None or asked.type not in CHARTED_TYPES:
+        abort(404)
+    rule, guard = _rule(), _guard()
+    everyone = queries.distribution(db.session(), run, asked, rule, guard)
+    breakdowns = [queries.breakdown(db.session(), run, asked, dimension, rule, guard, questionnaire)
+                  for dimension, _ in queries.DIMENSIONS if dimension != asked.id]
+    _remember(guard)
+    return render_template("results/question.html", run=run, question=asked, everyone=everyone,
+                           options=queries.options_of(asked), breakdowns=breakdowns, rule=rule)
