@@ -35,6 +35,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .manage.views import bp as manage_bp
     from .respond.views import bp as respond_bp
     from .results.views import bp as results_bp
+    from .themes.views import bp as themes_bp
+    from .leavers.views import bp as leavers_bp
 
     auth.init_app(app)
     errors.init_app(app)
@@ -42,6 +44,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(respond_bp)
     app.register_blueprint(manage_bp)
     app.register_blueprint(results_bp)
+    app.register_blueprint(themes_bp)
+    app.register_blueprint(leavers_bp)
     register_commands(app)
     return app
 

@@ -1,0 +1,61 @@
+"""Exit interview results for managers: leavers, reasons, destinations, and what health checks said."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, current_app, render_template
+from flask_login import current_user
+from sqlalchemy import select
+
+from .. import db, scope
+from ..auth import role_required
+from ..manage.views import ANY_ROLE
+from ..manage.views import _run as council_run
+from ..models import ServiceArea, SurveyRun, Team, ThemeJob
+from ..results.anonymity import Thresholds
+from ..themes import summary
+from .queries import leaver_results
+
+bp = Blueprint("leavers", __name__, url_prefix="/manage/runs/<int:run_id>/leavers")
+
+
+def _exit_run(run_id: int) -> SurveyRun:
+    run = council_run(run_id)
+    if run.kind != "exit_interview":
+        abort(404)
+    return run
+
+
+@bp.get("/")
+@role_required(*ANY_ROLE)
+def overview(run_id: int) -> Any:
+    run = _exit_run(run_id)
+    team_ids = scope.team_ids(db.session(), current_user)
+    rule = Thresholds.from_config(current_app.config)
+    return render_template("leavers/overview.html", run=run, results=leaver_results(db.session(), run, team_ids, rule),
+                           beside=_beside_health_check(run, team_ids, rule),
+                           scope=scope.describe(db.session(), current_user))
+
+
+def _beside_health_check(run: SurveyRun, team_ids: set[int] | None, rule: Thresholds) -> list[dict[str, Any]]:
+    """Per service area: why leavers went, beside the themes of the same teams' health check comments."""
+    health = db.session().scalars(select(SurveyRun).where(
+        SurveyRun.council_id == run.council_id, SurveyRun.questionnaire.has(kind="health_check"))
+        .order_by(SurveyRun.year.desc(), SurveyRun.id.desc())).first()
+    job = None if health is None else db.session().scalar(
+        select(ThemeJob).where(ThemeJob.run_id == health.id, ThemeJob.question_id == "biggest_difference",
+                               ThemeJob.status == "done").order_by(ThemeJob.id.desc()).limit(1))
+    rows = []
+    for area in db.session().scalars(select(ServiceArea).where(ServiceArea.council_id == run.council_id)
+                                     .order_by(ServiceArea.name)):
+        area_teams = {t.id for t in db.session().scalars(select(Team).where(Team.service_area_id == area.id))}
+        teams = area_teams if team_ids is None else area_teams & team_ids
+        if not teams:
+            continue
+        leavers = leaver_results(db.session(), run, teams, rule)
+        themes = summary.summarise(job.result, teams, rule) if job and job.result else None
+        rows.append({"area": area.name, "leavers": leavers,
+                     "themes": [t for t in themes.themes if t.size][:3] if themes and themes.enough else [],
+                     "health": health})
+    return rows
