@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, render_template, session
+from flask import Blueprint, Response, abort, current_app, render_template, request, session
 
 from .. import db
 from ..auth import role_required
 from ..manage.views import ANY_ROLE
 from ..manage.views import _run as council_run  # the same council check: another council's run is a 404
-from . import queries
+from . import exports, queries
 from .anonymity import DifferencingGuard, Thresholds
 
 bp = Blueprint("results", __name__, url_prefix="/manage/runs/<int:run_id>/results")
@@ -32,6 +32,16 @@ def _remember(guard: DifferencingGuard) -> None:
     session[SEEN_KEY] = guard.dump()[-MAX_SEEN:]
 
 
+def _wants_csv() -> bool:
+    return request.args.get("format") == "csv"
+
+
+def _download(text: str, name: str) -> Response:
+    # A byte order mark so that Excel reads accented names as UTF-8.
+    return Response("\ufeff" + text, mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+
+
 @bp.get("")
 @role_required(*ANY_ROLE)
 def overview(run_id: int) -> Any:
@@ -40,6 +50,8 @@ def overview(run_id: int) -> Any:
     summary = queries.overview(db.session(), run, rule)
     heat = queries.heatmap(db.session(), run, rule, guard) if summary.respondents else None
     _remember(guard)
+    if _wants_csv():
+        return _download(exports.overview_csv(summary, heat, rule), f"results-{run.id}")
     questions = [(s, [q for q in s.questions if q.type in CHARTED_TYPES])
                  for s in queries.questionnaire_of(run).sections]
     return render_template("results/overview.html", run=run, summary=summary, heat=heat, rule=rule,
@@ -59,5 +71,8 @@ def question(run_id: int, question_id: str) -> Any:
     breakdowns = [queries.breakdown(db.session(), run, asked, dimension, rule, guard, questionnaire)
                   for dimension, _ in queries.DIMENSIONS if dimension != asked.id]
     _remember(guard)
+    if _wants_csv():
+        return _download(exports.question_csv(everyone, breakdowns, queries.options_of(asked), rule),
+                         f"results-{run.id}-{asked.id}")
     return render_template("results/question.html", run=run, question=asked, everyone=everyone,
                            options=queries.options_of(asked), breakdowns=breakdowns, rule=rule)

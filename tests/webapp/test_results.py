@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from surveyapp.models import Answer, Invitation, Response
+import csv
+import io
+
+from sqlalchemy import select
+
+from surveyapp.models import Answer, Invitation, Response, ServiceArea
 from surveyapp.results import queries
 from surveyapp.results.anonymity import DifferencingGuard, Thresholds
 
@@ -137,3 +142,30 @@ def test_unknown_or_free_text_questions_are_not_found_and_sign_in_is_needed(clie
     assert client.get(f"/manage/runs/{run.id}/results/biggest_difference").status == 404
     run_page = client.get(f"/manage/runs/{run.id}")
     assert run_page.soup.find("a", string="Results")["href"] == f"/manage/runs/{run.id}/results"
+
+
+def test_csv_exports_hide_what_the_page_hides_and_start_no_formulas(client, session):
+    made, run = seeded(session)
+    team = factories.team(session, made, "Care Leavers")
+    team.name = "=HYPERLINK(\"http://evil.example\")"
+    session.commit()
+    signed_in(client, session, made)
+    page = client.get(f"/manage/runs/{run.id}/results/caseload_manageable")
+    download = page.soup.find("a", string="Download these tables (CSV)")["href"]
+    exported = client.get(download)
+    assert exported.status == 200 and exported.response.mimetype == "text/csv"
+    text = exported.html.lstrip("\ufeff")
+    assert "Everyone,24,5,13,Fewer than 5,Fewer than 5,0,Fewer than 5" in text
+    assert "Looked After Children: =HYPERLINK" in text  # inside a cell, not at its start
+    lines = text.splitlines()
+    assert "Referral and Assessment: Assessment South,Fewer than 5,,,,,," in lines
+    overview = client.get(f"/manage/runs/{run.id}/results?format=csv").html.lstrip("\ufeff")
+    assert "Workload and caseload,18,23" in overview
+    assert "Referral and Assessment,Assessment North,6,Fewer than 5" in overview
+    area = session.scalar(select(ServiceArea).where(ServiceArea.name == "Referral and Assessment"))
+    area.name = "+Referral"
+    session.commit()
+    overview = client.get(f"/manage/runs/{run.id}/results?format=csv").html.lstrip("\ufeff")
+    rows = list(csv.reader(io.StringIO(overview)))
+    assert any(row[:1] == ["'+Referral"] for row in rows)  # the rates table starts with the service area
+    assert not [cell for row in rows for cell in row if cell[:1] in ("=", "+", "-", "@")]
