@@ -9,6 +9,7 @@ from alembic import command
 from alembic.config import Config
 from flask import Flask, current_app
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from . import db
@@ -86,6 +87,8 @@ def register_commands(app: Flask) -> None:
                                role=Role(role))
         except ValueError as exc:
             raise click.ClickException(str(exc))
+        except IntegrityError:
+            raise click.ClickException(f"There is already an account for {email}.")
         user.scopes.extend(scopes)
         session.commit()
         click.echo(f"Created {role} {email} for {council.name}.")
@@ -96,7 +99,10 @@ def register_commands(app: Flask) -> None:
     def create_council(name: str, slug: str) -> None:
         """Create a council."""
         db.session().add(Council(name=name, slug=slug))
-        db.session().commit()
+        try:
+            db.session().commit()
+        except IntegrityError:
+            raise click.ClickException(f"There is already a council with the short name '{slug}'.")
         click.echo(f"Created {name}.")
 
     @app.cli.command("check-questionnaire")

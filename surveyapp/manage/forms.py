@@ -28,18 +28,43 @@ class SignInForm(FlaskForm):
     submit = SubmitField("Sign in", widget=GovSubmitInput())
 
 
+class YearField(IntegerField):
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError("Enter the year as a number, like 2026")
+
+
+class GovDateField(DateField):
+    """A GOV.UK day, month and year date with plain messages; a short POST cannot break the widget."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        valuelist = (list(valuelist) + ["", "", ""])[:3]
+        self.raw_data = valuelist
+        if not any(v.strip() for v in valuelist):
+            self.data = None
+            return
+        try:
+            super().process_formdata([" ".join(v.strip() for v in valuelist)])
+        except ValueError:
+            raise ValueError(f"{self.label.text} must be a real date, like 31 10 2026")
+        finally:
+            self.raw_data = valuelist
+
+
 class RunForm(FlaskForm):
     questionnaire = RadioField("Questionnaire", widget=GovRadioInput(), coerce=int,
                                validators=[InputRequired(message="Select a questionnaire")])
     title = StringField("Title staff will see", widget=GovTextInput(),
                         validators=[DataRequired(message="Enter a title, like Social work health check 2026"),
                                     Length(max=300, message="Title must be 300 characters or fewer")])
-    year = IntegerField("Year", widget=GovTextInput(),
+    year = YearField("Year", widget=GovTextInput(),
                         validators=[InputRequired(message="Enter the year, like 2026"),
                                     NumberRange(2000, 2100, message="Enter a year between 2000 and 2100")])
-    opens_on = DateField("Opens on", widget=GovDateInput(), format="%d %m %Y",
+    opens_on = GovDateField("Opens on", widget=GovDateInput(), format="%d %m %Y",
                          validators=[InputRequired(message="Enter the date it opens, like 1 10 2026")])
-    closes_on = DateField("Closes on", widget=GovDateInput(), format="%d %m %Y",
+    closes_on = GovDateField("Closes on", widget=GovDateInput(), format="%d %m %Y",
                           validators=[InputRequired(message="Enter the date it closes, like 31 10 2026")])
     submit = SubmitField("Create", widget=GovSubmitInput())
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -62,19 +63,22 @@ def parse(data: bytes, teams: dict[str, Team]) -> list[StaffRow]:
         text = decode(data)
     except UnicodeDecodeError:
         raise StaffListError(["The file is not a CSV file saved as text. Save it as ‘CSV UTF-8’ and try again."])
-    reader = csv.DictReader(io.StringIO(text))
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
-    missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if not text.strip():
         raise StaffListError(["The file is empty. It needs a header row: name,email,team"])
+    # newline="" lets the csv module handle every line ending, including old Mac files' bare \r.
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    except csv.Error as exc:
+        raise StaffListError([f"Line 1: the header row cannot be read ({exc})"])
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
         raise StaffListError([f"The first row must name the columns name, email and team. Missing: {', '.join(missing)}"])
     reader.fieldnames = header
     rows: list[StaffRow] = []
     problems: list[str] = []
     seen: dict[str, int] = {}
-    for record in reader:
-        line = reader.line_num
+    for line, record in _records(reader, problems):
         if len(rows) + len(problems) >= MAX_ROWS:
             problems.append(f"The file has more than {MAX_ROWS:,} rows")
             break
@@ -88,6 +92,19 @@ def parse(data: bytes, teams: dict[str, Team]) -> list[StaffRow]:
     if not rows:
         raise StaffListError(["The file has a header row but no people in it"])
     return rows
+
+
+def _records(reader: csv.DictReader[str], problems: list[str]) -> Iterator[tuple[int, dict[str, str | None]]]:
+    """Rows with their line numbers; a row the csv module cannot read (a stray quote) is a problem, not a crash."""
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            problems.append(f"Line {reader.line_num}: this row cannot be read ({exc}). Check for a stray quotation mark")
+            return
+        yield reader.line_num, record
 
 
 def _row(line: int, record: dict[str, str | None], teams: dict[str, Team],
@@ -136,7 +153,7 @@ def links_csv(invited: list[Invited], base_url: str) -> str:
     writer = csv.writer(out)
     writer.writerow(["name", "email", "team", "link"])
     for person in invited:
-        writer.writerow([safe_cell(person.name), person.email, safe_cell(person.team),
+        writer.writerow([safe_cell(person.name), safe_cell(person.email), safe_cell(person.team),
                          f"{base_url}/invite/{person.token}"])
     return out.getvalue()
 

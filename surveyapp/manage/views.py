@@ -81,6 +81,9 @@ def run(run_id: int) -> Any:
 @role_required(Role.ADMIN)
 def import_staff(run_id: int) -> Any:
     survey_run = _run(run_id)
+    if survey_run.status != "open":
+        flash(f"{survey_run.title} is closed, so nobody new can be invited to it")
+        return redirect(url_for("manage.run", run_id=run_id))
     form = StaffListForm()
     problems: list[str] = []
     if form.validate_on_submit():
@@ -93,7 +96,7 @@ def import_staff(run_id: int) -> Any:
         else:
             invited, skipped = staff.invite(db.session(), survey_run, rows)
             csv_text = staff.links_csv(invited, current_app.config["BASE_URL"])
-            download = "data:text/csv;base64," + base64.b64encode(csv_text.encode("utf-8")).decode()
+            download = "data:text/csv;base64," + base64.b64encode(csv_text.encode("utf-8-sig")).decode()  # BOM: Excel reads accents right
             return render_template("manage/links.html", run=survey_run, invited=invited, skipped=skipped,
                                    download=download, base_url=current_app.config["BASE_URL"])
     return render_template("manage/import_staff.html", run=survey_run, form=form, problems=problems)

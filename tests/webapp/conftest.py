@@ -11,6 +11,7 @@ GOV.UK Notify's tests do: valid HTML, a title, no duplicate ids, a form action.
 from __future__ import annotations
 
 import os
+from concurrent import futures
 import re
 import shutil
 import uuid
@@ -99,6 +100,8 @@ def app(database_url: str) -> Iterator[Flask]:
         "BASE_URL": "http://localhost",
     })
     yield application
+    # A theme analysis a test started must finish before its database is emptied or dropped.
+    futures.wait(application.extensions.get("surveyapp.theme_futures", {}).values(), timeout=600)
     application.extensions["surveyapp.engine"].dispose()
 
 

@@ -100,3 +100,15 @@ def walk(client: Any, questionnaire: Any, overrides: dict[str, Any] | None = Non
         visited += 1
         assert visited < 50, "the journey does not end"
     return url
+
+
+def sign_in(client: Any, email: str, password: str = PASSWORD) -> Any:
+    """Sign in through the form, as a manager would; returns the POST's page (a redirect when it worked)."""
+    return client.submit("/manage/sign-in", {"email": email, "password": password})
+
+
+def csrf_token(page: Any) -> str:
+    """The CSRF token a page carries (every signed-in page has one, in the sign-out form)."""
+    field = page.soup.select_one("input[name=csrf_token]")
+    assert field is not None, "the page has no CSRF token"
+    return field["value"]

@@ -1,0 +1,103 @@
+"""Every manager route × every role × two councils: nobody sees what is not theirs.
+
+The routes are read from the app's own URL map, so a new page is covered (and
+must be listed in EXPECTED) as soon as it is added.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from surveyapp.models import Answer, Response, Role, User, UserScope
+
+from . import factories
+
+ADMIN_ONLY = {"manage.new_run", "manage.import_staff", "manage.close", "manage.open_link"}
+ANALYSE = {"themes.start"}  # admins and managers
+EXIT_ONLY = {"leavers.overview"}
+QUESTION = {"results.question": "caseload_manageable", "themes.show": "biggest_difference",
+            "themes.start": "biggest_difference"}
+NOT_RUN_ROUTES = {"manage.dashboard", "manage.new_run", "manage.sign_in", "manage.sign_out"}
+
+
+def manage_routes(app) -> list[tuple[str, str, str]]:
+    found = []
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/manage") or rule.endpoint in ("manage.sign_in", "manage.sign_out"):
+            continue
+        method = "GET" if "GET" in rule.methods else "POST"
+        found.append((rule.endpoint, rule.rule, method))
+    return sorted(found)
+
+
+def seed(session, made, run, team, comment: str) -> None:
+    for i in range(6):
+        response = Response(run_id=run.id, team_id=team.id)
+        response.answers.append(Answer(question_id="caseload_manageable", option="agree"))
+        response.answers.append(Answer(question_id="biggest_difference", text=f"{comment} {i}"))
+        session.add(response)
+    session.commit()
+
+
+@pytest.fixture
+def two_councils(session):
+    ours = factories.council(session, "ours", {"Referral and Assessment": ["Our Team Alpha", "Our Team Beta"]})
+    theirs = factories.council(session, "theirs", {"Fostering": ["Their Secret Team"]})
+    runs = {}
+    for made in (ours, theirs):
+        health = factories.run(session, made)
+        runs[made.slug] = {"health": health, "exit": factories.run(session, made, "exit-interview")}
+    seed(session, ours, runs["ours"]["health"], factories.team(session, ours, "Our Team Alpha"), "ours")
+    seed(session, theirs, runs["theirs"]["health"], factories.team(session, theirs, "Their Secret Team"), "theirs")
+    users = {role: factories.user(session, ours, role) for role in Role}
+    for role in (Role.MANAGER, Role.VIEWER):
+        user = session.scalar(select(User).where(User.email == users[role]))
+        user.scopes.append(UserScope(team_id=factories.team(session, ours, "Our Team Alpha").id))
+    session.commit()
+    return runs, users
+
+
+def url_for_route(rule: str, endpoint: str, runs: dict[str, object]) -> str:
+    run = runs["exit"] if endpoint in EXIT_ONLY else runs["health"]
+    url = rule.replace("<int:run_id>", str(run.id))
+    return url.replace("<question_id>", QUESTION.get(endpoint, ""))
+
+
+def expected(endpoint: str, role: Role) -> set[int]:
+    if endpoint in ADMIN_ONLY and role is not Role.ADMIN:
+        return {403}
+    if endpoint in ANALYSE and role is Role.VIEWER:
+        return {403}
+    return {200, 302}
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_every_route_for_every_role_and_council(app, client, session, two_councils, role):
+    runs, users = two_councils
+    routes = manage_routes(app)
+    assert len(routes) >= 12, routes
+    signed_in = client.submit("/manage/sign-in", {"email": users[role], "password": factories.PASSWORD})
+    assert signed_in.status == 302
+    token = client.get("/manage/").soup.select_one("input[name=csrf_token]")["value"]
+    for endpoint, rule, method in routes:
+        # Another council's run is a 404; a role check that refuses first (403) gives nothing away either.
+        theirs = {404} | (expected(endpoint, role) & {403})
+        for council, allowed in (("ours", expected(endpoint, role)), ("theirs", theirs)):
+            if endpoint in NOT_RUN_ROUTES and council == "theirs":
+                continue
+            url = url_for_route(rule, endpoint, runs[council])
+            page = client.get(url) if method == "GET" else client.post(url, {"csrf_token": token})
+            assert page.status in allowed, f"{role.value} {method} {url} ({council}): {page.status}"
+            assert "Their Secret Team" not in page.html and "theirs " not in page.text(), f"{url} leaks"
+            if role is not Role.ADMIN:
+                assert "Our Team Beta" not in page.html, f"{role.value} sees a team outside their scope at {url}"
+
+
+def test_signed_out_every_manager_route_asks_to_sign_in(app, client, session, two_councils):
+    runs, _ = two_councils
+    for endpoint, rule, method in manage_routes(app):
+        if method != "GET":
+            continue
+        page = client.get(url_for_route(rule, endpoint, runs["ours"]))
+        assert page.status == 302 and "/manage/sign-in" in page.response.headers["Location"], endpoint

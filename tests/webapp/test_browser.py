@@ -1,0 +1,233 @@
+"""The real app in a real browser: Debian's chromium driven by Playwright, on the demo council.
+
+One server (on a fresh SQLite file) and one browser serve the whole module; each test has its
+own browser context, so its own cookies.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from playwright.sync_api import Browser, Page, Request, expect, sync_playwright
+from werkzeug.serving import make_server
+
+from surveyapp import create_app, db
+from surveyapp.cli import upgrade
+from surveyapp.demo import loader
+
+from .conftest import SECRET
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+COMMENT = "Smaller caseloads, and time to see the children we work with."
+
+
+@dataclass(frozen=True)
+class Server:
+    app: Flask
+    base_url: str
+
+    def links(self) -> loader.DemoLinks:
+        with self.app.app_context():
+            return loader.links(db.session(), self.base_url)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'browser.db'}"
+    upgrade(url)
+    app = create_app({"ENV_NAME": "testing", "DATABASE_URL": url, "SECRET_KEY": SECRET})
+    http = make_server("127.0.0.1", 0, app, threaded=True)
+    base_url = f"http://127.0.0.1:{http.server_port}"
+    app.config["BASE_URL"] = base_url
+    with app.app_context():
+        loader.load(db.session())
+    thread = threading.Thread(target=http.serve_forever, name="browser-test-server", daemon=True)
+    thread.start()
+    yield Server(app, base_url)
+    http.shutdown()
+    thread.join(timeout=10)
+    app.extensions["surveyapp.engine"].dispose()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(30_000)  # generous: CI runs other tests beside it
+    opened = context.new_page()
+    yield opened
+    context.close()
+
+
+def answer_this_page(page: Page, children_allocated: str = "18") -> None:
+    """Answer every question on a page by clicking and typing, as a person would."""
+    for group in page.locator(".govuk-radios").all():
+        group.locator("label.govuk-radios__label").first.click()
+    for group in page.locator(".govuk-checkboxes").all():
+        group.locator("label.govuk-checkboxes__label").first.click()
+    for select in page.locator("main select").all():
+        if not select.input_value():
+            select.select_option(index=1)
+    for box in page.locator("main input.govuk-input").all():
+        name, box_id = box.get_attribute("name"), box.get_attribute("id") or ""
+        if box_id.endswith("-month"):
+            box.fill("9")
+        elif box_id.endswith("-year"):
+            box.fill(str(dt.date.today().year))
+        else:
+            box.fill(children_allocated if name == "children_allocated" else "4")
+    for text in page.locator("main textarea").all():
+        text.fill(COMMENT)
+
+
+def walk_to_check_your_answers(page: Page) -> list[str]:
+    """Click through every page of the questionnaire; returns the headings seen."""
+    headings = []
+    for _ in range(30):
+        if page.url.endswith("/survey/check"):
+            return headings
+        assert re.search(r"/survey/[a-z_]+$", page.url), page.url
+        headings.append(page.locator("h1").inner_text())
+        answer_this_page(page)
+        with page.expect_navigation():
+            page.get_by_role("button", name="Save and continue").click()
+        errors = page.locator(".govuk-error-summary")
+        assert errors.count() == 0, f"{headings[-1]}: {errors.first.inner_text()}"
+    raise AssertionError(f"the questionnaire does not end: {headings}")
+
+
+def assert_png(path: Path) -> None:
+    data = path.read_bytes()
+    assert len(data) > 1000 and data.startswith(b"\x89PNG\r\n\x1a\n"), path
+
+
+def test_a_respondent_answers_the_health_check_by_clicking(server: Server, page: Page, tmp_path: Path):
+    link = server.links().respondent
+    assert link, "the demo has an unused respondent link"
+    token = link.rsplit("/", 1)[1]
+    requests: list[Request] = []
+    page.on("request", lambda request: requests.append(request))
+    addresses: list[str] = []
+    page.on("framenavigated", lambda frame: addresses.append(frame.url) if frame == page.main_frame else None)
+
+    page.goto(link)
+    assert page.url == f"{server.base_url}/survey", "the link's token is swapped for a session at once"
+    expect(page.locator("h1")).to_have_text("Children's social work health check 2026")
+    expect(page.get_by_role("heading", name="Your answers are anonymous")).to_be_visible()
+    page.get_by_role("button", name="Start now").click()
+
+    headings = walk_to_check_your_answers(page)
+    assert headings[:3] == ["About you", "Workload and caseload", "Supervision"]
+    expect(page.locator("h1")).to_have_text("Check your answers before you submit them")
+    main = page.locator("main")
+    expect(main).to_contain_text("18 children")
+    expect(main).to_contain_text(COMMENT)
+    check_shot = tmp_path / "check-your-answers.png"
+    page.screenshot(path=str(check_shot), full_page=True)
+
+    page.get_by_role("button", name="Submit").click()
+    expect(page.locator(".govuk-panel__title")).to_have_text("Thank you: your answers have been submitted")
+    assert page.url == f"{server.base_url}/survey/done"
+    done_shot = tmp_path / "confirmation.png"
+    page.screenshot(path=str(done_shot), full_page=True)
+    assert_png(check_shot)
+    assert_png(done_shot)
+
+    assert requests[0].url == link
+    for request in requests[1:]:
+        assert token not in request.url, request.url
+        assert token not in request.all_headers().get("referer", ""), f"{request.url} was sent the link as referer"
+    assert addresses and all(token not in address for address in addresses), addresses
+
+    # The link has done its job.
+    page.goto(link)
+    expect(page.locator("h1")).to_have_text("You have already submitted your answers")
+
+
+def test_a_mistake_on_a_phone_is_explained_and_kept(server: Server, browser: Browser):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    context.set_default_timeout(30_000)  # generous: CI runs other tests beside it
+    page = context.new_page()
+    try:
+        page.goto(server.links().respondent)
+        page.get_by_role("button", name=re.compile("Start now|Continue where you left off")).click()
+        expect(page).to_have_url(re.compile(r"/survey/about_you$"))
+        answer_this_page(page)
+        page.get_by_role("button", name="Save and continue").click()
+        expect(page).to_have_url(re.compile(r"/survey/workload$"))
+
+        answer_this_page(page, children_allocated="lots")
+        with page.expect_navigation():
+            page.get_by_role("button", name="Save and continue").click()
+        assert page.url.endswith("/survey/workload"), "the page is shown again, not saved"
+        assert page.title().startswith("Error: ")
+        summary = page.locator(".govuk-error-summary")
+        expect(summary).to_be_visible()
+        expect(summary).to_be_focused()  # GOV.UK Frontend moves focus to the summary
+        problem = summary.get_by_role("link", name="Enter a whole number, like 12")
+        expect(problem).to_be_visible()
+        problem.click()
+        box = page.locator("#children_allocated")
+        expect(box).to_be_focused()
+        expect(box).to_have_value("lots")
+        expect(page.locator("#children_allocated-error")).to_contain_text("Enter a whole number, like 12")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"the page scrolls sideways on a phone ({width}px wide)"
+    finally:
+        context.close()
+
+
+def test_a_leaver_walks_through_the_exit_interview(server: Server, page: Page):
+    link = server.links().leaver
+    assert link, "the demo has an unused leaver link"
+    page.goto(link)
+    expect(page.locator("h1")).to_have_text("Children's social work exit interview 2026")
+    page.get_by_role("button", name="Start now").click()
+    headings = walk_to_check_your_answers(page)
+    assert len(headings) >= 4, headings
+    expect(page.locator("h1")).to_have_text("Check your answers before you submit them")
+    page.get_by_role("button", name="Submit").click()
+    expect(page.locator(".govuk-panel__title")).to_have_text("Thank you: your answers have been submitted")
+    expect(page.locator("main")).to_contain_text("why social workers leave")
+
+
+def test_the_demo_manager_signs_in_and_sees_response_rates(server: Server, page: Page):
+    page.goto(f"{server.base_url}/manage/")
+    assert "/manage/sign-in" in page.url, "signed-out managers are sent to sign in"
+    page.get_by_role("textbox", name="Email address").fill(loader.ADMIN_EMAIL)
+    page.get_by_role("textbox", name="Password", exact=True).fill(loader.ADMIN_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+
+    expect(page.locator("h1")).to_have_text("Health checks and exit interviews")
+    title = f"Social work health check {dt.date.today().year}"
+    page.get_by_role("link", name=title).click()
+    expect(page.locator("h1")).to_have_text(title)
+    expect(page.locator("main")).to_contain_text(re.compile(r"\d+ of 120 invited people have responded"))
+    table = page.locator("table", has=page.locator("caption", has_text="Response rate by team"))
+    expect(table).to_be_visible()
+    rows = table.locator("tbody tr")
+    assert rows.count() >= 10
+    for row in rows.all():
+        responded = row.locator("td").last.inner_text().strip()
+        assert responded == "Hidden" or re.fullmatch(r"\d+ \(\d+%\)", responded), responded
+
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.locator("h1")).to_have_text("Sign in")
