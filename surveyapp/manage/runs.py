@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from .. import security
 from ..models import Draft, Invitation, Questionnaire, Response, RunStatus, ServiceArea, SurveyRun, Team
 from ..questionnaires import builtin
+from ..results.anonymity import Thresholds, suppress
 
 MIN_INVITED_FOR_RATE = 5
 
@@ -73,20 +74,33 @@ class Rates:
     teams: list[TeamRate]
 
 
-def response_rates(db: Session, run: SurveyRun) -> Rates:
-    """Counted from invitations alone; a response is never joined to an invitation."""
+def response_rates(db: Session, run: SurveyRun, teams: frozenset[int] | set[int] | None = None) -> Rates:
+    """Counted from invitations alone; a response is never joined to an invitation.
+
+    With `teams`, only those teams are counted (a manager's scope).
+    """
+    in_scope = Invitation.team_id.in_(teams) if teams is not None else Invitation.id.is_not(None)
     rows = db.execute(
         select(ServiceArea.name, Team.name, func.count(Invitation.id),
                func.count(Invitation.id).filter(Invitation.submitted.is_(True)))
         .select_from(Invitation).join(Team, Invitation.team_id == Team.id)
         .join(ServiceArea, Team.service_area_id == ServiceArea.id)
-        .where(Invitation.run_id == run.id).group_by(ServiceArea.name, Team.name)
+        .where(Invitation.run_id == run.id, in_scope).group_by(ServiceArea.name, Team.name)
         .order_by(ServiceArea.name, Team.name)
     ).all()
-    teams = [TeamRate(area, team, invited, responded if invited >= MIN_INVITED_FOR_RATE else None)
-             for area, team, invited, responded in rows]
-    invited = db.scalar(select(func.count()).where(Invitation.run_id == run.id)) or 0
-    responded = db.scalar(select(func.count()).where(Invitation.run_id == run.id,
+    by_team = [TeamRate(area, team, invited, responded if invited >= MIN_INVITED_FOR_RATE else None)
+               for area, team, invited, responded in rows]
+    invited = db.scalar(select(func.count()).where(Invitation.run_id == run.id, in_scope)) or 0
+    responded = db.scalar(select(func.count()).where(Invitation.run_id == run.id, in_scope,
                                                      Invitation.submitted.is_(True))) or 0
-    total = db.scalar(select(func.count()).select_from(Response).where(Response.run_id == run.id)) or 0
-    return Rates(invited, responded, max(total - responded, 0), teams)
+    in_teams = Response.team_id.in_(teams) if teams is not None else Response.id.is_not(None)
+    total = db.scalar(select(func.count()).select_from(Response).where(Response.run_id == run.id, in_teams)) or 0
+    return Rates(invited, responded, max(total - responded, 0), by_team)
+
+
+def safe_rates(rates: Rates, rule: Thresholds) -> Rates:
+    """Responded counts by team through the one rule, so small numbers of responses are not shown."""
+    counted = {i: t.responded for i, t in enumerate(rates.teams) if t.responded is not None}
+    shown = suppress(counted, rule)
+    teams = [TeamRate(t.service_area, t.team, t.invited, shown.get(i)) for i, t in enumerate(rates.teams)]
+    return Rates(rates.invited, rates.responded, rates.open_link_responses, teams)

@@ -9,7 +9,8 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
-from .. import db
+from .. import db, scope
+from ..results.anonymity import Thresholds
 from ..auth import authenticate, role_required
 from ..models import Questionnaire, Role, SurveyRun
 from . import runs, staff
@@ -73,7 +74,8 @@ def new_run() -> Any:
 @role_required(*ANY_ROLE)
 def run(run_id: int) -> Any:
     survey_run = _run(run_id)
-    return render_template("manage/run.html", run=survey_run, rates=runs.response_rates(db.session(), survey_run),
+    rates = runs.response_rates(db.session(), survey_run, scope.team_ids(db.session(), current_user))
+    return render_template("manage/run.html", run=survey_run, rates=runs.safe_rates(rates, Thresholds.from_config(current_app.config)),
                            minimum=runs.MIN_INVITED_FOR_RATE, confirm=ConfirmForm())
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, case, func, select
 from sqlalchemy.orm import Session, aliased
 
-from ..manage.runs import Rates, TeamRate, response_rates
+from ..manage.runs import response_rates, safe_rates
 from ..models import Answer, Response, ServiceArea, SurveyRun, Team
 from ..questionnaires import Question, Questionnaire, from_dict
 from .anonymity import DifferencingGuard, Thresholds, group, suppress, visible_total
@@ -34,16 +34,33 @@ BANDS: dict[str, tuple[tuple[str, int, int | None], ...]] = {
 DEFAULT_BANDS = (("0 to 4", 0, 4), ("5 to 9", 5, 9), ("10 to 19", 10, 19), ("20 or more", 20, None))
 
 
-def questionnaire_of(run: SurveyRun) -> Questionnaire:
+class Population:
+    """The responses one user may see: a run, narrowed to their teams unless they see the whole council.
+
+    It stands in for the run in every query below, so a manager's figures can
+    only ever be counted from their own teams' responses.
+    """
+
+    def __init__(self, run: SurveyRun, teams: set[int] | frozenset[int] | None = None) -> None:
+        self.run = run
+        self.teams = None if teams is None else frozenset(teams)
+        self.id, self.council_id, self.questionnaire = run.id, run.council_id, run.questionnaire
+
+    def where(self) -> ColumnElement[bool]:
+        in_run = Response.run_id == self.run.id
+        return in_run if self.teams is None else and_(in_run, Response.team_id.in_(self.teams))
+
+
+def questionnaire_of(run: SurveyRun | Population) -> Questionnaire:
     return from_dict(run.questionnaire.definition, f"questionnaire {run.questionnaire.key}")
 
 
-def scope_of(run: SurveyRun) -> str:
+def scope_of(run: Population) -> str:
     return f"run:{run.id}"
 
 
-def respondents(db: Session, run: SurveyRun) -> int:
-    return db.scalar(select(func.count()).select_from(Response).where(Response.run_id == run.id)) or 0
+def respondents(db: Session, run: Population) -> int:
+    return db.scalar(select(func.count()).select_from(Response).where(run.where())) or 0
 
 
 # Overview -------------------------------------------------------------------
@@ -67,13 +84,13 @@ class Overview:
     sections: list[SectionScore]
 
 
-def overview(db: Session, run: SurveyRun, rule: Thresholds) -> Overview:
+def overview(db: Session, run: Population, rule: Thresholds) -> Overview:
     n = respondents(db, run)
     shown = n >= rule.figures
     scores = section_scores(db, run, questionnaire_of(run)) if shown else {}
     sections = [SectionScore(s.id, s.title, *scores.get(s.id, (None, None)))
                 for s in questionnaire_of(run).sections if _agreement_ids(s.questions)]
-    return Overview(n if shown else None, _safe_rates(response_rates(db, run), rule), sections)
+    return Overview(n if shown else None, safe_rates(response_rates(db, run.run, run.teams), rule), sections)
 
 
 def _agreement_ids(questions: Any) -> list[str]:
@@ -86,12 +103,12 @@ def _agree_counts() -> tuple[ColumnElement[int], ColumnElement[int]]:
     return agree, answered
 
 
-def section_scores(db: Session, run: SurveyRun, questionnaire: Questionnaire) -> dict[str, tuple[int, int]]:
+def section_scores(db: Session, run: Population, questionnaire: Questionnaire) -> dict[str, tuple[int, int]]:
     """(agree, answered) per section: grouped by question in SQL, folded into sections here."""
     section_of = {q.id: s.id for s in questionnaire.sections for q in s.questions if q.type == "agreement"}
     agree, answered = _agree_counts()
     rows = db.execute(select(Answer.question_id, agree, answered).join(Response)
-                      .where(Response.run_id == run.id, Answer.question_id.in_(section_of))
+                      .where(run.where(), Answer.question_id.in_(section_of))
                       .group_by(Answer.question_id)).all()
     totals: dict[str, tuple[int, int]] = {}
     for question_id, a, n in rows:
@@ -100,17 +117,9 @@ def section_scores(db: Session, run: SurveyRun, questionnaire: Questionnaire) ->
     return totals
 
 
-def _safe_rates(rates: Rates, rule: Thresholds) -> Rates:
-    """Responded counts by team through the one rule, so small numbers of responses are not shown."""
-    counted = {i: t.responded for i, t in enumerate(rates.teams) if t.responded is not None}
-    shown = suppress(counted, rule)
-    teams = [TeamRate(t.service_area, t.team, t.invited, shown.get(i)) for i, t in enumerate(rates.teams)]
-    return Rates(rates.invited, rates.responded, rates.open_link_responses, teams)
-
-
 # Groups (breakdowns) ------------------------------------------------------------
 
-def _grouped(run: SurveyRun, dimension: str, *columns: Any) -> tuple[Select[Any], Any]:
+def _grouped(run: Population, dimension: str, *columns: Any) -> tuple[Select[Any], Any]:
     """A select over the run's responses with a group key for `dimension`, and that key."""
     if dimension == "team":
         key: Any = Response.team_id
@@ -123,15 +132,15 @@ def _grouped(run: SurveyRun, dimension: str, *columns: Any) -> tuple[Select[Any]
         key = about.option
         query = select(key, *columns).select_from(Response).join(
             about, and_(about.response_id == Response.id, about.question_id == dimension))
-    return query.where(Response.run_id == run.id, key.is_not(None)), key
+    return query.where(run.where(), key.is_not(None)), key
 
 
-def group_sizes(db: Session, run: SurveyRun, dimension: str) -> dict[str, int]:
+def group_sizes(db: Session, run: Population, dimension: str) -> dict[str, int]:
     query, key = _grouped(run, dimension, func.count(Response.id))
     return {str(k): n for k, n in db.execute(query.group_by(key)).all()}
 
 
-def group_labels(db: Session, run: SurveyRun, dimension: str, questionnaire: Questionnaire) -> dict[str, str]:
+def group_labels(db: Session, run: Population, dimension: str, questionnaire: Questionnaire) -> dict[str, str]:
     if dimension == "team":
         rows = db.execute(select(Team.id, ServiceArea.name, Team.name).join(ServiceArea)
                           .where(ServiceArea.council_id == run.council_id)).all()
@@ -143,7 +152,7 @@ def group_labels(db: Session, run: SurveyRun, dimension: str, questionnaire: Que
     return dict(question.choices()) if question else {}
 
 
-def filters_for(db: Session, run: SurveyRun, dimension: str) -> dict[str, dict[str, str]]:
+def filters_for(db: Session, run: Population, dimension: str) -> dict[str, dict[str, str]]:
     """The differencing filters of each group: a team carries its service area, which contains it."""
     if dimension != "team":
         return {}
@@ -194,18 +203,18 @@ class Breakdown:
     rows: list[Row]
 
 
-def distribution(db: Session, run: SurveyRun, question: Question, rule: Thresholds,
+def distribution(db: Session, run: Population, question: Question, rule: Thresholds,
                  guard: DifferencingGuard) -> Row:
     """The whole run's answers to one question."""
     answer = aliased(Answer)
     value = _value(answer, question)
     counted = dict(db.execute(select(value, func.count()).select_from(answer).join(Response)
-                              .where(Response.run_id == run.id, answer.question_id == question.id)
+                              .where(run.where(), answer.question_id == question.id)
                               .group_by(value)).all())
     return _row(run, "", "Everyone", respondents(db, run), counted, question, rule, guard, {})
 
 
-def breakdown(db: Session, run: SurveyRun, question: Question, dimension: str, rule: Thresholds,
+def breakdown(db: Session, run: Population, question: Question, dimension: str, rule: Thresholds,
               guard: DifferencingGuard, questionnaire: Questionnaire) -> Breakdown:
     answer = aliased(Answer)
     value = _value(answer, question)
@@ -224,7 +233,7 @@ def breakdown(db: Session, run: SurveyRun, question: Question, dimension: str, r
     return Breakdown(dimension, dict(DIMENSIONS)[dimension], options_of(question), rows)
 
 
-def _row(run: SurveyRun, key: str, label: str, size: int | None, counted: dict[str, int], question: Question,
+def _row(run: Population, key: str, label: str, size: int | None, counted: dict[str, int], question: Question,
          rule: Thresholds, guard: DifferencingGuard, filters: dict[str, str]) -> Row:
     if size is None or size < rule.figures:
         return Row(key, label, None)
@@ -242,7 +251,7 @@ class Heatmap:
     rows: list[tuple[str, int | None, dict[str, float | None]]]  # team, respondents, share agreeing by section
 
 
-def heatmap(db: Session, run: SurveyRun, rule: Thresholds, guard: DifferencingGuard) -> Heatmap:
+def heatmap(db: Session, run: Population, rule: Thresholds, guard: DifferencingGuard) -> Heatmap:
     questionnaire = questionnaire_of(run)
     section_of = {q.id: s.id for s in questionnaire.sections for q in s.questions if q.type == "agreement"}
     agree, answered = _agree_counts()

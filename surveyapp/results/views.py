@@ -6,7 +6,9 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, session
 
-from .. import db
+from flask_login import current_user
+
+from .. import db, scope
 from ..auth import role_required
 from ..manage.views import ANY_ROLE
 from ..manage.views import _run as council_run  # the same council check: another council's run is a 404
@@ -17,6 +19,11 @@ bp = Blueprint("results", __name__, url_prefix="/manage/runs/<int:run_id>/result
 SEEN_KEY = "results_seen_groups"
 MAX_SEEN = 400  # keeps the session cookie small; oldest groups are forgotten first
 CHARTED_TYPES = {"agreement", "single_choice", "multiple_choice", "number"}
+
+
+def _population(run_id: int) -> queries.Population:
+    run = council_run(run_id)
+    return queries.Population(run, scope.team_ids(db.session(), current_user))
 
 
 def _rule() -> Thresholds:
@@ -45,7 +52,7 @@ def _download(text: str, name: str) -> Response:
 @bp.get("")
 @role_required(*ANY_ROLE)
 def overview(run_id: int) -> Any:
-    run = council_run(run_id)
+    run = _population(run_id)
     rule, guard = _rule(), _guard()
     summary = queries.overview(db.session(), run, rule)
     heat = queries.heatmap(db.session(), run, rule, guard) if summary.respondents else None
@@ -54,14 +61,14 @@ def overview(run_id: int) -> Any:
         return _download(exports.overview_csv(summary, heat, rule), f"results-{run.id}")
     questions = [(s, [q for q in s.questions if q.type in CHARTED_TYPES])
                  for s in queries.questionnaire_of(run).sections]
-    return render_template("results/overview.html", run=run, summary=summary, heat=heat, rule=rule,
+    return render_template("results/overview.html", run=run.run, scope=scope.describe(db.session(), current_user), summary=summary, heat=heat, rule=rule,
                            questions=questions)
 
 
 @bp.get("/<question_id>")
 @role_required(*ANY_ROLE)
 def question(run_id: int, question_id: str) -> Any:
-    run = council_run(run_id)
+    run = _population(run_id)
     questionnaire = queries.questionnaire_of(run)
     asked = questionnaire.question(question_id)
     if asked is None or asked.type not in CHARTED_TYPES:
@@ -74,5 +81,5 @@ def question(run_id: int, question_id: str) -> Any:
     if _wants_csv():
         return _download(exports.question_csv(everyone, breakdowns, queries.options_of(asked), rule),
                          f"results-{run.id}-{asked.id}")
-    return render_template("results/question.html", run=run, question=asked, everyone=everyone,
+    return render_template("results/question.html", run=run.run, scope=scope.describe(db.session(), current_user), question=asked, everyone=everyone,
                            options=queries.options_of(asked), breakdowns=breakdowns, rule=rule)

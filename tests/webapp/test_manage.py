@@ -292,8 +292,10 @@ def test_response_rate_by_team_hides_small_teams(client, session):
     assert "4 of 15 invited people have responded (27%)." in page.text()
     assert "A further 1 responded through the open link." in page.text()
     rows = rates_table(page)
-    assert rows["Assessment North"] == ["Referral and Assessment", "Assessment North", "6", "3 (50%)"]
-    assert rows["Children in Care"] == ["Looked After Children", "Children in Care", "5", "0 (0%)"]
+    # 3 responses is below the one rule's 5: the rate is hidden even though 6 were invited.
+    assert rows["Assessment North"] == ["Referral and Assessment", "Assessment North", "6", "Hidden"]
+    # With North hidden and nothing else to hide beside it, the rule hides the zero too.
+    assert rows["Children in Care"] == ["Looked After Children", "Children in Care", "5", "Hidden"]
     assert rows["Assessment South"] == ["Referral and Assessment", "Assessment South", "Fewer than 5", "Hidden"]
     assert "25%" not in page.text(), "the hidden team's rate (1 of 4) must not appear anywhere"
 

@@ -116,14 +116,14 @@ def test_queries_use_the_rule_and_the_guard(app, session):
     question = queries.questionnaire_of(run).question("caseload_manageable")
     rule = Thresholds(figures=8)  # raised: teams of 3, 6 and 7 are now too small
     guard = DifferencingGuard(rule)
-    teams = queries.breakdown(session, run, question, "team", rule, guard, queries.questionnaire_of(run))
+    teams = queries.breakdown(session, queries.Population(run), question, "team", rule, guard, queries.questionnaire_of(run))
     shown = {r.label: r.size for r in teams.rows}
     assert shown.pop("Referral and Assessment: Assessment North") == 8
     assert set(shown.values()) == {None}
     north = next(r for r in teams.rows if r.size)
     assert north.counts["agree"] is None and north.counts["disagree"] is None and north.counts["neither"] == 0
     assert guard.seen[-1].size == 8
-    assert queries.distribution(session, run, question, rule, guard).counts["agree"] == 13
+    assert queries.distribution(session, queries.Population(run), question, rule, guard).counts["agree"] == 13
 
 
 def test_other_councils_runs_and_unknown_questions_are_not_found(client, session):
