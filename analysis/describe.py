@@ -11,7 +11,8 @@ from sklearn.preprocessing import normalize
 # Words every staff comment uses; as keywords they say nothing about a theme.
 _DOMAIN_STOP = {"just", "really", "like", "feel", "feels", "don", "doesn", "didn", "ve", "ll", "im",
                 "work", "working", "social", "worker", "workers", "team", "name", "email", "phone",
-                "case_number", "number", "lot", "get", "got", "need", "make", "think", "know", "way"}
+                "case_number", "number", "lot", "get", "got", "need", "make", "think", "know", "way", "want",
+                "gets", "having", "isn", "wasn", "aren", "haven", "couldn", "wouldn", "shouldn", "doing", "going"}
 STOP_WORDS = sorted(ENGLISH_STOP_WORDS | _DOMAIN_STOP)
 
 

@@ -69,7 +69,7 @@ class SentimentScorer(BaseEstimator):
         scores[:, classes.index("positive")] += w * vader[:, 2]
         scores[:, classes.index("negative")] -= w * vader[:, 2]
         scores[:, classes.index("mixed")] += 2 * w * np.minimum(vader[:, 0], vader[:, 1])
-        return [classes[i] for i in scores.argmax(axis=1)]
+        return [str(classes[i]) for i in scores.argmax(axis=1)]
 
 
 def sentiment_split(labels: Sequence[str]) -> dict[str, int]:

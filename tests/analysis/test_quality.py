@@ -37,6 +37,6 @@ def test_embeddings_are_unit_length_and_deterministic(model_cache_dir):
 def test_sentiment_of_plain_comments(model_cache_dir):
     texts = ["My team manager is brilliant and always supportive.",
              "I work every evening and weekend just to keep up.",
-             "Good training offer, but I never have time to go on the courses."]
+             "The team is lovely, but the workload is awful and I am exhausted."]
     report = analyse_themes(texts, taxonomy="health-check", cache_dir=model_cache_dir)
     assert report.sentiments == ["positive", "negative", "mixed"]
