@@ -7,12 +7,12 @@ quotes appear only for themes with at least the comments threshold behind them.
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..results.anonymity import Thresholds, comments_allowed, figure_allowed, suppress
+from ..results.compare import notable_change
 
 SENTIMENTS = ("positive", "negative", "mixed")
 
@@ -56,15 +56,6 @@ def shares(result: dict[str, Any], team_ids: set[int] | None) -> tuple[dict[str,
     rows = _in_scope(result, team_ids)
     counts = Counter(result["rows"][i]["theme"] for i in rows)
     return {theme: count / len(rows) for theme, count in counts.items()} if rows else {}, len(rows)
-
-
-def notable_change(p_now: float, n_now: int, p_before: float, n_before: int) -> bool:
-    """A two-proportion z-test at 95%: small groups need big changes before we mark them."""
-    if not n_now or not n_before:
-        return False
-    pooled = (p_now * n_now + p_before * n_before) / (n_now + n_before)
-    noise = math.sqrt(pooled * (1 - pooled) * (1 / n_now + 1 / n_before))
-    return noise > 0 and abs(p_now - p_before) > 1.96 * noise
 
 
 def summarise(result: dict[str, Any], team_ids: set[int] | None, thresholds: Thresholds,

@@ -16,6 +16,7 @@ from ..manage.views import ANY_ROLE
 from ..manage.views import _run as council_run
 from ..models import SurveyRun, Team, ThemeJob
 from ..results.anonymity import Thresholds
+from ..results.compare import previous_run
 from . import jobs, summary
 
 bp = Blueprint("themes", __name__, url_prefix="/manage/runs/<int:run_id>/themes")
@@ -72,10 +73,7 @@ def show(run_id: int, question_id: str) -> Any:
 
 def _previous_result(run: SurveyRun, question_id: str) -> dict[str, Any] | None:
     """The latest finished analysis of the same question in this council's previous run of the questionnaire."""
-    earlier = db.session().scalars(
-        select(SurveyRun).where(SurveyRun.council_id == run.council_id, SurveyRun.year < run.year,
-                                SurveyRun.questionnaire.has(key=run.questionnaire.key))
-        .order_by(SurveyRun.year.desc())).first()
+    earlier = previous_run(db.session(), run)
     if earlier is None:
         return None
     job = db.session().scalar(select(ThemeJob).where(ThemeJob.run_id == earlier.id, ThemeJob.question_id == question_id,

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from surveyapp.models import Answer, Response, Role, ThemeJob, UserScope
 from surveyapp.results.anonymity import Thresholds
 from surveyapp.themes import summary
+from surveyapp.results import compare
 
 from . import factories
 
@@ -104,5 +105,5 @@ def test_summary_counts_only_the_managers_teams():
 
 
 def test_change_from_last_year_is_marked_only_beyond_noise():
-    assert summary.notable_change(0.6, 200, 0.3, 200)
-    assert not summary.notable_change(0.6, 8, 0.3, 8)
+    assert compare.notable_change(0.6, 200, 0.3, 200)
+    assert not compare.notable_change(0.6, 8, 0.3, 8)
