@@ -35,6 +35,9 @@ class Council(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     slug: Mapped[str] = mapped_column(String(80), unique=True)
+    # The council's own caseload policy (children per social worker) and ASYE protected limit, for results.
+    caseload_policy: Mapped[int | None] = mapped_column(Integer)
+    asye_caseload_limit: Mapped[int | None] = mapped_column(Integer)
     service_areas: Mapped[list[ServiceArea]] = relationship(
         back_populates="council", order_by="ServiceArea.name"
     )

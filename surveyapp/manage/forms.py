@@ -16,7 +16,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextInput,
 )
 from wtforms import DateField, EmailField, IntegerField, PasswordField, RadioField, StringField, SubmitField
-from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, ValidationError
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
 
 
 class SignInForm(FlaskForm):
@@ -28,12 +28,18 @@ class SignInForm(FlaskForm):
     submit = SubmitField("Sign in", widget=GovSubmitInput())
 
 
-class YearField(IntegerField):
+class PlainIntegerField(IntegerField):
+    """A whole number whose format error is a sentence the person can act on."""
+
+    def __init__(self, *args: Any, not_a_number: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.not_a_number = not_a_number
+
     def process_formdata(self, valuelist: list[Any]) -> None:
         try:
             super().process_formdata(valuelist)
         except ValueError:
-            raise ValueError("Enter the year as a number, like 2026")
+            raise ValueError(self.not_a_number)
 
 
 class GovDateField(DateField):
@@ -59,7 +65,7 @@ class RunForm(FlaskForm):
     title = StringField("Title staff will see", widget=GovTextInput(),
                         validators=[DataRequired(message="Enter a title, like Social work health check 2026"),
                                     Length(max=300, message="Title must be 300 characters or fewer")])
-    year = YearField("Year", widget=GovTextInput(),
+    year = PlainIntegerField("Year", widget=GovTextInput(), not_a_number="Enter the year as a number, like 2026",
                         validators=[InputRequired(message="Enter the year, like 2026"),
                                     NumberRange(2000, 2100, message="Enter a year between 2000 and 2100")])
     opens_on = GovDateField("Opens on", widget=GovDateInput(), format="%d %m %Y",
@@ -85,6 +91,20 @@ class StaffListForm(FlaskForm):
                            validators=[FileRequired(message="Select a CSV file"),
                                        FileAllowed(["csv", "txt"], message="The file must be a CSV file")])
     submit = SubmitField("Import and create links", widget=GovSubmitInput())
+
+
+class SettingsForm(FlaskForm):
+    caseload_policy = PlainIntegerField(
+        "Caseload policy (children per social worker)", widget=GovTextInput(),
+        not_a_number="Enter the caseload policy as a number of children, like 18",
+        description="Results show how many people hold more children than this. Leave empty if you have no policy.",
+        validators=[Optional(), NumberRange(1, 80, message="Enter a number of children between 1 and 80")])
+    asye_caseload_limit = PlainIntegerField(
+        "Protected caseload for ASYE social workers", widget=GovTextInput(),
+        not_a_number="Enter the ASYE limit as a number of children, like 15",
+        description="For example, 15. Leave empty if ASYE caseloads are not capped.",
+        validators=[Optional(), NumberRange(1, 80, message="Enter a number of children between 1 and 80")])
+    submit = SubmitField("Save", widget=GovSubmitInput())
 
 
 class ConfirmForm(FlaskForm):

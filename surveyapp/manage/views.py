@@ -14,7 +14,7 @@ from ..results.anonymity import Thresholds
 from ..auth import authenticate, role_required
 from ..models import Questionnaire, Role, SurveyRun
 from . import runs, staff
-from .forms import ConfirmForm, RunForm, SignInForm, StaffListForm
+from .forms import ConfirmForm, RunForm, SettingsForm, SignInForm, StaffListForm
 
 bp = Blueprint("manage", __name__, url_prefix="/manage")
 ANY_ROLE = (Role.ADMIN, Role.MANAGER, Role.VIEWER)
@@ -52,6 +52,20 @@ def dashboard() -> Any:
     all_runs = db.session().scalars(select(SurveyRun).where(SurveyRun.council_id == current_user.council_id)
                                     .order_by(SurveyRun.year.desc(), SurveyRun.id.desc())).all()
     return render_template("manage/dashboard.html", runs=all_runs, confirm=ConfirmForm())
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def settings() -> Any:
+    council = current_user.council
+    form = SettingsForm(obj=council)
+    if form.validate_on_submit():
+        council.caseload_policy = form.caseload_policy.data
+        council.asye_caseload_limit = form.asye_caseload_limit.data
+        db.session().commit()
+        flash("Settings saved")
+        return redirect(url_for("manage.dashboard"))
+    return render_template("manage/settings.html", form=form)
 
 
 @bp.route("/runs/new", methods=["GET", "POST"])

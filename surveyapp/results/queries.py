@@ -277,3 +277,45 @@ def heatmap(db: Session, run: Population, rule: Thresholds, guard: DifferencingG
                      {sid: (cells[sid][0] / cells[sid][1]) if sid in cells and cells[sid][1] else None
                       for sid, _ in sections}))
     return Heatmap(sections, rows)
+
+
+# Caseload against the council's policy ------------------------------------------------------
+
+@dataclass(frozen=True)
+class PolicyFigure:
+    label: str
+    above: int | None  # people above the limit; None when hidden
+    answered: int | None  # people who gave a number; None when the group is too small
+
+    @property
+    def share(self) -> float | None:
+        return self.above / self.answered if self.above is not None and self.answered else None
+
+
+def caseload_against_policy(db: Session, run: Population, rule: Thresholds) -> list[PolicyFigure]:
+    """Children allocated above the council's policy, and ASYE caseloads above their protected limit."""
+    council = run.run.council
+    figures = []
+    if council.caseload_policy is not None:
+        figures.append(_above(db, run, council.caseload_policy, None, rule,
+                              f"Above the council’s caseload policy of {council.caseload_policy} children"))
+    if council.asye_caseload_limit is not None:
+        figures.append(_above(db, run, council.asye_caseload_limit, "nqsw_asye", rule,
+                              f"ASYE social workers above their protected limit of {council.asye_caseload_limit}"))
+    return figures
+
+
+def _above(db: Session, run: Population, limit: int, role: str | None, rule: Thresholds, label: str) -> PolicyFigure:
+    number = aliased(Answer)
+    query = (select(func.count(), func.count().filter(number.number > limit)).select_from(number)
+             .join(Response, number.response_id == Response.id)
+             .where(run.where(), number.question_id == "children_allocated", number.number.is_not(None)))
+    if role is not None:
+        about = aliased(Answer)
+        query = query.join(about, and_(about.response_id == Response.id, about.question_id == "role",
+                                       about.option == role))
+    answered, above = db.execute(query).one()
+    if answered < rule.figures:
+        return PolicyFigure(label, None, None)
+    shown = suppress({"above": above, "within": answered - above}, rule)
+    return PolicyFigure(label, shown["above"], answered)

@@ -96,7 +96,9 @@ def question(run_id: int, question_id: str) -> Any:
         return _download(exports.question_csv(everyone, breakdowns, queries.options_of(asked), rule),
                          f"results-{run.id}-{asked.id}")
     return render_template("results/question.html", run=run.run, scope=scope.describe(db.session(), current_user),
-                           before=before, changes=_option_changes(everyone, before), question=asked, everyone=everyone,
+                           before=before, changes=_option_changes(everyone, before),
+                           policy=queries.caseload_against_policy(db.session(), run, rule)
+                           if asked.id == "children_allocated" else [], question=asked, everyone=everyone,
                            options=queries.options_of(asked), breakdowns=breakdowns, rule=rule)
 
 

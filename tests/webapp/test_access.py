@@ -13,12 +13,12 @@ from surveyapp.models import Answer, Response, Role, User, UserScope
 
 from . import factories
 
-ADMIN_ONLY = {"manage.new_run", "manage.import_staff", "manage.close", "manage.open_link"}
+ADMIN_ONLY = {"manage.new_run", "manage.import_staff", "manage.close", "manage.open_link", "manage.settings"}
 ANALYSE = {"themes.start"}  # admins and managers
 EXIT_ONLY = {"leavers.overview"}
 QUESTION = {"results.question": "caseload_manageable", "themes.show": "biggest_difference",
             "themes.start": "biggest_difference"}
-NOT_RUN_ROUTES = {"manage.dashboard", "manage.new_run", "manage.sign_in", "manage.sign_out"}
+NOT_RUN_ROUTES = {"manage.dashboard", "manage.new_run", "manage.sign_in", "manage.sign_out", "manage.settings"}
 
 
 def manage_routes(app) -> list[tuple[str, str, str]]:

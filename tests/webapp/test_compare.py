@@ -48,3 +48,28 @@ def test_small_changes_in_small_groups_are_not_marked():
     assert compare.change((3, 6), (2, 6)) == compare.Change(16.7, False)
     assert compare.change((60, 100), (40, 100)).notable
     assert compare.change((None, 6), (2, 6)) is None  # hidden this year: nothing to compare
+
+
+def test_caseload_against_the_councils_policy(client, session):
+    made = factories.council(session)
+    team = factories.team(session, made, "Assessment North")
+    run = factories.run(session, made)
+    caseloads = [12, 14, 16, 19, 21, 22, 24, 25, 17, 18] + [13, 16, 17, 18, 12, 11]  # the last six are ASYE
+    for i, children in enumerate(caseloads):
+        response = Response(run_id=run.id, team_id=team.id)
+        response.answers.append(Answer(question_id="children_allocated", number=children))
+        response.answers.append(Answer(question_id="role", option="nqsw_asye" if i >= 10 else "social_worker"))
+        session.add(response)
+    session.commit()
+    factories.sign_in(client, factories.user(session, made, Role.ADMIN))
+    page = client.get(f"/manage/runs/{run.id}/results/children_allocated")
+    assert "Set the council’s caseload policy" in page.text()
+    saved = client.submit("/manage/settings", {"caseload_policy": "18", "asye_caseload_limit": "15"})
+    assert saved.status == 302
+    refused = client.submit("/manage/settings", {"caseload_policy": "lots"})
+    assert refused.errors() == ["Enter the caseload policy as a number of children, like 18"]
+    page = client.get(f"/manage/runs/{run.id}/results/children_allocated")
+    rows = cells(page, "Against the council’s caseload policy")
+    # Above 18: 19, 21, 22, 24, 25 = 5 of 16. ASYE above 15: 16, 17, 18 = 3 of 6, too few to show.
+    assert rows["Above the council’s caseload policy of 18 children"][:2] == ["5 (31%)", "16"]
+    assert rows["ASYE social workers above their protected limit of 15"][0] == "Fewer than 5"
