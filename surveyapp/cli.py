@@ -15,8 +15,9 @@ from sqlalchemy.orm import Session
 from . import db
 from .auth import create_user
 from .demo import loader
-from .models import Council, Role, ServiceArea, Team, UserScope
+from .models import Council, Role, ServiceArea, SurveyRun, Team, ThemeJob, UserScope
 from .questionnaires import DefinitionError, load_file
+from .themes import jobs
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -48,6 +49,20 @@ def _scopes(session: Session, council: Council, areas: tuple[str, ...], teams: t
     return found
 
 
+def _demo_themes() -> None:
+    """Find themes in last year's demo comments once, so this year's theme page can show changes."""
+    session = db.session()
+    earlier = session.scalars(select(SurveyRun).join(Council).where(
+        Council.slug == loader.SLUG, SurveyRun.status == "closed")).first()
+    if earlier is None or jobs.latest(session, earlier, "biggest_difference") is not None:
+        return
+    click.echo("Finding themes in last year's demo comments (first time only; it loads the language model)...")
+    job = ThemeJob(run_id=earlier.id, question_id="biggest_difference", status="queued")
+    session.add(job)
+    session.commit()
+    jobs.run_job(current_app._get_current_object(), job.id)  # type: ignore[attr-defined]
+
+
 def register_commands(app: Flask) -> None:
     @app.cli.command("migrate")
     def migrate() -> None:
@@ -59,11 +74,14 @@ def register_commands(app: Flask) -> None:
     def demo() -> None:
         """Load the demo council (once) and print where to go."""
         loader.load(db.session())
+        _demo_themes()
         found = loader.links(db.session(), current_app.config["BASE_URL"])
         click.echo("")
         click.echo(f"Health check respondent link: {found.respondent or 'all demo links used: run make reset-demo'}")
         click.echo(f"Exit interview leaver link: {found.leaver or 'all demo links used: run make reset-demo'}")
         click.echo(f"Manager sign-in: {found.sign_in} (email {found.email}, password {found.password})")
+        click.echo(f"  (also {loader.MANAGER_EMAIL}, a manager for Referral and Assessment, and "
+                   f"{loader.VIEWER_EMAIL}, a viewer for Looked After Children, with the same password)")
         click.echo("")
 
     @app.cli.command("create-user")

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from .. import security
 from ..auth import create_user
 from ..manage import runs
-from ..models import Council, Invitation, Response, Role, ServiceArea, SurveyRun, Team
+from ..models import Council, Invitation, Response, Role, RunStatus, ServiceArea, SurveyRun, Team, UserScope
 from ..questionnaires import Question, Questionnaire, Value, from_dict
 from ..respond.journey import answer_rows
 
@@ -32,9 +32,14 @@ ADMIN_PASSWORD = "demo-password-2026"
 SEED = b"surveyapp demo council: not secret"
 STAFF = 120
 HEALTH_CHECK_RESPONSES = 74
+PREVIOUS_RESPONSES = 61
 LEAVERS = 12
 EXIT_RESPONSES = 10
 
+MANAGER_EMAIL = "manager@demo.example"
+VIEWER_EMAIL = "viewer@demo.example"
+SCOPED_USERS = ((MANAGER_EMAIL, "Head of Service, Referral and Assessment", Role.MANAGER, "Referral and Assessment"),
+                (VIEWER_EMAIL, "Team Manager, Looked After Children", Role.VIEWER, "Looked After Children"))
 SERVICE_AREAS: dict[str, list[str]] = {
     "Referral and Assessment": ["Front Door (MASH)", "Assessment Team North", "Assessment Team South"],
     "Complex Child in Need": ["Child in Need East", "Child in Need West"],
@@ -73,6 +78,12 @@ def load(db: Session, today: dt.date | None = None) -> Council:
     teams = _teams(db, council)
     create_user(db, council_id=council.id, email=ADMIN_EMAIL, name="Principal Social Worker",
                 password=ADMIN_PASSWORD, role=Role.ADMIN)
+    for email, name, role, area_name in SCOPED_USERS:
+        user = create_user(db, council_id=council.id, email=email, name=name, password=ADMIN_PASSWORD, role=role)
+        area = next(a for a in council.service_areas if a.name == area_name)
+        user.scopes.append(UserScope(service_area_id=area.id))
+    # Gateshead's policy was 18 to 20 children; Nottingham protected ASYE caseloads at 15.
+    council.caseload_policy, council.asye_caseload_limit = 18, 15
     stored = {q.key: q for q in runs.sync_questionnaires(db)}
     comments = yaml.safe_load((Path(__file__).parent / "comments.yaml").read_text(encoding="utf-8"))
     window = (today - dt.timedelta(days=30), today + dt.timedelta(days=30))
@@ -82,12 +93,25 @@ def load(db: Session, today: dt.date | None = None) -> Council:
     exits = runs.create_run(db, council_id=council.id, questionnaire=stored["exit-interview"],
                             title=f"Exit interviews {today.year}", year=today.year,
                             opens_on=dt.date(today.year, 1, 1), closes_on=dt.date(today.year, 12, 31))
+    year_ago = dt.timedelta(days=365)
+    previous = runs.create_run(db, council_id=council.id, questionnaire=stored["health-check"],
+                               title=f"Social work health check {today.year - 1}", year=today.year - 1,
+                               opens_on=window[0] - year_ago, closes_on=window[1] - year_ago)
+    previous.status = RunStatus.CLOSED.value
+    _invite(db, previous, teams, "health-previous", STAFF - 8, PREVIOUS_RESPONSES, rng)
+    # Last year was a little worse, so this year's comparison has something to show.
+    _answers(db, previous, teams, PREVIOUS_RESPONSES, comments["health_check"], rng, shift=-0.5)
     _invite(db, health, teams, "health", STAFF, HEALTH_CHECK_RESPONSES, rng)
     _invite(db, exits, teams, "exit", LEAVERS, EXIT_RESPONSES, rng)
     _answers(db, health, teams, HEALTH_CHECK_RESPONSES, comments["health_check"], rng)
     _answers(db, exits, teams, EXIT_RESPONSES, comments["exit_interview"], rng)
     db.commit()
     return council
+
+
+def _weights(teams: list[Team]) -> list[float]:
+    # Front door and assessment teams are the biggest; Emergency Duty the smallest.
+    return [3.0, 2.0, 2.0, 1.6, 1.6, 2.0, 2.0, 1.4, 1.6, 1.2, 1.0, 1.0, 0.7][:len(teams)]
 
 
 def _teams(db: Session, council: Council) -> list[Team]:
@@ -107,19 +131,19 @@ def _invite(db: Session, run: SurveyRun, teams: list[Team], kind: str, count: in
     # links stay unused for the demo; responses below are not tied to them.
     for i in range(count):
         name = f"{FIRST[i % len(FIRST)]} {LAST[(i * 7 + len(kind)) % len(LAST)]}"
-        db.add(Invitation(run_id=run.id, team_id=rng.choice(teams).id, name=name,
+        db.add(Invitation(run_id=run.id, team_id=rng.choices(teams, weights=_weights(teams))[0].id, name=name,
                           email=f"{kind}.{i}@demo.example", submitted=i >= count - submitted,
                           token_hash=security.invitation_hash(demo_token(kind, i))))
     db.flush()
 
 
 def _answers(db: Session, run: SurveyRun, teams: list[Team], count: int, bank: dict[str, Any],
-             rng: random.Random) -> None:
+             rng: random.Random, shift: float = 0.0) -> None:
     questionnaire = from_dict(run.questionnaire.definition, "demo")
     climate = {t.id: rng.uniform(-1.0, 1.0) for t in teams}
     for _ in range(count):
-        team = rng.choice(teams)
-        answers = _respondent(questionnaire, climate[team.id], bank, rng)
+        team = rng.choices(teams, weights=_weights(teams))[0]
+        answers = _respondent(questionnaire, climate[team.id] + shift, bank, rng)
         response = Response(run_id=run.id, team_id=team.id,
                             named_as=f"{rng.choice(FIRST)} {rng.choice(LAST)}" if answers.get("attach_name") == "yes" else None)
         for question in questionnaire.questions():

@@ -231,3 +231,45 @@ def test_the_demo_manager_signs_in_and_sees_response_rates(server: Server, page:
 
     page.get_by_role("button", name="Sign out").click()
     expect(page.locator("h1")).to_have_text("Sign in")
+
+
+def test_the_demo_manager_reads_results_and_themes_for_their_service(server: Server, page: Page, tmp_path: Path):
+    page.goto(f"{server.base_url}/manage/sign-in")
+    page.get_by_role("textbox", name="Email address").fill(loader.MANAGER_EMAIL)
+    page.get_by_role("textbox", name="Password", exact=True).fill(loader.ADMIN_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    title = f"Social work health check {dt.date.today().year}"
+    page.get_by_role("link", name=title).click()
+    expect(page.locator("main")).to_contain_text("Referral and Assessment")
+    expect(page.locator("main")).not_to_contain_text("Fostering Support")  # outside this manager's scope
+
+    page.get_by_role("link", name="Results", exact=True).click()
+    expect(page.locator("h1")).to_have_text(title)
+    expect(page.locator("main")).to_contain_text("Showing Referral and Assessment")
+    scores = page.locator("table", has=page.locator("caption", has_text="Share agreeing, by section"))
+    expect(scores).to_be_visible()
+    expect(scores.locator("thead")).to_contain_text("Change since last year")
+    expect(page.locator("main")).not_to_contain_text("Fostering Support")
+    results_shot = tmp_path / "results.png"
+    page.screenshot(path=str(results_shot), full_page=True)
+    assert_png(results_shot)
+
+    page.get_by_role("link", name="How many children are allocated to you at the moment?").click()
+    against = page.locator("table", has=page.locator("caption", has_text="Against the council’s caseload policy"))
+    expect(against).to_contain_text("Above the council’s caseload policy of 18 children")
+
+    page.go_back()
+    page.get_by_role("link", name="Back to " + title).click()
+    page.get_by_role("link", name="Themes in comments").click()
+    page.get_by_role("link", name="What one thing would make the biggest difference to you?").click()
+    page.get_by_role("button", name="Find themes").click()
+    # The analysis runs in the background; the page refreshes itself until it is done.
+    themes = page.get_by_role("table", name="Themes", exact=True)
+    expect(themes).to_be_visible(timeout=240_000)
+    sizes = [cell.inner_text() for cell in themes.locator("tbody tr td:nth-child(2)").all()]
+    assert any(re.match(r"\d+ \(\d+%\)", s) for s in sizes), sizes
+    assert all(re.match(r"(\d+ \(\d+%\)|Fewer than 5)$", s) for s in sizes), sizes
+    expect(page.locator("main")).to_contain_text("Showing Referral and Assessment")
+    themes_shot = tmp_path / "themes.png"
+    page.screenshot(path=str(themes_shot), full_page=True)
+    assert_png(themes_shot)
