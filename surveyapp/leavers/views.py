@@ -15,7 +15,9 @@ from ..manage.views import _run as council_run
 from ..models import ServiceArea, SurveyRun, Team, ThemeJob
 from ..results.anonymity import Thresholds
 from ..themes import summary
-from .queries import leaver_results
+from ..results import exports
+from ..results.views import export_format
+from .queries import LeaverResults, leaver_results
 
 bp = Blueprint("leavers", __name__, url_prefix="/manage/runs/<int:run_id>/leavers")
 
@@ -33,9 +35,37 @@ def overview(run_id: int) -> Any:
     run = _exit_run(run_id)
     team_ids = scope.team_ids(db.session(), current_user)
     rule = Thresholds.from_config(current_app.config)
-    return render_template("leavers/overview.html", run=run, results=leaver_results(db.session(), run, team_ids, rule),
-                           beside=_beside_health_check(run, team_ids, rule),
+    results = leaver_results(db.session(), run, team_ids, rule)
+    beside = _beside_health_check(run, team_ids, rule)
+    if fmt := export_format():
+        return exports.download(_tables(results, beside, rule), f"leavers-{run.id}", fmt)
+    return render_template("leavers/overview.html", run=run, results=results, beside=beside,
                            scope=scope.describe(db.session(), current_user))
+
+
+def _tables(results: LeaverResults, beside: list[dict[str, Any]], rule: Thresholds) -> list[exports.Table]:
+    """The page's tables as they are shown: hidden figures stay hidden in the file."""
+    def shown(value: int | None) -> object:
+        return f"Fewer than {rule.figures}" if value is None else value
+
+    if not results.enough:
+        return [("Exit interviews", ["Note"], [[f"Fewer than {rule.figures} exit interviews: no figures shown"]])]
+    tables: list[exports.Table] = [
+        ("Main reasons for leaving", ["Reason", "Leavers"], [[label, shown(v)] for label, v in results.reasons]),
+        ("Leavers by quarter", ["Quarter", "Leavers"], [[q, shown(v)] for q, v in results.by_quarter.items()]),
+    ]
+    d = results.destinations
+    if d is not None:
+        rows = [[area] + ["–" if cells[k] is None else cells[k] for k, _ in d.columns] + ["–" if t is None else t]
+                for area, cells, t in d.rows]
+        rows.append(["All leavers"] + ["–" if d.totals[k] is None else d.totals[k] for k, _ in d.columns]
+                    + [results.leavers])
+        tables.append(("Where leavers went", ["Service area"] + [label for _, label in d.columns] + ["Leavers"], rows))
+    tables.append(("Leavers and health check", ["Service area", "Leavers' main reasons", "Health check themes"],
+                   [[b["area"], "; ".join(f"{label} ({v})" for label, v in b["leavers"].reasons[:3] if v)
+                     if b["leavers"].enough else f"Fewer than {rule.figures} leavers",
+                     "; ".join(f"{t.label} ({100 * t.share:.0f}%)" for t in b["themes"])] for b in beside]))
+    return tables
 
 
 def _beside_health_check(run: SurveyRun, team_ids: set[int] | None, rule: Thresholds) -> list[dict[str, Any]]:

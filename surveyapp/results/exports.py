@@ -1,21 +1,31 @@
-"""CSV of every results table, built from the same suppressed figures as the pages.
+"""CSV and XLSX of every results table, built from the same suppressed figures as the pages.
 
 Nothing here counts anything: it only lays out what `queries` returned after the
-anonymity rule, so an export can never show more than the page does.
+anonymity rule, so an export can never show more than the page does. Every
+text cell is made safe from spreadsheet formulas (openpyxl, like Excel, treats
+a string starting with "=" as a formula).
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable
+
+from flask import Response
+from openpyxl import Workbook
+from openpyxl.styles import Font
 
 from ..manage.staff import safe_cell
 from .anonymity import Thresholds
 from .queries import Breakdown, Heatmap, Overview, Row
 
 
-def _csv(tables: Iterable[tuple[str, list[str], list[list[object]]]]) -> str:
+Table = tuple[str, list[str], list[list[object]]]  # title, header, rows
+
+
+def _csv(tables: Iterable[Table]) -> str:
     """Tables one after another, each under its title, every cell safe from spreadsheet formulas."""
     out = io.StringIO()
     writer = csv.writer(out)
@@ -31,7 +41,50 @@ def _shown(value: object, rule: Thresholds) -> object:
     return f"Fewer than {rule.figures}" if value is None else value
 
 
-def overview_csv(summary: Overview, heat: Heatmap | None, rule: Thresholds) -> str:
+def _cell(value: object) -> object:
+    return value if isinstance(value, (int, float)) and not isinstance(value, bool) else safe_cell(str(value))
+
+
+def xlsx(tables: Iterable[Table]) -> bytes:
+    """One worksheet per table, its title in the first row, numbers kept as numbers."""
+    book = Workbook()
+    book.remove(book.active)
+    used: set[str] = set()
+    for title, head, rows in tables:
+        sheet = book.create_sheet(_sheet_name(title, used))
+        sheet.append([safe_cell(title)])
+        sheet["A1"].font = Font(bold=True, size=14)
+        sheet.append([safe_cell(h) for h in head])
+        for cell in sheet[2]:
+            cell.font = Font(bold=True)
+        for row in rows:
+            sheet.append([_cell(value) for value in row])
+        sheet.column_dimensions["A"].width = 40
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _sheet_name(title: str, used: set[str]) -> str:
+    # Excel: at most 31 characters, none of []:*?/\ , unique in the workbook.
+    base = re.sub(r"[\[\]:*?/\\]", " ", title)[:28].strip() or "Table"
+    name, n = base, 2
+    while name in used:
+        name, n = f"{base[:26]} {n}", n + 1
+    used.add(name)
+    return name
+
+
+def download(tables: list[Table], name: str, fmt: str) -> Response:
+    if fmt == "xlsx":
+        return Response(xlsx(tables), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})
+    # A byte order mark so that Excel reads accented names as UTF-8.
+    return Response("\ufeff" + _csv(tables), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+
+
+def overview_tables(summary: Overview, heat: Heatmap | None, rule: Thresholds) -> list[Table]:
     rates = [[t.service_area, t.team, t.invited, _shown(t.responded, rule)] for t in summary.rates.teams]
     scores = [[s.title, _shown(s.agree, rule), _shown(s.answered, rule)] for s in summary.sections]
     tables = [("Response rate by team", ["Service area", "Team", "Invited", "Responded"], rates),
@@ -42,7 +95,7 @@ def overview_csv(summary: Overview, heat: Heatmap | None, rule: Thresholds) -> s
                 for team, size, shares in heat.rows]
         tables.append(("Share agreeing, by team and section",
                        ["Team", "Respondents"] + [title for _, title in heat.sections], rows))
-    return _csv(tables)
+    return tables
 
 
 def _group_row(row: Row, options: list[tuple[str, str]], rule: Thresholds) -> list[object]:
@@ -53,10 +106,10 @@ def _group_row(row: Row, options: list[tuple[str, str]], rule: Thresholds) -> li
     return [row.label, row.size] + [_shown(row.counts.get(value), rule) for value, _ in options]
 
 
-def question_csv(everyone: Row, breakdowns: list[Breakdown], options: list[tuple[str, str]],
-                 rule: Thresholds) -> str:
+def question_tables(everyone: Row, breakdowns: list[Breakdown], options: list[tuple[str, str]],
+                    rule: Thresholds) -> list[Table]:
     head = [label for _, label in options]
     tables = [("Everyone", ["Group", "Respondents"] + head, [_group_row(everyone, options, rule)])]
     tables += [(f"By {b.title.lower()}", [b.title, "Respondents"] + head,
                 [_group_row(r, options, rule) for r in b.rows]) for b in breakdowns if b.rows]
-    return _csv(tables)
+    return tables

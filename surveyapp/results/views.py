@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, render_template, request, session
+from flask import Blueprint, abort, current_app, render_template, request, session
 
 from flask_login import current_user
 
@@ -50,14 +50,10 @@ def _remember(guard: DifferencingGuard) -> None:
     session[SEEN_KEY] = guard.dump()[-MAX_SEEN:]
 
 
-def _wants_csv() -> bool:
-    return request.args.get("format") == "csv"
-
-
-def _download(text: str, name: str) -> Response:
-    # A byte order mark so that Excel reads accented names as UTF-8.
-    return Response("\ufeff" + text, mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+def export_format() -> str | None:
+    """`?format=csv` or `?format=xlsx` asks for the page's tables as a file."""
+    fmt = request.args.get("format")
+    return fmt if fmt in ("csv", "xlsx") else None
 
 
 @bp.get("")
@@ -69,8 +65,8 @@ def overview(run_id: int) -> Any:
     heat = queries.heatmap(db.session(), run, rule, guard) if summary.respondents else None
     changes = _section_changes(run, summary, rule)
     _remember(guard)
-    if _wants_csv():
-        return _download(exports.overview_csv(summary, heat, rule), f"results-{run.id}")
+    if fmt := export_format():
+        return exports.download(exports.overview_tables(summary, heat, rule), f"results-{run.id}", fmt)
     questions = [(s, [q for q in s.questions if q.type in CHARTED_TYPES])
                  for s in queries.questionnaire_of(run).sections]
     return render_template("results/overview.html", run=run.run, scope=scope.describe(db.session(), current_user),
@@ -92,9 +88,9 @@ def question(run_id: int, question_id: str) -> Any:
     breakdowns = [queries.breakdown(db.session(), run, asked, dimension, rule, guard, questionnaire)
                   for dimension, _ in queries.DIMENSIONS if dimension != asked.id]
     _remember(guard)
-    if _wants_csv():
-        return _download(exports.question_csv(everyone, breakdowns, queries.options_of(asked), rule),
-                         f"results-{run.id}-{asked.id}")
+    if fmt := export_format():
+        return exports.download(exports.question_tables(everyone, breakdowns, queries.options_of(asked), rule),
+                                f"results-{run.id}-{asked.id}", fmt)
     return render_template("results/question.html", run=run.run, scope=scope.describe(db.session(), current_user),
                            before=before, changes=_option_changes(everyone, before),
                            policy=queries.caseload_against_policy(db.session(), run, rule)

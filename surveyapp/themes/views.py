@@ -17,6 +17,8 @@ from ..manage.views import _run as council_run
 from ..models import SurveyRun, Team, ThemeJob
 from ..results.anonymity import Thresholds
 from ..results.compare import previous_run
+from ..results import exports
+from ..results.views import export_format
 from . import jobs, summary
 
 bp = Blueprint("themes", __name__, url_prefix="/manage/runs/<int:run_id>/themes")
@@ -68,7 +70,28 @@ def show(run_id: int, question_id: str) -> Any:
                                                previous)
         context["team_names"] = {t.id: t.name for t in db.session().scalars(select(Team))}
         context["previous_year"] = previous is not None
+        if fmt := export_format():
+            return exports.download(_tables(context["summary"], context["team_names"],
+                                            Thresholds.from_config(current_app.config)),
+                                    f"themes-{run.id}-{question_id}", fmt)
     return render_template("themes/show.html", **context)
+
+
+def _tables(found: summary.Summary, team_names: dict[int, str], rule: Thresholds) -> list[exports.Table]:
+    """The themes as shown on the page: sizes through the one rule, quotes only where the page has them."""
+    hidden = f"Fewer than {rule.figures}"
+    themes = [[t.label, hidden if t.size is None else t.size, "" if t.change is None else t.change,
+               ", ".join(f"{v} {k}" for k, v in t.sentiment.items() if v), ", ".join(t.keywords[:5]),
+               " | ".join(t.quotes)] for t in found.themes]
+    tables: list[exports.Table] = [("Themes", ["Theme", "Comments", "Change (points)", "Sentiment", "Key words",
+                                               "Quotes"], themes)]
+    if found.teams:
+        shown = [t for t in found.themes if not t.emerging]
+        tables.append(("Themes by team", ["Team", "Comments"] + [t.label for t in shown],
+                       [[team_names.get(r.team_id, "Team"), r.comments]
+                        + ["–" if r.counts.get(t.id) is None else r.counts[t.id] for t in shown]
+                        for r in found.teams]))
+    return tables
 
 
 def _previous_result(run: SurveyRun, question_id: str) -> dict[str, Any] | None:

@@ -129,7 +129,8 @@ class Page:
     def __init__(self, response: Any) -> None:
         self.response = response
         self.status = response.status_code
-        self.html = response.get_data(as_text=True)
+        textual = response.mimetype.startswith("text/") or response.mimetype.endswith(("json", "xml"))
+        self.html = response.get_data(as_text=True) if textual else ""
         self.soup = BeautifulSoup(self.html, "html.parser")
 
     @property

@@ -253,6 +253,12 @@ def test_the_demo_manager_reads_results_and_themes_for_their_service(server: Ser
     results_shot = tmp_path / "results.png"
     page.screenshot(path=str(results_shot), full_page=True)
     assert_png(results_shot)
+    expect(page.get_by_role("button", name="Print this page or save it as a PDF")).to_be_visible()
+    page.emulate_media(media="print")  # the printable view: the report without the service's chrome
+    expect(page.locator(".govuk-service-navigation")).to_be_hidden()
+    expect(page.locator(".app-report-actions")).to_be_hidden()
+    expect(scores).to_be_visible()
+    page.emulate_media(media="screen")
 
     page.get_by_role("link", name="How many children are allocated to you at the moment?").click()
     against = page.locator("table", has=page.locator("caption", has_text="Against the council’s caseload policy"))
