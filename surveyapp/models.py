@@ -107,6 +107,22 @@ class UserScope(Base):
     team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"))
 
 
+class SeenGroup(Base):
+    """A group of respondents a user has been shown, for the differencing guard.
+
+    Kept on the server, not in the session cookie: it must outlive a sign-out
+    (or a second browser), and hundreds of groups would overflow a cookie.
+    """
+
+    __tablename__ = "seen_group"
+    __table_args__ = (UniqueConstraint("user_id", "scope", "filters", "size"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    scope: Mapped[str] = mapped_column(String(80))
+    filters: Mapped[str] = mapped_column(String(500))  # JSON of sorted (dimension, value) pairs
+    size: Mapped[int] = mapped_column(Integer)
+
+
 class Questionnaire(Base):
     """A snapshot of a definition file, so a run keeps the questions it was asked with."""
 

@@ -150,9 +150,10 @@ class DifferencingGuard:
     """Remembers the groups one user has been shown, and refuses near-duplicates.
 
     State is a plain list of (scope, filters, size), so the web layer can keep
-    it wherever it likes; `dump`/`load` give a compact JSON-ready form for the
-    Flask session. Groups are remembered when shown, and a refused group is
-    not remembered (it was never seen).
+    it wherever it likes; `dump`/`load` give a JSON-ready form, which the web
+    app keeps per user in the database (`results.seen_groups`), so it outlives
+    a sign-out. Groups are remembered when shown, and a refused group is not
+    remembered (it was never seen).
     """
 
     def __init__(self, thresholds: Thresholds, seen: Iterable[Group] = ()) -> None:

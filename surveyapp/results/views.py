@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, render_template, request, session
+from flask import Blueprint, abort, current_app, render_template, request
 
 from flask_login import current_user
 
@@ -12,12 +12,10 @@ from .. import db, scope
 from ..auth import role_required
 from ..manage.views import ANY_ROLE
 from ..manage.views import _run as council_run  # the same council check: another council's run is a 404
-from . import compare, exports, queries
+from . import compare, exports, queries, seen_groups
 from .anonymity import DifferencingGuard, Thresholds
 
 bp = Blueprint("results", __name__, url_prefix="/manage/runs/<int:run_id>/results")
-SEEN_KEY = "results_seen_groups"
-MAX_SEEN = 400  # keeps the session cookie small; oldest groups are forgotten first
 CHARTED_TYPES = {"agreement", "single_choice", "multiple_choice", "number"}
 
 
@@ -42,12 +40,12 @@ def _rule() -> Thresholds:
 
 
 def _guard() -> DifferencingGuard:
-    # Kept in the signed session: per user, and per sign-in. See the module docstring of anonymity.
-    return DifferencingGuard.load(_rule(), session.get(SEEN_KEY, []))
+    # What this user has been shown, kept on the server for as long as their account.
+    return DifferencingGuard.load(_rule(), seen_groups.load(db.session(), current_user.id))
 
 
 def _remember(guard: DifferencingGuard) -> None:
-    session[SEEN_KEY] = guard.dump()[-MAX_SEEN:]
+    seen_groups.save(db.session(), current_user.id, guard.dump())
 
 
 def export_format() -> str | None:

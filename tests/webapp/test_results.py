@@ -169,3 +169,12 @@ def test_csv_exports_hide_what_the_page_hides_and_start_no_formulas(client, sess
     rows = list(csv.reader(io.StringIO(overview)))
     assert any(row[:1] == ["'+Referral"] for row in rows)  # the rates table starts with the service area
     assert not [cell for row in rows for cell in row if cell[:1] in ("=", "+", "-", "@")]
+
+
+def test_differencing_survives_signing_out_and_a_second_browser(client, session):
+    made, run = seeded(session)
+    signed_in(client, session, made).get(f"/manage/runs/{run.id}/results")  # shows Assessment North: 8
+    other = client.another()
+    other.submit("/manage/sign-in", {"email": f"admin@{made.slug}.example", "password": factories.PASSWORD})
+    page = other.get(f"/manage/runs/{run.id}/results/caseload_manageable")
+    assert "too close in size" in cells(page, "By service area")["Referral and Assessment"][0]
