@@ -11,7 +11,7 @@ from sqlalchemy import select
 from .. import db, scope
 from ..auth import role_required
 from ..manage.views import ANY_ROLE
-from ..manage.views import _run as council_run
+from ..manage.views import council_run  # the same council check: another council's run is a 404
 from ..models import ServiceArea, SurveyRun, Team, ThemeJob
 from ..results.anonymity import Thresholds
 from ..themes import summary

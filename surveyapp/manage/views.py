@@ -39,7 +39,7 @@ def sign_out() -> Any:
     return redirect(url_for("manage.sign_in"))
 
 
-def _run(run_id: int) -> SurveyRun:
+def council_run(run_id: int) -> SurveyRun:
     run = db.session().get(SurveyRun, run_id)
     if run is None or run.council_id != current_user.council_id:
         abort(404)  # another council's run does not exist, as far as this user knows
@@ -87,7 +87,7 @@ def new_run() -> Any:
 @bp.get("/runs/<int:run_id>")
 @role_required(*ANY_ROLE)
 def run(run_id: int) -> Any:
-    survey_run = _run(run_id)
+    survey_run = council_run(run_id)
     rates = runs.response_rates(db.session(), survey_run, scope.team_ids(db.session(), current_user))
     return render_template("manage/run.html", run=survey_run, rates=runs.safe_rates(rates, Thresholds.from_config(current_app.config)),
                            minimum=runs.MIN_INVITED_FOR_RATE, confirm=ConfirmForm())
@@ -96,7 +96,7 @@ def run(run_id: int) -> Any:
 @bp.route("/runs/<int:run_id>/staff", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
 def import_staff(run_id: int) -> Any:
-    survey_run = _run(run_id)
+    survey_run = council_run(run_id)
     if survey_run.status != "open":
         flash(f"{survey_run.title} is closed, so nobody new can be invited to it")
         return redirect(url_for("manage.run", run_id=run_id))
@@ -121,7 +121,7 @@ def import_staff(run_id: int) -> Any:
 @bp.post("/runs/<int:run_id>/open-link")
 @role_required(Role.ADMIN)
 def open_link(run_id: int) -> Any:
-    survey_run = _run(run_id)
+    survey_run = council_run(run_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     token = runs.create_open_link(db.session(), survey_run)
@@ -132,7 +132,7 @@ def open_link(run_id: int) -> Any:
 @bp.route("/runs/<int:run_id>/close", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
 def close(run_id: int) -> Any:
-    survey_run = _run(run_id)
+    survey_run = council_run(run_id)
     form = ConfirmForm()
     if request.method == "POST" and form.validate_on_submit():
         removed = runs.close_run(db.session(), survey_run)

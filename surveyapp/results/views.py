@@ -11,7 +11,7 @@ from flask_login import current_user
 from .. import db, scope
 from ..auth import role_required
 from ..manage.views import ANY_ROLE
-from ..manage.views import _run as council_run  # the same council check: another council's run is a 404
+from ..manage.views import council_run  # the same council check: another council's run is a 404
 from . import compare, exports, queries, seen_groups
 from .anonymity import DifferencingGuard, Thresholds
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from surveyapp import security
 from surveyapp.auth import create_user
 from surveyapp.manage import runs
-from surveyapp.models import Council, Invitation, Role, ServiceArea, SurveyRun, Team
+from surveyapp.models import Answer, Council, Invitation, Response, Role, ServiceArea, SurveyRun, Team
 from surveyapp.questionnaires import Question
 
 PASSWORD = "correct horse battery staple"
@@ -112,3 +112,13 @@ def csrf_token(page: Any) -> str:
     field = page.soup.select_one("input[name=csrf_token]")
     assert field is not None, "the page has no CSRF token"
     return field["value"]
+
+
+def agreement_responses(session: Session, survey_run: SurveyRun, made_team: Team, agree: int, disagree: int,
+                        question_id: str = "caseload_manageable") -> None:
+    """Responses that answer one agreement question: `agree` agreeing, then `disagree` disagreeing."""
+    for i in range(agree + disagree):
+        response = Response(run_id=survey_run.id, team_id=made_team.id)
+        response.answers.append(Answer(question_id=question_id, option="agree" if i < agree else "disagree"))
+        session.add(response)
+    session.commit()

@@ -8,14 +8,6 @@ from surveyapp.results import compare
 from . import factories
 
 
-def answers(session, run, team, agree: int, disagree: int) -> None:
-    for i in range(agree + disagree):
-        response = Response(run_id=run.id, team_id=team.id)
-        response.answers.append(Answer(question_id="caseload_manageable", option="agree" if i < agree else "disagree"))
-        session.add(response)
-    session.commit()
-
-
 def cells(page, caption_start: str) -> dict[str, list[str]]:
     table = next(t for t in page.soup.select("table") if t.caption and t.caption.get_text(strip=True).startswith(caption_start))
     return {r.select_one("th").get_text(strip=True): [c.get_text(" ", strip=True) for c in r.select("td")]
@@ -28,9 +20,9 @@ def test_results_compare_with_last_year(client, session):
     last = factories.run(session, made)
     last.year -= 1
     session.commit()
-    answers(session, last, team, agree=10, disagree=30)  # 25% agreed last year
+    factories.agreement_responses(session, last, team, agree=10, disagree=30)  # 25% agreed last year
     now = factories.run(session, made)
-    answers(session, now, team, agree=30, disagree=10)  # 75% this year
+    factories.agreement_responses(session, now, team, agree=30, disagree=10)  # 75% this year
     assert compare.previous_run(session, now).id == last.id
     factories.sign_in(client, factories.user(session, made, Role.ADMIN))
 

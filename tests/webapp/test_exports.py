@@ -22,21 +22,13 @@ def all_values(book) -> list[object]:
             if cell.value is not None]
 
 
-def seed(session, run, team, agree: int, disagree: int) -> None:
-    for i in range(agree + disagree):
-        response = Response(run_id=run.id, team_id=team.id)
-        response.answers.append(Answer(question_id="caseload_manageable", option="agree" if i < agree else "disagree"))
-        session.add(response)
-    session.commit()
-
-
 def test_results_xlsx_hides_small_groups_and_defuses_formulas(client, session):
     made = factories.council(session, teams={"Referral and Assessment": ["Assessment North", "Assessment South"],
                                              "=HYPERLINK(\"x\")": ["Tiny Team"]})
     run = factories.run(session, made)
-    seed(session, run, factories.team(session, made, "Assessment North"), 12, 8)
-    seed(session, run, factories.team(session, made, "Tiny Team"), 2, 1)
-    seed(session, run, factories.team(session, made, "Assessment South"), 5, 5)  # hidden beside Tiny Team
+    factories.agreement_responses(session, run, factories.team(session, made, "Assessment North"), 12, 8)
+    factories.agreement_responses(session, run, factories.team(session, made, "Tiny Team"), 2, 1)
+    factories.agreement_responses(session, run, factories.team(session, made, "Assessment South"), 5, 5)  # hidden beside Tiny Team
     factories.sign_in(client, factories.user(session, made, Role.ADMIN))
 
     book = workbook(client.get(f"/manage/runs/{run.id}/results/caseload_manageable?format=xlsx"))
@@ -99,7 +91,7 @@ def test_leavers_and_themes_export_what_the_page_shows(client, session):
 def test_every_report_offers_downloads_and_a_print_button(client, session):
     made = factories.council(session)
     run = factories.run(session, made)
-    seed(session, run, factories.team(session, made, "Assessment North"), 5, 5)
+    factories.agreement_responses(session, run, factories.team(session, made, "Assessment North"), 5, 5)
     factories.sign_in(client, factories.user(session, made, Role.ADMIN))
     for url in (f"/manage/runs/{run.id}/results", f"/manage/runs/{run.id}/results/caseload_manageable"):
         page = client.get(url)
