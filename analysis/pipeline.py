@@ -34,12 +34,14 @@ class ThemePipeline:
     def __init__(self, taxonomy: str | Path | Taxonomy | None = None, n_themes: int | None = None,
                  staff_names: Sequence[str] | None = None, embedder: TransformerMixin | None = None,
                  clusterer: AutoKMeans | None = None, cache_dir: str | Path | None = None,
-                 use_cache: bool = True, domain_prior: bool | None = None, random_state: int = 0):
+                 use_cache: bool = True, fast: bool = False, domain_prior: bool | None = None,
+                 random_state: int = 0):
         self.taxonomy = load_taxonomy(taxonomy) if isinstance(taxonomy, (str, Path)) else taxonomy
         self.n_themes = n_themes
         self.redactor = Redactor(staff_names=staff_names)
         self.normaliser = Normaliser()
-        self.embedder, note = (embedder, None) if embedder is not None else make_embedder(cache_dir, use_cache)
+        # fast: int8 model, several times quicker to embed, a few points less accurate (see README)
+        self.embedder, note = (embedder, None) if embedder is not None else make_embedder(cache_dir, use_cache, fast)
         self.notes = [note] if note else []
         self.clusterer = clusterer
         self.domain_prior = domain_prior

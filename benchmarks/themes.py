@@ -61,7 +61,7 @@ def score(row: dict, truth: list, direct: bool = False) -> dict:
     return row
 
 
-def bench_dataset(name: str, path: Path, taxonomy: str | None, sample: int | None) -> list[dict]:
+def bench_dataset(name: str, path: Path, taxonomy: str | None, sample: int | None, fast: bool = False) -> list[dict]:
     frame = pd.read_csv(path, dtype=str, keep_default_na=False)
     if sample:
         frame = frame.sample(n=sample, random_state=0).reset_index(drop=True)
@@ -80,6 +80,12 @@ def bench_dataset(name: str, path: Path, taxonomy: str | None, sample: int | Non
         rows.append({"method": "ours, discovery (auto k), cold", **cold})
         warm = score(run("discovery_warm", csv_path, work), truth)
         rows.append({"method": "ours, discovery, warm re-run", **warm})
+        if fast:  # the int8 model: same pipeline, quantised linear layers
+            if taxonomy:
+                rows.append({"method": "ours --fast, taxonomy mode", **score(run("taxonomy_fast", csv_path, work, taxonomy), truth, True)})
+                (work / "cache-int8").exists() and _clear(work / "cache-int8")
+            rows.append({"method": "ours --fast, discovery, cold", **score(run("discovery_fast", csv_path, work), truth)})
+            rows.append({"method": "ours --fast, discovery, warm", **score(run("discovery_fast_warm", csv_path, work), truth)})
         bt = score(run("bertopic", csv_path, work), truth)
         bt["seconds_with_embedding"] = bt["seconds"] + embed["seconds"]
         rows.append({"method": "BERTopic 0.17.4 default", **bt})
@@ -113,12 +119,13 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data")
     parser.add_argument("--only", nargs="*", help="dataset names to run (default: all)")
     parser.add_argument("--save", type=Path, help="also write the raw rows as JSON here")
+    parser.add_argument("--fast", action="store_true", help="also measure the int8 model (--fast)")
     args = parser.parse_args()
     rows = []
     for name, rel, taxonomy, sample in DATASETS:
         if args.only and name not in args.only:
             continue
-        rows += bench_dataset(name, args.data / rel, taxonomy, sample)
+        rows += bench_dataset(name, args.data / rel, taxonomy, sample, args.fast)
         print(f"done {name}", file=sys.stderr, flush=True)
         if args.save:
             args.save.write_text(json.dumps(rows, indent=1))

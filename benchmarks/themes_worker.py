@@ -37,10 +37,10 @@ def embed(texts: list[str], work: Path) -> dict:
     return {"seconds": seconds}
 
 
-def ours(texts: list[str], work: Path, taxonomy: str | None) -> dict:
+def ours(texts: list[str], work: Path, taxonomy: str | None, fast: bool = False) -> dict:
     from analysis.pipeline import analyse_themes
     start = time.perf_counter()
-    report = analyse_themes(texts, taxonomy=taxonomy, cache_dir=work / "cache")
+    report = analyse_themes(texts, taxonomy=taxonomy, cache_dir=work / ("cache-int8" if fast else "cache"), fast=fast)
     return {"seconds": time.perf_counter() - start, "labels": report.assignments, "n_themes": len(report.themes)}
 
 
@@ -75,6 +75,10 @@ def main() -> None:
         result = embed(texts, work)
     elif method in ("discovery", "discovery_warm"):
         result = ours(texts, work, None)
+    elif method in ("discovery_fast", "discovery_fast_warm"):
+        result = ours(texts, work, None, fast=True)
+    elif method == "taxonomy_fast":
+        result = ours(texts, work, sys.argv[4], fast=True)
     elif method == "taxonomy":
         result = ours(texts, work, sys.argv[4])
     elif method == "bertopic":
