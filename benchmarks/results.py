@@ -243,6 +243,7 @@ class Target:
     notes: list[str] = field(default_factory=list)
     tried: list[str] = field(default_factory=list)  # candidate indexes made for this run only
     run_id: int | None = None
+    years: int = 1
 
 
 def pg_connect(schema: str | None = None, autocommit: bool = True) -> psycopg.Connection[Any]:
@@ -250,27 +251,23 @@ def pg_connect(schema: str | None = None, autocommit: bool = True) -> psycopg.Co
     return psycopg.connect(PG_URL, autocommit=autocommit, **options)
 
 
-def pg_schema_exists(schema: str) -> bool:
-    with pg_connect() as conn:
-        return conn.execute("SELECT 1 FROM information_schema.schemata WHERE schema_name = %s",
-                            (schema,)).fetchone() is not None
-
-
 def pg_url(schema: str) -> str:
     return sqlalchemy_url(PG_URL) + f"?options=-csearch_path%3D{schema}"
 
 
-def loaded(target: Target, n: int) -> int | None:
-    """The run id if the database already holds a complete benchmark run of `n` responses."""
+def loaded(target: Target, n: int, years: int) -> int | None:
+    """This year's run id if the database already holds a complete benchmark of `years` runs of `n` responses."""
     app = make_app(target.url)
     try:
         with app.extensions["surveyapp.sessionmaker"]() as db:
-            run = db.scalar(select(SurveyRun).join(Council).where(Council.slug == SLUG))
-            if run is None:
+            found = db.scalars(select(SurveyRun).join(Council).where(Council.slug == SLUG)
+                               .order_by(SurveyRun.year)).all()
+            if len(found) != years:
                 return None
-            count = db.scalar(text("SELECT count(*) FROM response WHERE run_id = :r"), {"r": run.id})
-            answered = db.scalar(text("SELECT count(*) FROM (SELECT 1 FROM answer LIMIT 1) a"))
-            return run.id if count == n and answered else None
+            for run in found:
+                if db.scalar(text("SELECT count(*) FROM response WHERE run_id = :r"), {"r": run.id}) != n:
+                    return None
+            return found[-1].id
     except Exception:  # noqa: BLE001  (no tables yet, or a half-made schema)
         return None
     finally:
@@ -282,8 +279,8 @@ def make_app(url: str) -> Any:
                        "BASE_URL": "http://localhost"})
 
 
-def structure(url: str, n: int) -> tuple[int, dict[int, int], dict[str, int]]:
-    """Council, service areas, teams, the run and the two users, through the app's own code."""
+def structure(url: str, n: int, years: int) -> tuple[list[int], dict[int, int]]:
+    """Council, service areas, teams, the runs (last year's first) and two users, through the app's own code."""
     app = make_app(url)
     with app.extensions["surveyapp.sessionmaker"]() as db:
         council = Council(name="Benchmark Borough Council", slug=SLUG)
@@ -297,12 +294,15 @@ def structure(url: str, n: int) -> tuple[int, dict[int, int], dict[str, int]]:
         area_ids = {a.name: a.id for a in db.scalars(select(ServiceArea))}
         questionnaire = next(q for q in runs.sync_questionnaires(db) if q.key == "health-check")
         today = dt.date.today()
-        run = runs.create_run(db, council_id=council.id, questionnaire=questionnaire,
-                              title=f"Health check {today.year} (benchmark, {n:,} responses)", year=today.year,
-                              opens_on=today - dt.timedelta(days=42), closes_on=today - dt.timedelta(days=7))
-        run.status = "closed"
-        db.commit()
-        run_id = run.id
+        run_ids = []
+        for ago in range(years - 1, -1, -1):
+            opens = today.replace(year=today.year - ago) - dt.timedelta(days=42)
+            run = runs.create_run(db, council_id=council.id, questionnaire=questionnaire,
+                                  title=f"Health check {opens.year} (benchmark, {n:,} responses)", year=opens.year,
+                                  opens_on=opens, closes_on=opens + dt.timedelta(days=35))
+            run.status = "closed"
+            db.commit()
+            run_ids.append(run.id)
         create_user(db, council_id=council.id, email=ADMIN_EMAIL, name="Principal Social Worker",
                     password=PASSWORD, role=Role.ADMIN)
         manager = create_user(db, council_id=council.id, email=MANAGER_EMAIL, name="Head of Service",
@@ -310,7 +310,7 @@ def structure(url: str, n: int) -> tuple[int, dict[int, int], dict[str, int]]:
         manager.scopes.append(UserScope(service_area_id=area_ids[MANAGER_AREA]))
         db.commit()
     app.extensions["surveyapp.engine"].dispose()
-    return run_id, team_sizes(team_ids, n), area_ids
+    return run_ids, team_sizes(team_ids, n)
 
 
 def _copy_text(value: Any) -> str:
@@ -321,69 +321,67 @@ def _copy_text(value: Any) -> str:
     return str(value)  # the benchmark's strings have no tabs, newlines or backslashes
 
 
-def load_postgres(schema: str, n: int, seed: int) -> tuple[int, list[str]]:
+def load_postgres(schema: str, n: int, seed: int, years: int) -> tuple[int, list[str]]:
     url = pg_url(schema)
     upgrade(url)
-    run_id, sizes, _ = structure(url, n)
+    run_ids, sizes = structure(url, n, years)
     started = time.perf_counter()
     with pg_connect(schema, autocommit=False) as conn, conn.cursor() as cur:
-        with cur.copy("COPY invitation (run_id, team_id, name, email, token_hash, submitted) FROM STDIN") as copy:
-            copy.write("".join(f"{run_id}\t{t}\t{name}\t{email}\t{h}\t{'t' if s else 'f'}\n"
-                               for t, name, email, h, s in invitations(run_id, sizes, seed)))
-        answers = io.StringIO()
-        response_lines = io.StringIO()
-        written = 0
-        with cur.copy("COPY response (id, run_id, team_id) FROM STDIN") as copy_r:
-            for rid, team_id, rows in responses(run_id, sizes, seed):
-                response_lines.write(f"{rid}\t{run_id}\t{team_id}\n")
-                for q, o, opt, num, txt in rows:
-                    answers.write(f"{rid}\t{q}\t{o}\t{_copy_text(opt)}\t{_copy_text(num)}\t{_copy_text(txt)}\n")
-                written += 1
-                if written % 10_000 == 0:
-                    copy_r.write(response_lines.getvalue())
-                    response_lines = io.StringIO()
-            copy_r.write(response_lines.getvalue())
-        log(f"  PostgreSQL: {written:,} responses and {len(sizes)} teams' invitations copied; copying answers")
-        with cur.copy("COPY answer (response_id, question_id, ordinal, option, number, text) FROM STDIN") as copy:
-            data = answers.getvalue()
-            step = 8 << 20
-            for i in range(0, len(data), step):
-                copy.write(data[i:i + step])
+        for i, run_id in enumerate(run_ids):
+            run_seed = seed + 1000 * (len(run_ids) - 1 - i)  # this year's run is the same with or without --previous
+            with cur.copy("COPY invitation (run_id, team_id, name, email, token_hash, submitted) FROM STDIN") as copy:
+                copy.write("".join(f"{run_id}\t{t}\t{name}\t{email}\t{h}\t{'t' if s else 'f'}\n"
+                                   for t, name, email, h, s in invitations(run_id, sizes, run_seed)))
+            answers = io.StringIO()
+            with cur.copy("COPY response (id, run_id, team_id) FROM STDIN") as copy:
+                for rid, team_id, rows in responses(run_id, sizes, run_seed):
+                    copy.write(f"{rid}\t{run_id}\t{team_id}\n")
+                    for q, o, opt, num, txt in rows:
+                        answers.write(f"{rid}\t{q}\t{o}\t{_copy_text(opt)}\t{_copy_text(num)}\t{_copy_text(txt)}\n")
+            log(f"  PostgreSQL: run {run_id}: {n:,} responses and their invitations copied; copying answers")
+            with cur.copy("COPY answer (response_id, question_id, ordinal, option, number, text) FROM STDIN") as copy:
+                data = answers.getvalue()
+                step = 8 << 20
+                for start in range(0, len(data), step):
+                    copy.write(data[start:start + step])
         conn.commit()
     copied = time.perf_counter() - started
     with pg_connect(schema) as conn:
         conn.execute("VACUUM ANALYZE")
-    return run_id, [f"COPY {copied:.1f} s, then VACUUM ANALYZE {time.perf_counter() - started - copied:.1f} s"]
+    return run_ids[-1], [f"COPY {copied:.0f} s, then VACUUM ANALYZE {time.perf_counter() - started - copied:.0f} s"]
 
 
-def load_sqlite(path: Path, n: int, seed: int) -> tuple[int, list[str]]:
+def load_sqlite(path: Path, n: int, seed: int, years: int) -> tuple[int, list[str]]:
     url = f"sqlite:///{path}"
     upgrade(url)
-    run_id, sizes, _ = structure(url, n)
+    run_ids, sizes = structure(url, n, years)
     started = time.perf_counter()
     conn = sqlite3.connect(path)
     conn.execute("PRAGMA synchronous=OFF")  # loading only; the app's own connections are as configured
     conn.execute("PRAGMA cache_size=-1000000")
+    insert_response = "INSERT INTO response (id, run_id, team_id) VALUES (?, ?, ?)"
+    insert_answer = ("INSERT INTO answer (response_id, question_id, ordinal, option, number, text) "
+                     "VALUES (?, ?, ?, ?, ?, ?)")
     with conn:
-        conn.executemany("INSERT INTO invitation (run_id, team_id, name, email, token_hash, submitted) "
-                         "VALUES (?, ?, ?, ?, ?, ?)",
-                         ((run_id, t, name, email, h, s) for t, name, email, h, s in invitations(run_id, sizes, seed)))
-        batch_r: list[tuple[Any, ...]] = []
-        batch_a: list[tuple[Any, ...]] = []
-        for rid, team_id, rows in responses(run_id, sizes, seed):
-            batch_r.append((rid, run_id, team_id))
-            batch_a.extend((rid, *row) for row in rows)
-            if len(batch_r) == 5_000:
-                conn.executemany("INSERT INTO response (id, run_id, team_id) VALUES (?, ?, ?)", batch_r)
-                conn.executemany("INSERT INTO answer (response_id, question_id, ordinal, option, number, text) "
-                                 "VALUES (?, ?, ?, ?, ?, ?)", batch_a)
-                batch_r, batch_a = [], []
-        conn.executemany("INSERT INTO response (id, run_id, team_id) VALUES (?, ?, ?)", batch_r)
-        conn.executemany("INSERT INTO answer (response_id, question_id, ordinal, option, number, text) "
-                         "VALUES (?, ?, ?, ?, ?, ?)", batch_a)
+        for i, run_id in enumerate(run_ids):
+            run_seed = seed + 1000 * (len(run_ids) - 1 - i)
+            conn.executemany("INSERT INTO invitation (run_id, team_id, name, email, token_hash, submitted) "
+                             "VALUES (?, ?, ?, ?, ?, ?)",
+                             ((run_id, *row) for row in invitations(run_id, sizes, run_seed)))
+            batch_r: list[tuple[Any, ...]] = []
+            batch_a: list[tuple[Any, ...]] = []
+            for rid, team_id, rows in responses(run_id, sizes, run_seed):
+                batch_r.append((rid, run_id, team_id))
+                batch_a.extend((rid, *row) for row in rows)
+                if len(batch_r) == 5_000:
+                    conn.executemany(insert_response, batch_r)
+                    conn.executemany(insert_answer, batch_a)
+                    batch_r, batch_a = [], []
+            conn.executemany(insert_response, batch_r)
+            conn.executemany(insert_answer, batch_a)
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()
-    return run_id, [f"inserts {time.perf_counter() - started:.1f} s, no ANALYZE"]
+    return run_ids[-1], [f"inserts {time.perf_counter() - started:.0f} s, no ANALYZE"]
 
 
 def _index_names(target: Target, schema: str) -> set[str]:
@@ -509,6 +507,8 @@ def time_pages(target: Target, repeat: int, expected: dict[str, int]) -> list[Me
             if url.endswith("/results"):
                 respondents = expected["admin" if user.startswith("admin") else "manager"]
                 assert f"{respondents} people responded" in body, f"{url} does not show {respondents} respondents"
+                if target.years > 1 and "last year" not in body:
+                    log(f"  warning: {url} shows no change since last year, though last year's run is loaded")
             times = []
             for _ in range(repeat):
                 started = time.perf_counter()
@@ -601,8 +601,9 @@ def pg_version() -> str:
 
 
 def report(measures: list[Measure], targets: list[Target], rows: dict[str, dict[str, int]],
-           expected: dict[str, int], n: int, repeat: int, plans: list[str]) -> str:
-    lines = [f"### Results pages, health check run of {n:,} responses", ""]
+           expected: dict[str, int], n: int, repeat: int, plans: list[str], years: int) -> str:
+    also = f", with last year's run of {n:,} beside it for the year-on-year changes" if years > 1 else ""
+    lines = [f"### Results pages, health check run of {n:,} responses{also}", ""]
     lines.append(f"Machine: {machine()}; load average {LOAD[0]:.1f} at the start, {os.getloadavg()[0]:.1f} "
                  "at the end (other work on the machine slows every figure).  ")
     versions = [pg_version() if t.name == "PostgreSQL" else f"SQLite {sqlite3.sqlite_version}" for t in targets]
@@ -656,13 +657,16 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true",
                         help="keep the loaded data (schema bench_results_N, SQLite file in the temp directory)")
     parser.add_argument("--reuse", action="store_true", help="reuse data kept by --keep if complete (implies --keep)")
+    parser.add_argument("--previous", action="store_true",
+                        help="also load last year's run of the same size, for the year-on-year comparisons")
     parser.add_argument("--explain", action="store_true", help="print the plan of each page's slowest statement")
     parser.add_argument("--try-index", action="append", default=[], metavar="SQL",
                         help="CREATE INDEX … to try: made after loading, reported, and dropped at the end")
     args = parser.parse_args()
     keep = args.keep or args.reuse
     names = ["PostgreSQL"] if args.postgres else ["SQLite"] if args.sqlite else ["PostgreSQL", "SQLite"]
-    stable = f"results_{args.responses}_{args.seed}"
+    years = 2 if args.previous else 1
+    stable = f"results_{args.responses}_{args.seed}" + ("_2y" if args.previous else "")
     schema = f"bench_{stable}" if keep else f"bench_{uuid.uuid4().hex[:10]}"
     scratch = Path(tempfile.gettempdir()) if keep else Path(tempfile.mkdtemp(prefix="surveyapp-bench-"))
     sqlite_path = scratch / f"surveyapp-bench-{stable}.db"
@@ -675,9 +679,9 @@ def main() -> None:
     tried: list[tuple[Target, str]] = []
     try:
         for name in names:
-            target = Target(name, pg_url(schema) if name == "PostgreSQL" else f"sqlite:///{sqlite_path}")
+            target = Target(name, pg_url(schema) if name == "PostgreSQL" else f"sqlite:///{sqlite_path}", years=years)
             targets.append(target)
-            run_id = loaded(target, args.responses) if args.reuse else None
+            run_id = loaded(target, args.responses, years) if args.reuse else None
             if run_id is not None:
                 upgrade(target.url)  # others may have added migrations since the data was kept
                 target.reused, target.run_id = True, run_id
@@ -689,11 +693,11 @@ def main() -> None:
                     with pg_connect() as conn:
                         conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
                         conn.execute(f'CREATE SCHEMA "{schema}"')
-                    target.run_id, target.notes = load_postgres(schema, args.responses, args.seed)
+                    target.run_id, target.notes = load_postgres(schema, args.responses, args.seed, years)
                 else:
                     for suffix in ("", "-wal", "-shm"):
                         Path(f"{sqlite_path}{suffix}").unlink(missing_ok=True)
-                    target.run_id, target.notes = load_sqlite(sqlite_path, args.responses, args.seed)
+                    target.run_id, target.notes = load_sqlite(sqlite_path, args.responses, args.seed, years)
                 target.load_seconds = time.perf_counter() - started
                 log(f"{name}: loaded in {target.load_seconds:.0f} s ({'; '.join(target.notes)})")
             if args.try_index:
@@ -719,7 +723,7 @@ def main() -> None:
                 pass
         else:
             log(f"Kept: PostgreSQL schema {schema}, SQLite file {sqlite_path}")
-    print(report(all_measures, targets, rows, expected, args.responses, args.repeat, plans))
+    print(report(all_measures, targets, rows, expected, args.responses, args.repeat, plans, years))
 
 
 def scoped_counts(target: Target) -> dict[str, int]:
