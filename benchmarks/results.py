@@ -35,6 +35,7 @@ import os
 import platform
 import random
 import re
+import signal
 import sqlite3
 import statistics
 import sys
@@ -447,9 +448,9 @@ class Measure:
     url: str
     times_ms: list[float]
     kilobytes: float
-    statements: list[tuple[str, Any]]  # what the warm-up request sent to the database
-    sql_ms: float | None = None  # the statements re-run on their own, median each, summed
-    slowest: tuple[float, str, Any] | None = None
+    statements: int  # how many the page sends to the database
+    sql_ms: float  # median over the timed requests of the time spent in cursor.execute
+    slowest: tuple[float, str, Any] | None  # the slowest statement seen: (ms, SQL, parameters)
 
     @property
     def median(self) -> float:
@@ -487,21 +488,22 @@ def time_pages(target: Target, repeat: int, expected: dict[str, int]) -> list[Me
     assert target.run_id is not None
     app = make_app(target.url)
     engine = app.extensions["surveyapp.engine"]
-    recording: list[tuple[str, Any]] | None = None
+    executed: list[tuple[str, Any, float]] = []  # this request's statements, with the time cursor.execute took
 
     @event.listens_for(engine, "before_cursor_execute")
-    def _record(_conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, many: bool) -> None:
-        if recording is not None and not many:
-            recording.append((statement, parameters))
+    def _before(conn: Any, _cursor: Any, _statement: str, _parameters: Any, _context: Any, _many: bool) -> None:
+        conn.info["bench_started"] = time.perf_counter()
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def _after(conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _many: bool) -> None:
+        executed.append((statement, parameters, (time.perf_counter() - conn.info.pop("bench_started")) * 1000))
 
     measures = []
     for user, email in (("admin (whole council)", ADMIN_EMAIL), (f"manager ({MANAGER_AREA})", MANAGER_EMAIL)):
         client = app.test_client()
         sign_in(client, email)
         for page, url in pages(target.run_id):
-            recording = []
             warm = client.get(url)
-            statements, recording = recording, None
             assert warm.status_code == 200, f"{target.name} {user} {url}: {warm.status_code}"
             body = warm.get_data(as_text=True)
             if url.endswith("/results"):
@@ -509,44 +511,26 @@ def time_pages(target: Target, repeat: int, expected: dict[str, int]) -> list[Me
                 assert f"{respondents} people responded" in body, f"{url} does not show {respondents} respondents"
                 if target.years > 1 and "last year" not in body:
                     log(f"  warning: {url} shows no change since last year, though last year's run is loaded")
-            times = []
+            times, sql, statements = [], [], 0
+            slowest: tuple[float, str, Any] | None = None
             for _ in range(repeat):
+                executed.clear()
                 started = time.perf_counter()
                 response = client.get(url)
                 response.get_data()
                 times.append((time.perf_counter() - started) * 1000)
                 assert response.status_code == 200
-            measures.append(Measure(target.name, user, page, url, times, len(warm.get_data()) / 1024, statements))
-            log(f"  {target.name} {user} {page}: median {statistics.median(times):.0f} ms")
-    time_statements(engine, measures)
+                sql.append(sum(ms for _, _, ms in executed))
+                statements = len(executed)
+                top = max(executed, key=lambda e: e[2])
+                if slowest is None or top[2] > slowest[0]:
+                    slowest = (top[2], top[0], top[1])
+            measures.append(Measure(target.name, user, page, url, times, len(body.encode()) / 1024, statements,
+                                    statistics.median(sql), slowest))
+            log(f"  {target.name} {user} {page}: median {statistics.median(times):.0f} ms, "
+                f"SQL {statistics.median(sql):.0f} ms")
     engine.dispose()
     return measures
-
-
-def time_statements(engine: Any, measures: list[Measure], repeat: int = 3) -> None:
-    """Each page's statements again, on their own and fetched in full: the database's share of a page."""
-    raw = engine.raw_connection()
-    try:
-        cursor = raw.cursor()
-        for m in measures:
-            total, slowest = 0.0, None
-            for statement, parameters in m.statements:
-                runs_ms = []
-                for _ in range(repeat):
-                    started = time.perf_counter()
-                    cursor.execute(statement, parameters)
-                    cursor.fetchall()
-                    runs_ms.append((time.perf_counter() - started) * 1000)
-                    if runs_ms[-1] > 1000:
-                        break  # slow enough that once is a fair measure, and the run stays short
-                ms = statistics.median(runs_ms)
-                total += ms
-                if slowest is None or ms > slowest[0]:
-                    slowest = (ms, statement, parameters)
-            m.sql_ms, m.slowest = total, slowest
-        raw.rollback()
-    finally:
-        raw.close()
 
 
 def explain(target: Target, measures: list[Measure]) -> list[str]:
@@ -610,8 +594,8 @@ def report(measures: list[Measure], targets: list[Target], rows: dict[str, dict[
     lines.append(f"Databases: {'; '.join(versions)}.  ")
     lines.append(f"Each page: one warm-up request, then {repeat} timed requests through Flask's test client "
                  "(the whole request: queries, anonymity rule, template, session cookie; no network). "
-                 f"p95 is the nearest rank (with {repeat} requests, the slowest). SQL is the page's statements "
-                 f"re-run on their own (median of 3 each, summed). The manager sees {MANAGER_AREA} "
+                 f"p95 is the nearest rank (with {repeat} requests, the slowest). SQL is the median time a request spent "
+                 "waiting in the database driver's execute (with SQLite, fetching may add a little). The manager sees {MANAGER_AREA} "
                  f"({expected['manager']:,} of {expected['admin']:,} responses).")
     lines.append("")
     lines += ["| database | user | page | median ms | p95 ms | SQL ms | queries | KB | under 300 ms |",
@@ -619,7 +603,7 @@ def report(measures: list[Measure], targets: list[Target], rows: dict[str, dict[
     for m in measures:
         under = "yes" if m.p95 < TARGET_MS else ("median only" if m.median < TARGET_MS else "**no**")
         lines.append(f"| {m.database} | {m.user} | {m.page} | {m.median:.0f} | {m.p95:.0f} | "
-                     f"{m.sql_ms:.0f} | {len(m.statements)} | {m.kilobytes:.0f} | {under} |")
+                     f"{m.sql_ms:.0f} | {m.statements} | {m.kilobytes:.0f} | {under} |")
     lines += ["", "| database | load | service areas | teams | invitations | responses | answers | comments | size |",
               "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for t in targets:
@@ -663,6 +647,7 @@ def main() -> None:
     parser.add_argument("--try-index", action="append", default=[], metavar="SQL",
                         help="CREATE INDEX … to try: made after loading, reported, and dropped at the end")
     args = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # `kill` still drops the schema and the file
     keep = args.keep or args.reuse
     names = ["PostgreSQL"] if args.postgres else ["SQLite"] if args.sqlite else ["PostgreSQL", "SQLite"]
     years = 2 if args.previous else 1
