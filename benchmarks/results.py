@@ -5,8 +5,8 @@ responses. This script builds such a run (6 service areas, 40 teams, every
 question of the built-in health check answered, about 3.5 million answer rows),
 signs in through the app's own sign-in page as an admin and as a manager scoped
 to one service area, and times the pages through Flask's test client: full
-request handling, queries, the anonymity rule, templates and the session cookie,
-but no network and no WSGI server.
+request handling, queries, the anonymity rule (with its differencing guard),
+templates and cookies, but no network and no WSGI server.
 
 Run from the repository root with the app's venv:
 
@@ -15,6 +15,14 @@ Run from the repository root with the app's venv:
     .venv/bin/python benchmarks/results.py --keep          # keep the loaded data ...
     .venv/bin/python benchmarks/results.py --reuse         # ... and time again without reloading
     .venv/bin/python benchmarks/results.py --explain       # query plans of each page's slowest query
+    .venv/bin/python benchmarks/results.py --previous      # and last year's run, for year-on-year changes
+    .venv/bin/python benchmarks/results.py --postgres --reuse \
+        --try-index "CREATE INDEX ix_try ON answer (question_id, response_id, option, number)"
+
+--try-index builds a candidate index on the benchmark's own database only, times the
+pages with it and drops it again; a real index belongs in an Alembic migration.
+The default run takes about 11 minutes on 2 cores (PostgreSQL about 4 of them).
+For one page's profile, see benchmarks/results_profile.py.
 
 PostgreSQL is TEST_POSTGRES_URL (default postgresql://127.0.0.1:5432/test), in a
 schema of its own (`bench_…`, dropped at the end unless --keep/--reuse). SQLite is
@@ -595,7 +603,8 @@ def report(measures: list[Measure], targets: list[Target], rows: dict[str, dict[
     lines.append(f"Each page: one warm-up request, then {repeat} timed requests through Flask's test client "
                  "(the whole request: queries, anonymity rule, template, session cookie; no network). "
                  f"p95 is the nearest rank (with {repeat} requests, the slowest). SQL is the median time a request spent "
-                 "waiting in the database driver's execute (with SQLite, fetching may add a little). The manager sees {MANAGER_AREA} "
+                 "in the database driver's execute (SQLite computes some rows only as they are fetched, so there it "
+                 f"is a lower bound). The manager sees {MANAGER_AREA} "
                  f"({expected['manager']:,} of {expected['admin']:,} responses).")
     lines.append("")
     lines += ["| database | user | page | median ms | p95 ms | SQL ms | queries | KB | under 300 ms |",

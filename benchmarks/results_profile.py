@@ -28,15 +28,17 @@ def main() -> None:
     parser.add_argument("--manager", action="store_true", help=f"as the manager of {bench.MANAGER_AREA}")
     parser.add_argument("--responses", type=int, default=50_000)
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--previous", action="store_true", help="the data kept with --previous (two years)")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--html", help="also write pyinstrument's HTML report here")
     args = parser.parse_args()
-    stable = f"results_{args.responses}_{args.seed}"
+    stable = f"results_{args.responses}_{args.seed}" + ("_2y" if args.previous else "")
     url = (f"sqlite:///{Path(tempfile.gettempdir()) / f'surveyapp-bench-{stable}.db'}" if args.sqlite
            else bench.pg_url(f"bench_{stable}"))
     app = bench.make_app(url)
     with app.extensions["surveyapp.sessionmaker"]() as db:
-        run_id = db.scalar(select(SurveyRun.id).join(Council).where(Council.slug == bench.SLUG))
+        run_id = db.scalar(select(SurveyRun.id).join(Council).where(Council.slug == bench.SLUG)
+                           .order_by(SurveyRun.year.desc()).limit(1))
     if run_id is None:
         raise SystemExit(f"No kept benchmark data at {url}: run benchmarks/results.py --keep first")
     client = app.test_client()
