@@ -22,7 +22,7 @@ from threadpoolctl import threadpool_limits
 K_GRID = (2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 14, 16, 18, 20, 23, 26, 30, 35, 40)
 
 
-def knn_smooth(X: np.ndarray, n_neighbors: int, search_dim: int | None = None, block: int = 2048,
+def knn_smooth(X: np.ndarray, n_neighbors: int, search_dim: int | None = None, block: int = 1024,
                random_state: int = 0) -> np.ndarray:
     """Mean of each row's n nearest rows (itself included), by cosine.
 

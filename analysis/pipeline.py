@@ -27,6 +27,8 @@ from analysis.taxonomy import Taxonomy, all_built_in, load_taxonomy
 # Mean similarity of comments to their closest built-in example above which a set of
 # comments is treated as staff comments (measured: ~0.55 staff, ~0.1-0.3 other text).
 IN_DOMAIN_SIMILARITY = 0.4
+# Per comment: theme id, confidence; then the themes and the emerging themes.
+ModeResult = tuple[list[str], list, list[Theme], list[Theme]]
 MIN_EMERGING = 6  # fewer "other" comments than this are not worth clustering
 
 
@@ -78,7 +80,8 @@ class ThemePipeline:
 
     # -- taxonomy mode -----------------------------------------------------------------------
 
-    def _taxonomy_mode(self, shown, model_text, X, sentiments):
+    def _taxonomy_mode(self, shown: list[str], model_text: list[str], X: np.ndarray,
+                       sentiments: list[str]) -> ModeResult:
         assigner = TaxonomyAssigner(self.taxonomy).fit(self.embedder.transform)
         ids, conf = assigner.assign(model_text, X) if len(shown) else ([], np.zeros(0))
         keywords = class_tfidf_keywords(shown, ids)
@@ -93,7 +96,8 @@ class ThemePipeline:
             themes.append(self._describe(OTHER, others, shown, X, sentiments, keywords, label="Other (no theme fits)"))
         return ids, list(map(float, conf)), themes, emerging
 
-    def _emerging(self, others, ids, shown, X, sentiments) -> list[Theme]:
+    def _emerging(self, others: np.ndarray, ids: list[str], shown: list[str], X: np.ndarray,
+                  sentiments: list[str]) -> list[Theme]:
         """Comments no theme fits, grouped by discovery: what the taxonomy is missing."""
         labels = AutoKMeans(random_state=self.random_state, n_neighbors=5).fit(X[others]).labels_
         groups = self._ordered_groups(labels)
@@ -107,7 +111,8 @@ class ThemePipeline:
 
     # -- discovery mode ----------------------------------------------------------------------
 
-    def _discovery_mode(self, shown, model_text, X, sentiments):
+    def _discovery_mode(self, shown: list[str], model_text: list[str], X: np.ndarray,
+                        sentiments: list[str]) -> ModeResult:
         if len(shown) == 0:
             return [], [], [], []
         features, prior = self._discovery_features(model_text, X)
@@ -123,7 +128,7 @@ class ThemePipeline:
                   for t, m in zip(ids, groups)]
         return names.tolist(), [None] * len(shown), themes, []
 
-    def _discovery_features(self, model_text, X) -> tuple[np.ndarray, tuple | None]:
+    def _discovery_features(self, model_text: list[str], X: np.ndarray) -> tuple[np.ndarray, tuple | None]:
         """Embeddings, plus domain knowledge for staff comments or word statistics otherwise.
 
         Staff comments: append each comment's probabilities over the built-in themes
@@ -166,8 +171,9 @@ class ThemePipeline:
 
     # -- describe ----------------------------------------------------------------------------
 
-    def _describe(self, theme_id, members, shown, X, sentiments, all_keywords, label=None, description=None,
-                  confidence=None) -> Theme:
+    def _describe(self, theme_id: str, members: np.ndarray, shown: list[str], X: np.ndarray,
+                  sentiments: list[str], all_keywords: dict, label: str | None = None,
+                  description: str | None = None, confidence: np.ndarray | None = None) -> Theme:
         keywords = all_keywords.get(theme_id, []) if len(members) else []
         quotes = [Quote(int(i), shown[i]) for i in representative(members, X, shown)] if len(members) else []
         mean_conf = round(float(np.mean(confidence[members])), 3) if confidence is not None and len(members) else None
@@ -176,7 +182,8 @@ class ThemePipeline:
                      sentiment=sentiment_split([sentiments[i] for i in members]), description=description,
                      mean_confidence=mean_conf)
 
-    def _report(self, raw, keep, ids, conf, sentiments, themes, emerging, notes) -> ThemeReport:
+    def _report(self, raw: list[str], keep: np.ndarray, ids: list[str], conf: list, sentiments: list[str],
+                themes: list[Theme], emerging: list[Theme], notes: list[str]) -> ThemeReport:
         assignments: list[str] = [OTHER] * len(raw)
         confidence: list[float | None] = [None] * len(raw)
         row_sentiment: list[str | None] = [None] * len(raw)
