@@ -13,7 +13,7 @@ import enum
 import uuid
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .db import Base
@@ -209,8 +209,11 @@ class Answer(Base):
     """One answer value; a multiple-choice answer is one row per option chosen."""
 
     __tablename__ = "answer"
+    # Results read one question's answers across a run: covering them in the index lets the
+    # database answer from the index alone instead of visiting most pages of the table.
+    __table_args__ = (Index("ix_answer_question_id_response_id", "question_id", "response_id", "option", "number"),)
     response_id: Mapped[str] = mapped_column(ForeignKey("response.id"), primary_key=True)
-    question_id: Mapped[str] = mapped_column(String(80), primary_key=True, index=True)
+    question_id: Mapped[str] = mapped_column(String(80), primary_key=True)
     ordinal: Mapped[int] = mapped_column(Integer, primary_key=True, default=0)
     option: Mapped[str | None] = mapped_column(String(80))
     number: Mapped[int | None] = mapped_column(Integer)

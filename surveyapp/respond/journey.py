@@ -69,7 +69,20 @@ def open_link(db: Session, token: str, today: dt.date) -> Opened:
 
 
 def questionnaire_for(run: SurveyRun) -> Questionnaire:
-    return from_dict(run.questionnaire.definition, f"questionnaire {run.questionnaire.key} {run.questionnaire.version}")
+    stored = run.questionnaire
+    return _parsed(stored.id, stored.key, stored.version, stored.definition)
+
+
+_PARSED: dict[tuple[int, str, int], Questionnaire] = {}
+
+
+def _parsed(row_id: int, key: str, version: int, definition: dict[str, object]) -> Questionnaire:
+    # A stored snapshot never changes, so it is validated once per process, not on every page
+    # (validation against the JSON Schema costs about 25 ms: a results page asked for it 5 times).
+    found = _PARSED.get((row_id, key, version))
+    if found is None:
+        found = _PARSED[(row_id, key, version)] = from_dict(definition, f"questionnaire {key} {version}")
+    return found
 
 
 def team_choices(db: Session, run: SurveyRun) -> list[tuple[str, str]]:

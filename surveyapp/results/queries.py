@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session, aliased
 
 from ..manage.runs import response_rates, safe_rates
 from ..models import Answer, Response, ServiceArea, SurveyRun, Team
-from ..questionnaires import Question, Questionnaire, from_dict
+from ..questionnaires import Question, Questionnaire
+from ..respond.journey import questionnaire_for
 from .anonymity import DifferencingGuard, Thresholds, group, suppress, visible_total
 
 AGREE = ("strongly_agree", "agree")
@@ -52,7 +53,7 @@ class Population:
 
 
 def questionnaire_of(run: SurveyRun | Population) -> Questionnaire:
-    return from_dict(run.questionnaire.definition, f"questionnaire {run.questionnaire.key}")
+    return questionnaire_for(run.run if isinstance(run, Population) else run)
 
 
 def scope_of(run: Population) -> str:
