@@ -85,10 +85,11 @@ class Overview:
     sections: list[SectionScore]
 
 
-def overview(db: Session, run: Population, rule: Thresholds) -> Overview:
+def overview(db: Session, run: Population, rule: Thresholds,
+             by_team: dict[str | None, dict[str, list[int]]] | None = None) -> Overview:
     n = respondents(db, run)
     shown = n >= rule.figures
-    scores = section_scores(db, run, questionnaire_of(run)) if shown else {}
+    scores = section_scores(db, run, questionnaire_of(run), by_team) if shown else {}
     sections = [SectionScore(s.id, s.title, *scores.get(s.id, (None, None)))
                 for s in questionnaire_of(run).sections if _agreement_ids(s.questions)]
     return Overview(n if shown else None, safe_rates(response_rates(db, run.run, run.teams), rule), sections)
@@ -104,18 +105,38 @@ def _agree_counts() -> tuple[ColumnElement[int], ColumnElement[int]]:
     return agree, answered
 
 
-def section_scores(db: Session, run: Population, questionnaire: Questionnaire) -> dict[str, tuple[int, int]]:
-    """(agree, answered) per section: grouped by question in SQL, folded into sections here."""
+def team_section_counts(db: Session, run: Population) -> dict[str | None, dict[str, list[int]]]:
+    """[agree, answered] by team and section, in one pass over the run's agreement answers.
+
+    The overview's section scores and its heatmap both fold these, so the answers
+    are read once per page rather than twice.
+    """
+    questionnaire = questionnaire_of(run)
     section_of = {q.id: s.id for s in questionnaire.sections for q in s.questions if q.type == "agreement"}
     agree, answered = _agree_counts()
-    rows = db.execute(select(Answer.question_id, agree, answered).join(Response)
+    rows = db.execute(select(Response.team_id, Answer.question_id, agree, answered)
+                      .join(Response, Answer.response_id == Response.id)
                       .where(run.where(), Answer.question_id.in_(section_of))
-                      .group_by(Answer.question_id)).all()
-    totals: dict[str, tuple[int, int]] = {}
-    for question_id, a, n in rows:
-        before = totals.get(section_of[question_id], (0, 0))
-        totals[section_of[question_id]] = (before[0] + a, before[1] + n)
-    return totals
+                      .group_by(Response.team_id, Answer.question_id)).all()
+    folded: dict[str | None, dict[str, list[int]]] = {}
+    for team_id, question_id, a, n in rows:
+        cell = folded.setdefault(None if team_id is None else str(team_id), {}).setdefault(
+            section_of[question_id], [0, 0])
+        cell[0] += a
+        cell[1] += n
+    return folded
+
+
+def section_scores(db: Session, run: Population, questionnaire: Questionnaire,
+                   by_team: dict[str | None, dict[str, list[int]]] | None = None) -> dict[str, tuple[int, int]]:
+    """(agree, answered) per section, folded from the by-team counts."""
+    totals: dict[str, list[int]] = {}
+    for sections in (by_team if by_team is not None else team_section_counts(db, run)).values():
+        for section_id, (a, n) in sections.items():
+            total = totals.setdefault(section_id, [0, 0])
+            total[0] += a
+            total[1] += n
+    return {section_id: (a, n) for section_id, (a, n) in totals.items()}
 
 
 # Groups (breakdowns) ------------------------------------------------------------
@@ -252,17 +273,10 @@ class Heatmap:
     rows: list[tuple[str, int | None, dict[str, float | None]]]  # team, respondents, share agreeing by section
 
 
-def heatmap(db: Session, run: Population, rule: Thresholds, guard: DifferencingGuard) -> Heatmap:
+def heatmap(db: Session, run: Population, rule: Thresholds, guard: DifferencingGuard,
+            by_team: dict[str | None, dict[str, list[int]]] | None = None) -> Heatmap:
     questionnaire = questionnaire_of(run)
-    section_of = {q.id: s.id for s in questionnaire.sections for q in s.questions if q.type == "agreement"}
-    agree, answered = _agree_counts()
-    query, key = _grouped(run, "team", Answer.question_id, agree, answered)
-    query = query.join(Answer, Answer.response_id == Response.id).where(Answer.question_id.in_(section_of))
-    folded: dict[str, dict[str, list[int]]] = {}
-    for team_id, question_id, a, n in db.execute(query.group_by(key, Answer.question_id)).all():
-        cell = folded.setdefault(str(team_id), {}).setdefault(section_of[question_id], [0, 0])
-        cell[0] += a
-        cell[1] += n
+    folded = by_team if by_team is not None else team_section_counts(db, run)
     sizes = suppress(group_sizes(db, run, "team"), rule)
     labels = group_labels(db, run, "team", questionnaire)
     filters = filters_for(db, run, "team")

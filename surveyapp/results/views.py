@@ -59,8 +59,9 @@ def export_format() -> str | None:
 def overview(run_id: int) -> Any:
     run = _population(run_id)
     rule, guard = _rule(), _guard()
-    summary = queries.overview(db.session(), run, rule)
-    heat = queries.heatmap(db.session(), run, rule, guard) if summary.respondents else None
+    by_team = queries.team_section_counts(db.session(), run)
+    summary = queries.overview(db.session(), run, rule, by_team)
+    heat = queries.heatmap(db.session(), run, rule, guard, by_team) if summary.respondents else None
     changes = _section_changes(run, summary, rule)
     _remember(guard)
     if fmt := export_format():
