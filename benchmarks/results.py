@@ -69,6 +69,7 @@ from surveyapp.config import sqlalchemy_url  # noqa: E402
 from surveyapp.manage import runs  # noqa: E402
 from surveyapp.models import Council, Role, ServiceArea, SurveyRun, Team, UserScope  # noqa: E402
 from surveyapp.questionnaires import AGREEMENT_SCALE, Question, builtin  # noqa: E402
+from surveyapp.results import queries  # noqa: E402
 
 PG_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://127.0.0.1:5432/test")
 TARGET_MS = 300
@@ -459,6 +460,7 @@ class Measure:
     statements: int  # how many the page sends to the database
     sql_ms: float  # median over the timed requests of the time spent in cursor.execute
     slowest: tuple[float, str, Any] | None  # the slowest statement seen: (ms, SQL, parameters)
+    first_ms: float = 0.0  # the first request, with the app's cache of raw counts emptied
 
     @property
     def median(self) -> float:
@@ -511,7 +513,11 @@ def time_pages(target: Target, repeat: int, expected: dict[str, int]) -> list[Me
         client = app.test_client()
         sign_in(client, email)
         for page, url in pages(target.run_id):
+            queries._CACHE.clear()  # the first view after responses change counts everything again
+            started = time.perf_counter()
             warm = client.get(url)
+            warm.get_data()
+            first_ms = (time.perf_counter() - started) * 1000
             assert warm.status_code == 200, f"{target.name} {user} {url}: {warm.status_code}"
             body = warm.get_data(as_text=True)
             if url.endswith("/results"):
@@ -534,7 +540,7 @@ def time_pages(target: Target, repeat: int, expected: dict[str, int]) -> list[Me
                 if slowest is None or top[2] > slowest[0]:
                     slowest = (top[2], top[0], top[1])
             measures.append(Measure(target.name, user, page, url, times, len(body.encode()) / 1024, statements,
-                                    statistics.median(sql), slowest))
+                                    statistics.median(sql), slowest, first_ms))
             log(f"  {target.name} {user} {page}: median {statistics.median(times):.0f} ms, "
                 f"SQL {statistics.median(sql):.0f} ms")
     engine.dispose()
@@ -600,6 +606,8 @@ def report(measures: list[Measure], targets: list[Target], rows: dict[str, dict[
                  "at the end (other work on the machine slows every figure).  ")
     versions = [pg_version() if t.name == "PostgreSQL" else f"SQLite {sqlite3.sqlite_version}" for t in targets]
     lines.append(f"Databases: {'; '.join(versions)}.  ")
+    lines.append("First view: the first request with the app's cache of raw counts emptied, as after new responses "
+                 "arrive (the cache is keyed by the run's response count and ids, so a closed run is counted once).  ")
     lines.append(f"Each page: one warm-up request, then {repeat} timed requests through Flask's test client "
                  "(the whole request: queries, anonymity rule, template, session cookie; no network). "
                  f"p95 is the nearest rank (with {repeat} requests, the slowest). SQL is the median time a request spent "
@@ -607,11 +615,11 @@ def report(measures: list[Measure], targets: list[Target], rows: dict[str, dict[
                  f"is a lower bound). The manager sees {MANAGER_AREA} "
                  f"({expected['manager']:,} of {expected['admin']:,} responses).")
     lines.append("")
-    lines += ["| database | user | page | median ms | p95 ms | SQL ms | queries | KB | under 300 ms |",
-              "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | --- |"]
+    lines += ["| database | user | page | first view ms | median ms | p95 ms | SQL ms | queries | KB | under 300 ms |",
+              "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
     for m in measures:
         under = "yes" if m.p95 < TARGET_MS else ("median only" if m.median < TARGET_MS else "**no**")
-        lines.append(f"| {m.database} | {m.user} | {m.page} | {m.median:.0f} | {m.p95:.0f} | "
+        lines.append(f"| {m.database} | {m.user} | {m.page} | {m.first_ms:.0f} | {m.median:.0f} | {m.p95:.0f} | "
                      f"{m.sql_ms:.0f} | {m.statements} | {m.kilobytes:.0f} | {under} |")
     lines += ["", "| database | load | service areas | teams | invitations | responses | answers | comments | size |",
               "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]

@@ -7,8 +7,11 @@ the grouped rows (a few hundred at most) into tables and applies the rule.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, and_, case, func, select
 from sqlalchemy.orm import Session, aliased
@@ -46,10 +49,46 @@ class Population:
         self.run = run
         self.teams = None if teams is None else frozenset(teams)
         self.id, self.council_id, self.questionnaire = run.id, run.council_id, run.questionnaire
+        self.fingerprint: tuple[Any, ...] | None = None  # set on first use, once per request
 
     def where(self) -> ColumnElement[bool]:
         in_run = Response.run_id == self.run.id
         return in_run if self.teams is None else and_(in_run, Response.team_id.in_(self.teams))
+
+
+T = TypeVar("T")
+_CACHE: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+_CACHE_SIZE = 512
+_CACHE_LOCK = threading.Lock()
+
+
+def _fingerprint(db: Session, run: Population) -> tuple[Any, ...]:
+    """What identifies the responses counted: their number and the lowest and highest random id.
+
+    Responses are only ever added, so a new one changes the count; the random ids
+    tell apart two databases (or two test runs) that happen to reuse run ids.
+    """
+    if run.fingerprint is None:
+        count, low, high = db.execute(select(func.count(), func.min(Response.id), func.max(Response.id))
+                                      .where(run.where())).one()
+        run.fingerprint = (run.id, run.teams, count, low, high)
+    return run.fingerprint
+
+
+def _cached(db: Session, run: Population, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
+    """Raw counts (before the anonymity rule, which is applied per user afterwards), kept while
+    the run's responses stay the same: reading results of a closed run costs one small query."""
+    full = _fingerprint(db, run) + key
+    with _CACHE_LOCK:
+        if full in _CACHE:
+            _CACHE.move_to_end(full)
+            return _CACHE[full]  # type: ignore[no-any-return]
+    value = compute()
+    with _CACHE_LOCK:
+        _CACHE[full] = value
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return value
 
 
 def questionnaire_of(run: SurveyRun | Population) -> Questionnaire:
@@ -61,7 +100,7 @@ def scope_of(run: Population) -> str:
 
 
 def respondents(db: Session, run: Population) -> int:
-    return db.scalar(select(func.count()).select_from(Response).where(run.where())) or 0
+    return int(_fingerprint(db, run)[2])
 
 
 # Overview -------------------------------------------------------------------
@@ -114,10 +153,11 @@ def team_section_counts(db: Session, run: Population) -> dict[str | None, dict[s
     questionnaire = questionnaire_of(run)
     section_of = {q.id: s.id for s in questionnaire.sections for q in s.questions if q.type == "agreement"}
     agree, answered = _agree_counts()
-    rows = db.execute(select(Response.team_id, Answer.question_id, agree, answered)
-                      .join(Response, Answer.response_id == Response.id)
-                      .where(run.where(), Answer.question_id.in_(section_of))
-                      .group_by(Response.team_id, Answer.question_id)).all()
+    rows = _cached(db, run, ("team_sections",), lambda: db.execute(
+        select(Response.team_id, Answer.question_id, agree, answered)
+        .join(Response, Answer.response_id == Response.id)
+        .where(run.where(), Answer.question_id.in_(section_of))
+        .group_by(Response.team_id, Answer.question_id)).all())
     folded: dict[str | None, dict[str, list[int]]] = {}
     for team_id, question_id, a, n in rows:
         cell = folded.setdefault(None if team_id is None else str(team_id), {}).setdefault(
@@ -159,7 +199,8 @@ def _grouped(run: Population, dimension: str, *columns: Any) -> tuple[Select[Any
 
 def group_sizes(db: Session, run: Population, dimension: str) -> dict[str, int]:
     query, key = _grouped(run, dimension, func.count(Response.id))
-    return {str(k): n for k, n in db.execute(query.group_by(key)).all()}
+    return _cached(db, run, ("sizes", dimension),
+                   lambda: {str(k): n for k, n in db.execute(query.group_by(key)).all()})
 
 
 def group_labels(db: Session, run: Population, dimension: str, questionnaire: Questionnaire) -> dict[str, str]:
@@ -230,9 +271,9 @@ def distribution(db: Session, run: Population, question: Question, rule: Thresho
     """The whole run's answers to one question."""
     answer = aliased(Answer)
     value = _value(answer, question)
-    counted = dict(db.execute(select(value, func.count()).select_from(answer).join(Response)
-                              .where(run.where(), answer.question_id == question.id)
-                              .group_by(value)).all())
+    counted = _cached(db, run, ("distribution", question.id), lambda: dict(db.execute(
+        select(value, func.count()).select_from(answer).join(Response)
+        .where(run.where(), answer.question_id == question.id).group_by(value)).all()))
     return _row(run, "", "Everyone", respondents(db, run), counted, question, rule, guard, {})
 
 
@@ -243,7 +284,8 @@ def breakdown(db: Session, run: Population, question: Question, dimension: str, 
     query, key = _grouped(run, dimension, value, func.count())
     query = query.join(answer, and_(answer.response_id == Response.id, answer.question_id == question.id))
     counted: dict[str, dict[str, int]] = {}
-    for k, v, n in db.execute(query.group_by(key, value)).all():
+    for k, v, n in _cached(db, run, ("breakdown", question.id, dimension),
+                           lambda: db.execute(query.group_by(key, value)).all()):
         counted.setdefault(str(k), {})[v] = n
     sizes = group_sizes(db, run, dimension)
     shown_sizes = suppress(sizes, rule)  # hide small groups, and enough others that none can be worked out

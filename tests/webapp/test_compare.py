@@ -65,3 +65,20 @@ def test_caseload_against_the_councils_policy(client, session):
     # Above 18: 19, 21, 22, 24, 25 = 5 of 16. ASYE above 15: 16, 17, 18 = 3 of 6, too few to show.
     assert rows["Above the council’s caseload policy of 18 children"][:2] == ["5 (31%)", "16"]
     assert rows["ASYE social workers above their protected limit of 15"][0] == "Fewer than 5"
+
+
+def test_cached_counts_follow_new_responses(client, session):
+    made = factories.council(session)
+    team = factories.team(session, made, "Assessment North")
+    run = factories.run(session, made)
+    factories.agreement_responses(session, run, team, 6, 6)
+    factories.sign_in(client, factories.user(session, made, Role.ADMIN))
+    before = cells(client.get(f"/manage/runs/{run.id}/results/caseload_manageable"), "Everyone")
+    assert before["Agree"][0] == "6"
+    # Five more submit while the run is open (fewer would be refused by the differencing guard:
+    # comparing the totals before and after one response would give that person's answers away).
+    factories.agreement_responses(session, run, team, 5, 0)
+    after = cells(client.get(f"/manage/runs/{run.id}/results/caseload_manageable"), "Everyone")
+    assert after["Agree"][0] == "11" and after["Disagree"][0] == "6"
+    overview = cells(client.get(f"/manage/runs/{run.id}/results"), "Share agreeing")
+    assert overview["Workload and caseload"][1] == "11"
