@@ -23,8 +23,8 @@ from .. import security
 from ..auth import create_user
 from ..manage import runs
 from ..models import Council, Invitation, Response, Role, RunStatus, ServiceArea, SurveyRun, Team, UserScope
-from ..questionnaires import Question, Questionnaire, Value, from_dict
-from ..respond.journey import answer_rows
+from ..questionnaires import Question, Questionnaire, Value
+from ..respond.journey import answer_rows, questionnaire_for
 
 SLUG = "demo"
 ADMIN_EMAIL = "psw@demo.example"
@@ -139,7 +139,7 @@ def _invite(db: Session, run: SurveyRun, teams: list[Team], kind: str, count: in
 
 def _answers(db: Session, run: SurveyRun, teams: list[Team], count: int, bank: dict[str, Any],
              rng: random.Random, shift: float = 0.0) -> None:
-    questionnaire = from_dict(run.questionnaire.definition, "demo")
+    questionnaire = questionnaire_for(run)
     climate = {t.id: rng.uniform(-1.0, 1.0) for t in teams}
     for _ in range(count):
         team = rng.choices(teams, weights=_weights(teams))[0]

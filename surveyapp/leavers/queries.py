@@ -30,7 +30,6 @@ class Table:
 class LeaverResults:
     leavers: int
     enough: bool
-    by_area: dict[str, int | None]
     by_quarter: dict[str, int | None]
     reasons: list[tuple[str, int | None]]
     destinations: Table | None
@@ -69,7 +68,7 @@ def leaver_results(db: Session, run: SurveyRun, team_ids: set[int] | None, rule:
     answers = _leavers(db, run, team_ids)
     total = len(areas)
     if total < rule.figures:
-        return LeaverResults(total, False, {}, {}, [], None)
+        return LeaverResults(total, False, {}, [], None)
     by_quarter = Counter(_quarter(a["leaving_month"][0]) for a in answers.values() if a.get("leaving_month"))
     reasons_q = questionnaire.question("main_reasons")
     reason_counts = Counter(v for a in answers.values() for v in a.get("main_reasons", []))
@@ -77,7 +76,6 @@ def leaver_results(db: Session, run: SurveyRun, team_ids: set[int] | None, rule:
         if reasons_q else {}
     return LeaverResults(
         leavers=total, enough=True,
-        by_area=suppress(dict(sorted(Counter(areas.values()).items())), rule),
         by_quarter=suppress(dict(sorted(by_quarter.items())), rule),
         reasons=sorted(reasons.items(), key=lambda item: -(item[1] or 0)),
         destinations=_destinations(questionnaire, areas, answers, rule),

@@ -45,14 +45,11 @@ def overview(run_id: int) -> Any:
 
 def _tables(results: LeaverResults, beside: list[dict[str, Any]], rule: Thresholds) -> list[exports.Table]:
     """The page's tables as they are shown: hidden figures stay hidden in the file."""
-    def shown(value: int | None) -> object:
-        return f"Fewer than {rule.figures}" if value is None else value
-
     if not results.enough:
         return [("Exit interviews", ["Note"], [[f"Fewer than {rule.figures} exit interviews: no figures shown"]])]
     tables: list[exports.Table] = [
-        ("Main reasons for leaving", ["Reason", "Leavers"], [[label, shown(v)] for label, v in results.reasons]),
-        ("Leavers by quarter", ["Quarter", "Leavers"], [[q, shown(v)] for q, v in results.by_quarter.items()]),
+        ("Main reasons for leaving", ["Reason", "Leavers"], [[label, exports.shown(v, rule)] for label, v in results.reasons]),
+        ("Leavers by quarter", ["Quarter", "Leavers"], [[q, exports.shown(v, rule)] for q, v in results.by_quarter.items()]),
     ]
     d = results.destinations
     if d is not None:

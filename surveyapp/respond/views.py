@@ -121,10 +121,10 @@ def start() -> Any:
     j = Journey()
     j.ensure_open()
     if request.method == "POST":
-        target = journey.first_incomplete(j.questionnaire, j.answers) or "check"
-        if target == "check":
+        missing = journey.first_incomplete(j.questionnaire, j.answers)
+        if missing is None:
             return redirect(url_for("respond.check"))
-        return redirect(url_for("respond.section", section_id=target))
+        return redirect(url_for("respond.section", section_id=missing))
     started = bool(set(j.answers) - {"team"})
     return render_template("respond/start.html", run=j.run, questionnaire=j.questionnaire,
                            started=started, is_invitation=j.is_invitation)

@@ -37,7 +37,8 @@ def _csv(tables: Iterable[Table]) -> str:
     return out.getvalue()
 
 
-def _shown(value: object, rule: Thresholds) -> object:
+def shown(value: object, rule: Thresholds) -> object:
+    """A count as the page shows it: the number, or the words for a hidden one."""
     return f"Fewer than {rule.figures}" if value is None else value
 
 
@@ -85,12 +86,12 @@ def download(tables: list[Table], name: str, fmt: str) -> Response:
 
 
 def overview_tables(summary: Overview, heat: Heatmap | None, rule: Thresholds) -> list[Table]:
-    rates = [[t.service_area, t.team, t.invited, _shown(t.responded, rule)] for t in summary.rates.teams]
-    scores = [[s.title, _shown(s.agree, rule), _shown(s.answered, rule)] for s in summary.sections]
+    rates = [[t.service_area, t.team, t.invited, shown(t.responded, rule)] for t in summary.rates.teams]
+    scores = [[s.title, shown(s.agree, rule), shown(s.answered, rule)] for s in summary.sections]
     tables = [("Response rate by team", ["Service area", "Team", "Invited", "Responded"], rates),
               ("Share agreeing, by section", ["Section", "Answers agreeing", "Answers"], scores)]
     if heat is not None:
-        rows = [[team, _shown(size, rule)] + ["" if size is None or shares.get(sid) is None
+        rows = [[team, shown(size, rule)] + ["" if size is None or shares.get(sid) is None
                                               else f"{100 * shares[sid]:.0f}%" for sid, _ in heat.sections]
                 for team, size, shares in heat.rows]
         tables.append(("Share agreeing, by team and section",
@@ -102,8 +103,8 @@ def _group_row(row: Row, options: list[tuple[str, str]], rule: Thresholds) -> li
     if row.refused:
         return [row.label, "Hidden: too close in size to a group already shown"] + [""] * len(options)
     if row.size is None:
-        return [row.label, _shown(None, rule)] + [""] * len(options)
-    return [row.label, row.size] + [_shown(row.counts.get(value), rule) for value, _ in options]
+        return [row.label, shown(None, rule)] + [""] * len(options)
+    return [row.label, row.size] + [shown(row.counts.get(value), rule) for value, _ in options]
 
 
 def question_tables(everyone: Row, breakdowns: list[Breakdown], options: list[tuple[str, str]],

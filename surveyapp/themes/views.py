@@ -79,8 +79,7 @@ def show(run_id: int, question_id: str) -> Any:
 
 def _tables(found: summary.Summary, team_names: dict[int, str], rule: Thresholds) -> list[exports.Table]:
     """The themes as shown on the page: sizes through the one rule, quotes only where the page has them."""
-    hidden = f"Fewer than {rule.figures}"
-    themes = [[t.label, hidden if t.size is None else t.size, "" if t.change is None else t.change,
+    themes = [[t.label, exports.shown(t.size, rule), "" if t.change is None else t.change,
                ", ".join(f"{v} {k}" for k, v in t.sentiment.items() if v), ", ".join(t.keywords[:5]),
                " | ".join(t.quotes)] for t in found.themes]
     tables: list[exports.Table] = [("Themes", ["Theme", "Comments", "Change (points)", "Sentiment", "Key words",
