@@ -62,14 +62,13 @@ sys.path.insert(0, str(ROOT))
 import psycopg  # noqa: E402
 from sqlalchemy import event, select, text  # noqa: E402
 
-from surveyapp import create_app  # noqa: E402
+from surveyapp import create_app, tally  # noqa: E402
 from surveyapp.auth import create_user  # noqa: E402
 from surveyapp.cli import upgrade  # noqa: E402
 from surveyapp.config import sqlalchemy_url  # noqa: E402
 from surveyapp.manage import runs  # noqa: E402
-from surveyapp.models import Council, Role, ServiceArea, SurveyRun, Team, UserScope  # noqa: E402
+from surveyapp.models import Answer, AnswerTally, Council, Response, Role, ServiceArea, SurveyRun, Team, UserScope  # noqa: E402
 from surveyapp.questionnaires import AGREEMENT_SCALE, Question, builtin  # noqa: E402
-from surveyapp.results import queries  # noqa: E402
 
 PG_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://127.0.0.1:5432/test")
 TARGET_MS = 300
@@ -277,6 +276,8 @@ def loaded(target: Target, n: int, years: int) -> int | None:
             for run in found:
                 if db.scalar(text("SELECT count(*) FROM response WHERE run_id = :r"), {"r": run.id}) != n:
                     return None
+                if db.scalar(select(AnswerTally.count).where(AnswerTally.run_id == run.id).limit(1)) is None:
+                    return None  # loaded before the answer tally existed
             return found[-1].id
     except Exception:  # noqa: BLE001  (no tables yet, or a half-made schema)
         return None
@@ -356,9 +357,11 @@ def load_postgres(schema: str, n: int, seed: int, years: int) -> tuple[int, list
                     copy.write(data[start:start + step])
         conn.commit()
     copied = time.perf_counter() - started
+    counted = rebuild_tallies(url, run_ids)
     with pg_connect(schema) as conn:
         conn.execute("VACUUM ANALYZE")
-    return run_ids[-1], [f"COPY {copied:.0f} s, then VACUUM ANALYZE {time.perf_counter() - started - copied:.0f} s"]
+    return run_ids[-1], [f"COPY {copied:.0f} s, tally {counted:.0f} s, then VACUUM ANALYZE "
+                         f"{time.perf_counter() - started - copied - counted:.0f} s"]
 
 
 def load_sqlite(path: Path, n: int, seed: int, years: int) -> tuple[int, list[str]]:
@@ -391,7 +394,22 @@ def load_sqlite(path: Path, n: int, seed: int, years: int) -> tuple[int, list[st
             conn.executemany(insert_answer, batch_a)
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()
-    return run_ids[-1], [f"inserts {time.perf_counter() - started:.0f} s, no ANALYZE"]
+    inserted = time.perf_counter() - started
+    counted = rebuild_tallies(url, run_ids)
+    return run_ids[-1], [f"inserts {inserted:.0f} s, tally {counted:.0f} s, no ANALYZE"]
+
+
+def rebuild_tallies(url: str, run_ids: list[int]) -> float:
+    """A bulk load bypasses the ORM, so it counts each run's answer tally afterwards, as `tally.rebuild` does."""
+    started = time.perf_counter()
+    app = make_app(url)
+    with app.extensions["surveyapp.sessionmaker"]() as db:
+        for run_id in run_ids:
+            tally.rebuild(db, run_id)
+        db.commit()
+    app.extensions["surveyapp.engine"].dispose()
+    log(f"  answer tally counted in {time.perf_counter() - started:.0f} s")
+    return time.perf_counter() - started
 
 
 def _index_names(target: Target, schema: str) -> set[str]:
@@ -460,7 +478,7 @@ class Measure:
     statements: int  # how many the page sends to the database
     sql_ms: float  # median over the timed requests of the time spent in cursor.execute
     slowest: tuple[float, str, Any] | None  # the slowest statement seen: (ms, SQL, parameters)
-    first_ms: float = 0.0  # the first request, with the app's cache of raw counts emptied
+    first_ms: float = 0.0  # this user's first request for the page
 
     @property
     def median(self) -> float:
@@ -513,7 +531,6 @@ def time_pages(target: Target, repeat: int, expected: dict[str, int]) -> list[Me
         client = app.test_client()
         sign_in(client, email)
         for page, url in pages(target.run_id):
-            queries._CACHE.clear()  # the first view after responses change counts everything again
             started = time.perf_counter()
             warm = client.get(url)
             warm.get_data()
@@ -545,6 +562,49 @@ def time_pages(target: Target, repeat: int, expected: dict[str, int]) -> list[Me
                 f"SQL {statistics.median(sql):.0f} ms")
     engine.dispose()
     return measures
+
+
+@dataclass
+class Writes:
+    database: str
+    with_tally_ms: list[float]
+    without_tally_ms: list[float]
+    tally_rows: float  # tally rows a response touches
+
+
+def time_writes(target: Target, count: int, seed: int) -> Writes:
+    """What keeping the tally adds to a submission: one response written (and flushed, not committed) with and
+    without the tally's hook, on the loaded database, each rolled back so the data stays as loaded."""
+    assert target.run_id is not None
+    app = make_app(target.url)
+    with app.extensions["surveyapp.sessionmaker"]() as db:
+        teams = db.scalars(select(Team.id).order_by(Team.id)).all()
+    sizes = {t: 1 for t in teams}
+    made = [(t, rows) for _, t, rows in responses(target.run_id, sizes, seed + 7)]
+    made = (made * (count // len(made) + 1))[:count]
+    timed: dict[bool, list[float]] = {True: [], False: []}
+    touched: list[int] = []
+    for with_tally in (True, False, True, False):  # interleaved, so neither side has the warmer database
+        if not with_tally:
+            event.remove(tally.Session, "after_flush", tally._tally_new_responses)
+        try:
+            for team_id, rows in made[: count // 2]:
+                with app.extensions["surveyapp.sessionmaker"]() as db:
+                    response = Response(run_id=target.run_id, team_id=team_id, answers=[
+                        Answer(question_id=q, ordinal=o, option=opt, number=num, text=txt)
+                        for q, o, opt, num, txt in rows])
+                    if with_tally:
+                        touched.append(len(tally.counts_of([response])))
+                    db.add(response)
+                    started = time.perf_counter()
+                    db.flush()
+                    timed[with_tally].append((time.perf_counter() - started) * 1000)
+                    db.rollback()
+        finally:
+            if not with_tally:
+                event.listen(tally.Session, "after_flush", tally._tally_new_responses)
+    app.extensions["surveyapp.engine"].dispose()
+    return Writes(target.name, timed[True], timed[False], statistics.mean(touched))
 
 
 def explain(target: Target, measures: list[Measure]) -> list[str]:
@@ -599,15 +659,17 @@ def pg_version() -> str:
 
 
 def report(measures: list[Measure], targets: list[Target], rows: dict[str, dict[str, int]],
-           expected: dict[str, int], n: int, repeat: int, plans: list[str], years: int) -> str:
+           expected: dict[str, int], n: int, repeat: int, plans: list[str], years: int,
+           writes: list[Writes]) -> str:
     also = f", with last year's run of {n:,} beside it for the year-on-year changes" if years > 1 else ""
     lines = [f"### Results pages, health check run of {n:,} responses{also}", ""]
     lines.append(f"Machine: {machine()}; load average {LOAD[0]:.1f} at the start, {os.getloadavg()[0]:.1f} "
                  "at the end (other work on the machine slows every figure).  ")
     versions = [pg_version() if t.name == "PostgreSQL" else f"SQLite {sqlite3.sqlite_version}" for t in targets]
     lines.append(f"Databases: {'; '.join(versions)}.  ")
-    lines.append("First view: the first request with the app's cache of raw counts emptied, as after new responses "
-                 "arrive (the cache is keyed by the run's response count and ids, so a closed run is counted once).  ")
+    lines.append("First view: each user's first request for the page. The app keeps no cache of results between "
+                 "requests: every view sums the run's answer tally afresh, so the first view after new responses "
+                 "costs the same as any other.  ")
     lines.append(f"Each page: one warm-up request, then {repeat} timed requests through Flask's test client "
                  "(the whole request: queries, anonymity rule, template, session cookie; no network). "
                  f"p95 is the nearest rank (with {repeat} requests, the slowest). SQL is the median time a request spent "
@@ -628,6 +690,16 @@ def report(measures: list[Measure], targets: list[Target], rows: dict[str, dict[
         load = "reused (loaded earlier)" if t.reused else f"{t.load_seconds:.0f} s ({'; '.join(t.notes)})"
         lines.append(f"| {t.name} | {load} | {r['service_area']} | {r['team']} | {r['invitation']:,} | "
                      f"{r['response']:,} | {r['answer']:,} | {r['comments']:,} | {r['size']} |")
+    if writes:
+        lines += ["", "Writing one response (about 70 answers) on the loaded database, flushed and rolled back: "
+                  "what the answer tally adds to each submission.", "",
+                  "| database | responses timed | tally rows touched | median ms without tally | median ms with tally | "
+                  "p95 ms with tally |", "| --- | ---: | ---: | ---: | ---: | ---: |"]
+        for w in writes:
+            p95 = sorted(w.with_tally_ms)[max(0, math.ceil(0.95 * len(w.with_tally_ms)) - 1)]
+            lines.append(f"| {w.database} | {len(w.with_tally_ms)} | {w.tally_rows:.0f} | "
+                         f"{statistics.median(w.without_tally_ms):.1f} | {statistics.median(w.with_tally_ms):.1f} | "
+                         f"{p95:.1f} |")
     for t in targets:
         if t.tried:
             lines += ["", f"{t.name} with candidate indexes that are not in the app's migrations: "
@@ -661,6 +733,8 @@ def main() -> None:
     parser.add_argument("--previous", action="store_true",
                         help="also load last year's run of the same size, for the year-on-year comparisons")
     parser.add_argument("--explain", action="store_true", help="print the plan of each page's slowest statement")
+    parser.add_argument("--writes", type=int, default=200,
+                        help="responses written (and rolled back) to time what the tally adds to a submission")
     parser.add_argument("--try-index", action="append", default=[], metavar="SQL",
                         help="CREATE INDEX … to try: made after loading, reported, and dropped at the end")
     args = parser.parse_args()
@@ -678,6 +752,7 @@ def main() -> None:
     rows: dict[str, dict[str, int]] = {}
     plans: list[str] = []
     expected: dict[str, int] = {}
+    writes: list[Writes] = []
     tried: list[tuple[Target, str]] = []
     try:
         for name in names:
@@ -710,6 +785,9 @@ def main() -> None:
             all_measures += measures
             if args.explain:
                 plans += explain(target, measures)
+            if args.writes:
+                writes.append(time_writes(target, args.writes, args.seed))
+                log(f"  {name}: submission writes timed")
     finally:
         for target, index in tried:
             drop_index(target, schema, index)
@@ -725,7 +803,7 @@ def main() -> None:
                 pass
         else:
             log(f"Kept: PostgreSQL schema {schema}, SQLite file {sqlite_path}")
-    print(report(all_measures, targets, rows, expected, args.responses, args.repeat, plans, years))
+    print(report(all_measures, targets, rows, expected, args.responses, args.repeat, plans, years, writes))
 
 
 def scoped_counts(target: Target) -> dict[str, int]:

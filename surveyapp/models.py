@@ -221,6 +221,30 @@ class Answer(Base):
     response: Mapped[Response] = relationship(back_populates="answers")
 
 
+class AnswerTally(Base):
+    """How many answers of each value a run has, by team and by the answer to one breakdown question.
+
+    Results pages read these few thousand rows instead of a run's millions of
+    answers. Kept up to date in the same transaction as each response (see
+    `surveyapp.tally`), so it is never behind the answers and, like them, holds no
+    time and no link to anyone. Derived data: `tally.rebuild` recounts a run.
+
+    A row with question_id "" counts respondents rather than answers. by_question
+    and by_option "" mean everyone; otherwise only respondents who gave that
+    answer to that breakdown question (role, contract, years in role). team_id 0
+    means no team. A number question's value is the number as text.
+    """
+
+    __tablename__ = "answer_tally"
+    run_id: Mapped[int] = mapped_column(ForeignKey("survey_run.id"), primary_key=True)
+    question_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    by_question: Mapped[str] = mapped_column(String(80), primary_key=True)
+    by_option: Mapped[str] = mapped_column(String(80), primary_key=True)
+    team_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    value: Mapped[str] = mapped_column(String(80), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+
+
 class ThemeJob(Base):
     """One theme analysis of one free-text question of a run, done outside the web request."""
 
@@ -235,3 +259,7 @@ class ThemeJob(Base):
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     started_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+# Every response written through a session keeps the answer tally in step, in the same transaction.
+from . import tally  # noqa: E402,F401

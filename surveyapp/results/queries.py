@@ -1,33 +1,34 @@
 """Results of a run as plain functions of a database session, every figure through `anonymity`.
 
-Counting happens in SQL (GROUP BY), never row by row in Python: results pages
-must stay fast for a council-sized run of 50,000 responses. Python only folds
-the grouped rows (a few hundred at most) into tables and applies the rule.
+Nothing here reads answers: every figure comes from the answer tally
+(`surveyapp.tally`), which each response updates as it is submitted, so a
+results page for a council-sized run of 50,000 responses sums a few thousand
+tally rows instead of counting millions of answers. Python folds those rows
+into tables and applies the rule.
 """
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy.orm import Session
 
 from ..manage.runs import response_rates, safe_rates
-from ..models import Answer, Response, ServiceArea, SurveyRun, Team
+from ..models import AnswerTally, ServiceArea, SurveyRun, Team
 from ..questionnaires import Question, Questionnaire
 from ..respond.journey import questionnaire_for
+from ..tally import BY_QUESTIONS, EVERYONE, NO_TEAM, RESPONDENTS
 from .anonymity import DifferencingGuard, Thresholds, group, suppress, visible_total
 
 AGREE = ("strongly_agree", "agree")
 DONT_KNOW = "dont_know"
+_TITLES = {"role": "Role", "contract": "Contract", "years_in_role": "Years in role"}
 DIMENSIONS: tuple[tuple[str, str], ...] = (
-    ("service_area", "Service area"), ("team", "Team"), ("role", "Role"),
-    ("contract", "Contract"), ("years_in_role", "Years in role"),
-)
+    ("service_area", "Service area"), ("team", "Team"), *((q, _TITLES[q]) for q in BY_QUESTIONS))
 # Bands for number questions: (label, lowest, highest or None for open-ended).
 BANDS: dict[str, tuple[tuple[str, int, int | None], ...]] = {
     "children_allocated": (("0 to 10", 0, 10), ("11 to 15", 11, 15), ("16 to 20", 16, 20),
@@ -42,53 +43,42 @@ class Population:
     """The responses one user may see: a run, narrowed to their teams unless they see the whole council.
 
     It stands in for the run in every query below, so a manager's figures can
-    only ever be counted from their own teams' responses.
+    only ever be counted from their own teams' responses. It also keeps the
+    tally rows it has read, so a page that folds one question's counts several
+    ways (everyone, each breakdown) reads them once.
     """
 
     def __init__(self, run: SurveyRun, teams: set[int] | frozenset[int] | None = None) -> None:
         self.run = run
         self.teams = None if teams is None else frozenset(teams)
         self.id, self.council_id, self.questionnaire = run.id, run.council_id, run.questionnaire
-        self.fingerprint: tuple[Any, ...] | None = None  # set on first use, once per request
+        self._rows: dict[str, list[TallyRow]] = {}
 
     def where(self) -> ColumnElement[bool]:
-        in_run = Response.run_id == self.run.id
-        return in_run if self.teams is None else and_(in_run, Response.team_id.in_(self.teams))
+        """The tally rows of this run, and of this user's teams."""
+        in_run = AnswerTally.run_id == self.run.id
+        return in_run if self.teams is None else and_(in_run, AnswerTally.team_id.in_(self.teams))
+
+    def rows(self, db: Session, question_id: str) -> list[TallyRow]:
+        """The tally of one question (or with RESPONDENTS, of the respondents), read once per request."""
+        if question_id not in self._rows:
+            wanted = {question_id, RESPONDENTS} - set(self._rows)
+            found: dict[str, list[TallyRow]] = {q: [] for q in wanted}
+            for row in db.execute(select(AnswerTally.question_id, AnswerTally.by_question, AnswerTally.by_option,
+                                         AnswerTally.team_id, AnswerTally.value, AnswerTally.count)
+                                  .where(self.where(), AnswerTally.question_id.in_(wanted))).all():
+                found[row[0]].append(TallyRow(*row[1:]))
+            self._rows.update(found)
+        return self._rows[question_id]
 
 
-T = TypeVar("T")
-_CACHE: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
-_CACHE_SIZE = 512
-_CACHE_LOCK = threading.Lock()
-
-
-def _fingerprint(db: Session, run: Population) -> tuple[Any, ...]:
-    """What identifies the responses counted: their number and the lowest and highest random id.
-
-    Responses are only ever added, so a new one changes the count; the random ids
-    tell apart two databases (or two test runs) that happen to reuse run ids.
-    """
-    if run.fingerprint is None:
-        count, low, high = db.execute(select(func.count(), func.min(Response.id), func.max(Response.id))
-                                      .where(run.where())).one()
-        run.fingerprint = (run.id, run.teams, count, low, high)
-    return run.fingerprint
-
-
-def _cached(db: Session, run: Population, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
-    """Raw counts (before the anonymity rule, which is applied per user afterwards), kept while
-    the run's responses stay the same: reading results of a closed run costs one small query."""
-    full = _fingerprint(db, run) + key
-    with _CACHE_LOCK:
-        if full in _CACHE:
-            _CACHE.move_to_end(full)
-            return _CACHE[full]  # type: ignore[no-any-return]
-    value = compute()
-    with _CACHE_LOCK:
-        _CACHE[full] = value
-        while len(_CACHE) > _CACHE_SIZE:
-            _CACHE.popitem(last=False)
-    return value
+@dataclass(frozen=True)
+class TallyRow:
+    by_question: str
+    by_option: str
+    team_id: int
+    value: str
+    count: int
 
 
 def questionnaire_of(run: SurveyRun | Population) -> Questionnaire:
@@ -100,7 +90,7 @@ def scope_of(run: Population) -> str:
 
 
 def respondents(db: Session, run: Population) -> int:
-    return int(_fingerprint(db, run)[2])
+    return sum(r.count for r in run.rows(db, RESPONDENTS) if r.by_question == EVERYONE)
 
 
 # Overview -------------------------------------------------------------------
@@ -138,32 +128,26 @@ def _agreement_ids(questions: Any) -> list[str]:
     return [q.id for q in questions if q.type == "agreement"]
 
 
-def _agree_counts() -> tuple[ColumnElement[int], ColumnElement[int]]:
-    agree = func.count().filter(Answer.option.in_(AGREE))
-    answered = func.count().filter(Answer.option != DONT_KNOW)
-    return agree, answered
-
-
 def team_section_counts(db: Session, run: Population) -> dict[str | None, dict[str, list[int]]]:
-    """[agree, answered] by team and section, in one pass over the run's agreement answers.
+    """[agree, answered] by team and section, in one grouped read of the run's agreement tallies.
 
-    The overview's section scores and its heatmap both fold these, so the answers
-    are read once per page rather than twice.
+    The overview's section scores and its heatmap both fold these, so they are
+    read once per page rather than twice.
     """
     questionnaire = questionnaire_of(run)
     section_of = {q.id: s.id for s in questionnaire.sections for q in s.questions if q.type == "agreement"}
-    agree, answered = _agree_counts()
-    rows = _cached(db, run, ("team_sections",), lambda: db.execute(
-        select(Response.team_id, Answer.question_id, agree, answered)
-        .join(Response, Answer.response_id == Response.id)
-        .where(run.where(), Answer.question_id.in_(section_of))
-        .group_by(Response.team_id, Answer.question_id)).all())
+    agree = func.sum(AnswerTally.count).filter(AnswerTally.value.in_(AGREE))
+    answered = func.sum(AnswerTally.count).filter(AnswerTally.value != DONT_KNOW)
+    rows = db.execute(select(AnswerTally.team_id, AnswerTally.question_id, agree, answered)
+                      .where(run.where(), AnswerTally.by_question == EVERYONE,
+                             AnswerTally.question_id.in_(section_of))
+                      .group_by(AnswerTally.team_id, AnswerTally.question_id)).all()
     folded: dict[str | None, dict[str, list[int]]] = {}
     for team_id, question_id, a, n in rows:
-        cell = folded.setdefault(None if team_id is None else str(team_id), {}).setdefault(
+        cell = folded.setdefault(None if team_id == NO_TEAM else str(team_id), {}).setdefault(
             section_of[question_id], [0, 0])
-        cell[0] += a
-        cell[1] += n
+        cell[0] += a or 0
+        cell[1] += n or 0
     return folded
 
 
@@ -181,26 +165,28 @@ def section_scores(db: Session, run: Population, questionnaire: Questionnaire,
 
 # Groups (breakdowns) ------------------------------------------------------------
 
-def _grouped(run: Population, dimension: str, *columns: Any) -> tuple[Select[Any], Any]:
-    """A select over the run's responses with a group key for `dimension`, and that key."""
-    if dimension == "team":
-        key: Any = Response.team_id
-        query = select(key, *columns).select_from(Response)
-    elif dimension == "service_area":
-        key = Team.service_area_id
-        query = select(key, *columns).select_from(Response).join(Team, Response.team_id == Team.id)
-    else:
-        about = aliased(Answer)
-        key = about.option
-        query = select(key, *columns).select_from(Response).join(
-            about, and_(about.response_id == Response.id, about.question_id == dimension))
-    return query.where(run.where(), key.is_not(None)), key
+def _key(row: TallyRow, dimension: str, area_of: dict[int, int]) -> str | None:
+    """The group a tally row counts towards in a breakdown by `dimension`, or None if none."""
+    if dimension in ("team", "service_area"):
+        if row.by_question != EVERYONE or row.team_id == NO_TEAM:
+            return None
+        return str(row.team_id if dimension == "team" else area_of[row.team_id])
+    return row.by_option if row.by_question == dimension else None
+
+
+def _areas(db: Session, run: Population) -> dict[int, int]:
+    return dict(db.execute(select(Team.id, Team.service_area_id).join(ServiceArea)
+                           .where(ServiceArea.council_id == run.council_id)).all())  # type: ignore[arg-type]
 
 
 def group_sizes(db: Session, run: Population, dimension: str) -> dict[str, int]:
-    query, key = _grouped(run, dimension, func.count(Response.id))
-    return _cached(db, run, ("sizes", dimension),
-                   lambda: {str(k): n for k, n in db.execute(query.group_by(key)).all()})
+    """Respondents in each group of a breakdown."""
+    area_of = _areas(db, run) if dimension == "service_area" else {}
+    sizes: Counter[str] = Counter()
+    for row in run.rows(db, RESPONDENTS):
+        if (key := _key(row, dimension, area_of)) is not None:
+            sizes[key] += row.count
+    return dict(sizes)
 
 
 def group_labels(db: Session, run: Population, dimension: str, questionnaire: Questionnaire) -> dict[str, str]:
@@ -233,13 +219,16 @@ def options_of(question: Question) -> list[tuple[str, str]]:
     return list(question.choices())
 
 
-def _value(answer: Any, question: Question) -> Any:
-    """The answer as a table column, banded in SQL for number questions."""
+def _column(question: Question) -> Callable[[str], str]:
+    """A tallied value as a table column: the answer itself, or for a number question its band."""
     if question.type != "number":
-        return answer.option
+        return lambda value: value
     bands = BANDS.get(question.id, DEFAULT_BANDS)
-    return case(*[(answer.number <= high, label) for label, _, high in bands if high is not None],
-                else_=bands[-1][0])
+
+    def band(value: str) -> str:
+        number = int(value)
+        return next((label for label, _, high in bands if high is not None and number <= high), bands[-1][0])
+    return band
 
 
 @dataclass(frozen=True)
@@ -269,35 +258,33 @@ class Breakdown:
 def distribution(db: Session, run: Population, question: Question, rule: Thresholds,
                  guard: DifferencingGuard) -> Row:
     """The whole run's answers to one question."""
-    answer = aliased(Answer)
-    value = _value(answer, question)
-    counted = _cached(db, run, ("distribution", question.id), lambda: dict(db.execute(
-        select(value, func.count()).select_from(answer).join(Response)
-        .where(run.where(), answer.question_id == question.id).group_by(value)).all()))
+    column = _column(question)
+    counted: Counter[str] = Counter()
+    for row in run.rows(db, question.id):
+        if row.by_question == EVERYONE:
+            counted[column(row.value)] += row.count
     return _row(run, "", "Everyone", respondents(db, run), counted, question, rule, guard, {})
 
 
 def breakdown(db: Session, run: Population, question: Question, dimension: str, rule: Thresholds,
               guard: DifferencingGuard, questionnaire: Questionnaire) -> Breakdown:
-    answer = aliased(Answer)
-    value = _value(answer, question)
-    query, key = _grouped(run, dimension, value, func.count())
-    query = query.join(answer, and_(answer.response_id == Response.id, answer.question_id == question.id))
-    counted: dict[str, dict[str, int]] = {}
-    for k, v, n in _cached(db, run, ("breakdown", question.id, dimension),
-                           lambda: db.execute(query.group_by(key, value)).all()):
-        counted.setdefault(str(k), {})[v] = n
+    column = _column(question)
+    area_of = _areas(db, run) if dimension == "service_area" else {}
+    counted: dict[str, Counter[str]] = {}
+    for row in run.rows(db, question.id):
+        if (key := _key(row, dimension, area_of)) is not None:
+            counted.setdefault(key, Counter())[column(row.value)] += row.count
     sizes = group_sizes(db, run, dimension)
     shown_sizes = suppress(sizes, rule)  # hide small groups, and enough others that none can be worked out
     labels = group_labels(db, run, dimension, questionnaire)
     filters = filters_for(db, run, dimension)
     ordered = sorted(sizes, key=lambda k: labels.get(k, k))
-    rows = [_row(run, k, labels.get(k, k), shown_sizes[k], counted.get(k, {}), question, rule, guard,
+    rows = [_row(run, k, labels.get(k, k), shown_sizes[k], counted.get(k, Counter()), question, rule, guard,
                  filters.get(k, {dimension: k})) for k in ordered]
     return Breakdown(dimension, dict(DIMENSIONS)[dimension], options_of(question), rows)
 
 
-def _row(run: Population, key: str, label: str, size: int | None, counted: dict[str, int], question: Question,
+def _row(run: Population, key: str, label: str, size: int | None, counted: Counter[str], question: Question,
          rule: Thresholds, guard: DifferencingGuard, filters: dict[str, str]) -> Row:
     if size is None or size < rule.figures:
         return Row(key, label, None)
@@ -363,15 +350,11 @@ def caseload_against_policy(db: Session, run: Population, rule: Thresholds) -> l
 
 
 def _above(db: Session, run: Population, limit: int, role: str | None, rule: Thresholds, label: str) -> PolicyFigure:
-    number = aliased(Answer)
-    query = (select(func.count(), func.count().filter(number.number > limit)).select_from(number)
-             .join(Response, number.response_id == Response.id)
-             .where(run.where(), number.question_id == "children_allocated", number.number.is_not(None)))
-    if role is not None:
-        about = aliased(Answer)
-        query = query.join(about, and_(about.response_id == Response.id, about.question_id == "role",
-                                       about.option == role))
-    answered, above = db.execute(query).one()
+    answered = above = 0
+    for row in run.rows(db, "children_allocated"):
+        if (row.by_question, row.by_option) == (("role", role) if role is not None else (EVERYONE, EVERYONE)):
+            answered += row.count
+            above += row.count if int(row.value) > limit else 0
     if answered < rule.figures:
         return PolicyFigure(label, None, None)
     shown = suppress({"above": above, "within": answered - above}, rule)

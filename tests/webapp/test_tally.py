@@ -1,0 +1,218 @@
+"""The answer tally always equals a count of the answers: after the journey, concurrent submissions,
+direct writes, a bulk rebuild and the migration that introduced it."""
+
+from __future__ import annotations
+
+import random
+import threading
+import uuid
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+from alembic import command
+from sqlalchemy import func, inspect, select, text
+from sqlalchemy.orm import Session
+
+from surveyapp import tally
+from surveyapp.cli import alembic_config
+from surveyapp.db import make_engine
+from surveyapp.models import Answer, AnswerTally, Response
+from surveyapp.questionnaires import builtin
+from surveyapp.respond import journey
+
+from . import factories
+from .conftest import PG_URL, _pg_url
+
+HEALTH_CHECK = next(q for q in builtin() if q.key == "health-check")
+EXIT = next(q for q in builtin() if q.key == "exit-interview")
+ROLES = ("nqsw_asye", "social_worker", "senior_practitioner")
+
+
+def test_the_respondent_journey_keeps_the_tally(client, session):
+    made = factories.council(session)
+    run = factories.run(session, made)
+    north = factories.team(session, made, "Assessment North")
+    south = factories.team(session, made, "Assessment South")
+    people = [({"role": "nqsw_asye", "caseload_manageable": "disagree", "children_allocated": "19"}, north),
+              ({"role": "nqsw_asye", "caseload_manageable": "agree", "children_allocated": "12"}, north),
+              ({"role": "social_worker", "caseload_manageable": "disagree", "children_allocated": "0"}, south)]
+    for overrides, team in people:
+        person = client.another()
+        person.get(f"/invite/{factories.invitation(session, run, team)}")
+        assert factories.walk(person, HEALTH_CHECK, overrides) == "/survey/check"
+        assert person.submit("/survey/check").status == 302
+
+    counted = tally.stored(session, run.id)
+    assert counted == tally.recount(session, run.id)
+    assert counted[(run.id, "", "", "", north.id, "")] == 2  # respondents in the team
+    assert counted[(run.id, "", "role", "nqsw_asye", north.id, "")] == 2
+    assert counted[(run.id, "caseload_manageable", "role", "nqsw_asye", north.id, "disagree")] == 1
+    assert counted[(run.id, "children_allocated", "", "", south.id, "0")] == 1
+    assert not any(key[1] == "biggest_difference" for key in counted), "free text is not tallied"
+
+
+def test_every_option_of_a_multiple_choice_answer_is_tallied(client, session):
+    made = factories.council(session)
+    run = factories.run(session, made, "exit-interview")
+    client.get(f"/invite/{factories.invitation(session, run, factories.team(session, made, 'Children in Care'))}")
+    factories.walk(client, EXIT, {"main_reasons": ["caseload_workload", "pay"]})
+    client.submit("/survey/check")
+
+    counted = tally.stored(session, run.id)
+    assert counted == tally.recount(session, run.id)
+    assert {key[5] for key in counted if key[1] == "main_reasons" and key[2] == ""} == {"caseload_workload", "pay"}
+
+
+def test_concurrent_submissions_keep_the_tally(app, client, session):
+    """People submitting at the same moment add to the same tally rows; none of their counts is lost."""
+    made = factories.council(session)
+    run = factories.run(session, made)
+    north = factories.team(session, made, "Assessment North")
+    tokens = []
+    for i in range(8):
+        token = factories.invitation(session, run, north)
+        person = client.another()
+        person.get(f"/invite/{token}")
+        factories.walk(person, HEALTH_CHECK, {"role": ROLES[i % len(ROLES)]})
+        tokens.append(token)
+
+    maker = app.extensions["surveyapp.sessionmaker"]
+    barrier = threading.Barrier(len(tokens))
+    failures: list[BaseException] = []
+
+    def submit(token: str) -> None:
+        with maker() as db:
+            survey_run = db.get(type(run), run.id)
+            barrier.wait()
+            try:
+                journey.submit(db, survey_run, token, invitation_token=token)
+            except BaseException as failed:  # noqa: BLE001  (reported below)
+                failures.append(failed)
+
+    threads = [threading.Thread(target=submit, args=(t,)) for t in tokens]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert failures == []
+    session.rollback()
+    assert session.scalar(select(func.count()).select_from(Response)) == len(tokens)
+    assert tally.stored(session, run.id) == tally.recount(session, run.id)
+    assert tally.stored(session, run.id)[(run.id, "", "", "", north.id, "")] == len(tokens)
+
+
+def random_responses(session: Session, run_id: int, team_ids: list[int], rng: random.Random, n: int) -> None:
+    for _ in range(n):
+        response = Response(run_id=run_id, team_id=rng.choice([*team_ids, None]))
+        if rng.random() < 0.8:
+            response.answers.append(Answer(question_id="role", option=rng.choice(ROLES)))
+        if rng.random() < 0.6:
+            response.answers.append(Answer(question_id="contract", option=rng.choice(("permanent", "agency_locum"))))
+        response.answers.append(Answer(question_id="caseload_manageable",
+                                       option=rng.choice(("agree", "disagree", "dont_know"))))
+        if rng.random() < 0.7:
+            response.answers.append(Answer(question_id="children_allocated", number=rng.randint(0, 40)))
+        if rng.random() < 0.3:
+            response.answers.append(Answer(question_id="biggest_difference", text="Less paperwork."))
+        session.add(response)
+        if rng.random() < 0.3:
+            session.flush()  # several flushes in one transaction, as a bulk load might do
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_direct_writes_and_a_rebuild_give_the_same_tally(session, seed):
+    made = factories.council(session)
+    run = factories.run(session, made)
+    team_ids = [t.id for a in made.service_areas for t in a.teams]
+    rng = random.Random(seed)
+    for _ in range(3):
+        random_responses(session, run.id, team_ids, rng, rng.randint(1, 30))
+        session.commit()
+
+    incremental = tally.stored(session, run.id)
+    assert incremental == tally.recount(session, run.id)
+    assert any(key[4] == tally.NO_TEAM for key in incremental), "responses without a team are counted too"
+    assert all(n > 0 for n in incremental.values())
+    tally.rebuild(session, run.id)
+    session.commit()
+    assert tally.stored(session, run.id) == incremental
+
+
+def test_a_rolled_back_response_leaves_no_count(session):
+    made = factories.council(session)
+    run = factories.run(session, made)
+    random_responses(session, run.id, [], random.Random(4), 5)
+    session.flush()
+    assert tally.stored(session, run.id)
+    session.rollback()
+    assert tally.stored(session, run.id) == {}
+
+
+def test_an_answer_added_to_a_stored_response_is_refused(session):
+    made = factories.council(session)
+    run = factories.run(session, made)
+    response = Response(run_id=run.id)
+    session.add(response)
+    session.commit()
+    session.add(Answer(response_id=response.id, question_id="caseload_manageable", option="agree"))
+    with pytest.raises(ValueError, match="together with their new response"):
+        session.flush()
+    session.rollback()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_database(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
+    """A database of its own, so migrating it down and up cannot disturb other tests."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'migrated.db'}"
+        return
+    request.getfixturevalue("postgres_schema")  # PostgreSQL is reachable (or the test is skipped, as the others)
+    schema = f"m_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(PG_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    yield _pg_url(schema)
+    with psycopg.connect(PG_URL, autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+def test_the_migration_counts_the_answers_already_stored(empty_database):
+    """Upgrading a database that already holds responses fills the tally as `rebuild` would."""
+    config = alembic_config(empty_database)
+    command.upgrade(config, "0005")
+    engine = make_engine(empty_database)
+    rng = random.Random(5)
+    try:
+        with engine.begin() as connection:  # written as version 0005 of the app would have: no tally yet
+            connection.execute(text("INSERT INTO council (id, name, slug) VALUES (1, 'Old Council', 'old')"))
+            connection.execute(text("INSERT INTO service_area (id, council_id, name) VALUES (1, 1, 'Area')"))
+            connection.execute(text("INSERT INTO team (id, service_area_id, name) VALUES (1, 1, 'A'), (2, 1, 'B')"))
+            connection.execute(text(
+                "INSERT INTO questionnaire (id, key, version, kind, title, definition) "
+                "VALUES (1, 'health-check', 1, 'health_check', 'Health check', '{}')"))
+            connection.execute(text(
+                "INSERT INTO survey_run (id, council_id, questionnaire_id, title, year, opens_on, closes_on, status) "
+                "VALUES (1, 1, 1, 'Health check', 2025, '2025-01-01', '2025-02-01', 'closed')"))
+            for i in range(40):
+                rid = uuid.UUID(int=rng.getrandbits(128)).hex
+                connection.execute(text("INSERT INTO response (id, run_id, team_id) VALUES (:id, 1, :team)"),
+                                   {"id": rid, "team": rng.choice([1, 2, None])})
+                rows = [("role", rng.choice(ROLES), None, None),
+                        ("caseload_manageable", rng.choice(("agree", "disagree")), None, None),
+                        ("children_allocated", None, rng.randint(0, 30), None),
+                        ("biggest_difference", None, None, "Time.")]
+                for question, option, number, said in rows[: rng.randint(1, 4)]:
+                    connection.execute(text("INSERT INTO answer (response_id, question_id, ordinal, option, number, text) "
+                                            "VALUES (:r, :q, 0, :o, :n, :t)"),
+                                       {"r": rid, "q": question, "o": option, "n": number, "t": said})
+        command.upgrade(config, "head")
+        with Session(engine) as db:
+            migrated = tally.stored(db, 1)
+            assert migrated and migrated == tally.recount(db, 1)
+            assert sum(n for key, n in migrated.items() if key[1:4] == ("", "", "")) == 40  # respondents
+        command.downgrade(config, "0005")
+        with engine.connect() as connection:
+            assert "answer_tally" not in inspect(connection).get_table_names()
+    finally:
+        engine.dispose()
