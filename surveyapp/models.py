@@ -236,9 +236,11 @@ class AnswerTally(Base):
     """
 
     __tablename__ = "answer_tally"
+    # Key order: the overview reads (run, everyone, its agreement questions); a question page reads
+    # (run, each of the four by_question values, the question and the respondents).
     run_id: Mapped[int] = mapped_column(ForeignKey("survey_run.id"), primary_key=True)
-    question_id: Mapped[str] = mapped_column(String(80), primary_key=True)
     by_question: Mapped[str] = mapped_column(String(80), primary_key=True)
+    question_id: Mapped[str] = mapped_column(String(80), primary_key=True)
     by_option: Mapped[str] = mapped_column(String(80), primary_key=True)
     team_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     value: Mapped[str] = mapped_column(String(80), primary_key=True)

@@ -36,7 +36,6 @@ EVERYONE = ""  # by_question and by_option of the rows that count everyone
 RESPONDENTS = ""  # question_id (and value) of the rows that count respondents rather than answers
 NO_TEAM = 0
 _KEY = ("run_id", "question_id", "by_question", "by_option", "team_id", "value")
-_CHUNK = 500  # rows per INSERT, well inside SQLite's and PostgreSQL's limits on parameters
 
 Key = tuple[int, str, str, str, int, str]
 
@@ -63,13 +62,15 @@ def counts_of(responses: Iterable[Response]) -> Counter[Key]:
 
 
 def add(connection: Connection, added: Counter[Key]) -> None:
-    """Add counts to the tally: insert new rows, or increase existing ones, in key order."""
-    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[connection.dialect.name]
-    rows = [dict(zip(_KEY, key), count=n) for key, n in sorted(added.items())]
-    for start in range(0, len(rows), _CHUNK):
-        statement = insert(AnswerTally).values(rows[start:start + _CHUNK])
-        connection.execute(statement.on_conflict_do_update(
-            index_elements=list(_KEY), set_={"count": AnswerTally.count + statement.excluded.count}))
+    """Add counts to the tally: insert new rows, or increase existing ones, in key order.
+
+    One statement compiled once and sent for all rows (the driver's executemany);
+    a single INSERT of hundreds of VALUES would be compiled afresh every time.
+    """
+    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[connection.dialect.name](AnswerTally)
+    upsert = insert.on_conflict_do_update(index_elements=list(_KEY),
+                                          set_={"count": AnswerTally.count + insert.excluded.count})
+    connection.execute(upsert, [dict(zip(_KEY, key), count=n) for key, n in sorted(added.items())])
 
 
 @event.listens_for(Session, "after_flush")

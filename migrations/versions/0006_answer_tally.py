@@ -40,14 +40,14 @@ def upgrade() -> None:
     op.create_table(
         'answer_tally',
         sa.Column('run_id', sa.Integer(), nullable=False),
-        sa.Column('question_id', sa.String(length=80), nullable=False),
         sa.Column('by_question', sa.String(length=80), nullable=False),
+        sa.Column('question_id', sa.String(length=80), nullable=False),
         sa.Column('by_option', sa.String(length=80), nullable=False),
         sa.Column('team_id', sa.Integer(), nullable=False),
         sa.Column('value', sa.String(length=80), nullable=False),
         sa.Column('count', sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(['run_id'], ['survey_run.id'], name=op.f('fk_answer_tally_run_id_survey_run')),
-        sa.PrimaryKeyConstraint('run_id', 'question_id', 'by_question', 'by_option', 'team_id', 'value',
+        sa.PrimaryKeyConstraint('run_id', 'by_question', 'question_id', 'by_option', 'team_id', 'value',
                                 name=op.f('pk_answer_tally')),
     )
     for select in FILL:

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from .. import security
-from ..models import Draft, Invitation, Questionnaire, Response, RunStatus, ServiceArea, SurveyRun, Team
+from .. import security, tally
+from ..models import AnswerTally, Draft, Invitation, Questionnaire, RunStatus, ServiceArea, SurveyRun, Team
 from ..questionnaires import builtin
 from ..results.anonymity import Thresholds, suppress
 
@@ -77,24 +77,25 @@ class Rates:
 def response_rates(db: Session, run: SurveyRun, teams: frozenset[int] | set[int] | None = None) -> Rates:
     """Counted from invitations alone; a response is never joined to an invitation.
 
-    With `teams`, only those teams are counted (a manager's scope).
+    With `teams`, only those teams are counted (a manager's scope). Responses
+    through an open link are the run's responses (from the answer tally) less
+    the invitations submitted.
     """
     in_scope = Invitation.team_id.in_(teams) if teams is not None else Invitation.id.is_not(None)
-    rows = db.execute(
-        select(ServiceArea.name, Team.name, func.count(Invitation.id),
-               func.count(Invitation.id).filter(Invitation.submitted.is_(True)))
-        .select_from(Invitation).join(Team, Invitation.team_id == Team.id)
-        .join(ServiceArea, Team.service_area_id == ServiceArea.id)
-        .where(Invitation.run_id == run.id, in_scope).group_by(ServiceArea.name, Team.name)
-        .order_by(ServiceArea.name, Team.name)
-    ).all()
-    by_team = [TeamRate(area, team, invited, responded if invited >= MIN_INVITED_FOR_RATE else None)
-               for area, team, invited, responded in rows]
-    invited = db.scalar(select(func.count()).where(Invitation.run_id == run.id, in_scope)) or 0
-    responded = db.scalar(select(func.count()).where(Invitation.run_id == run.id, in_scope,
-                                                     Invitation.submitted.is_(True))) or 0
-    in_teams = Response.team_id.in_(teams) if teams is not None else Response.id.is_not(None)
-    total = db.scalar(select(func.count()).select_from(Response).where(Response.run_id == run.id, in_teams)) or 0
+    counted = db.execute(
+        select(Invitation.team_id, func.count(), func.count().filter(Invitation.submitted.is_(True)))
+        .where(Invitation.run_id == run.id, in_scope).group_by(Invitation.team_id)).all()
+    names = {team_id: (area, name) for team_id, area, name in db.execute(
+        select(Team.id, ServiceArea.name, Team.name).join(ServiceArea).where(ServiceArea.council_id == run.council_id))}
+    by_team = list(TeamRate(*names[team_id], invited, responded if invited >= MIN_INVITED_FOR_RATE else None)
+                     for team_id, invited, responded in counted if team_id in names)
+    by_team.sort(key=lambda rate: (rate.service_area, rate.team))
+    invited = sum(n for _, n, _ in counted)
+    responded = sum(n for _, _, n in counted)
+    in_teams = AnswerTally.team_id.in_(teams) if teams is not None else AnswerTally.team_id.is_not(None)
+    total = db.scalar(select(func.sum(AnswerTally.count)).where(
+        AnswerTally.run_id == run.id, AnswerTally.by_question == tally.EVERYONE,
+        AnswerTally.question_id == tally.RESPONDENTS, in_teams)) or 0
     return Rates(invited, responded, max(total - responded, 0), by_team)
 
 

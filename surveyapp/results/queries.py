@@ -10,11 +10,10 @@ into tables and applies the rule.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import ColumnElement, Integer, and_, case, cast, func, select
 from sqlalchemy.orm import Session
 
 from ..manage.runs import response_rates, safe_rates
@@ -43,42 +42,46 @@ class Population:
     """The responses one user may see: a run, narrowed to their teams unless they see the whole council.
 
     It stands in for the run in every query below, so a manager's figures can
-    only ever be counted from their own teams' responses. It also keeps the
-    tally rows it has read, so a page that folds one question's counts several
-    ways (everyone, each breakdown) reads them once.
+    only ever be counted from their own teams' responses. It also keeps what
+    it has counted, so a page that shows one question several ways (everyone,
+    each breakdown) asks the database once.
     """
 
     def __init__(self, run: SurveyRun, teams: set[int] | frozenset[int] | None = None) -> None:
         self.run = run
         self.teams = None if teams is None else frozenset(teams)
         self.id, self.council_id, self.questionnaire = run.id, run.council_id, run.questionnaire
-        self._rows: dict[str, list[TallyRow]] = {}
+        self._folded: dict[str, Folded] = {}
+        self._area_of: dict[int, int] | None = None
 
     def where(self) -> ColumnElement[bool]:
         """The tally rows of this run, and of this user's teams."""
         in_run = AnswerTally.run_id == self.run.id
         return in_run if self.teams is None else and_(in_run, AnswerTally.team_id.in_(self.teams))
 
-    def rows(self, db: Session, question_id: str) -> list[TallyRow]:
-        """The tally of one question (or with RESPONDENTS, of the respondents), read once per request."""
-        if question_id not in self._rows:
-            wanted = {question_id, RESPONDENTS} - set(self._rows)
-            found: dict[str, list[TallyRow]] = {q: [] for q in wanted}
-            for row in db.execute(select(AnswerTally.question_id, AnswerTally.by_question, AnswerTally.by_option,
-                                         AnswerTally.team_id, AnswerTally.value, AnswerTally.count)
-                                  .where(self.where(), AnswerTally.question_id.in_(wanted))).all():
-                found[row[0]].append(TallyRow(*row[1:]))
-            self._rows.update(found)
-        return self._rows[question_id]
+    def folded(self, db: Session, question: Question | None) -> Folded:
+        """A question's answers (None: the respondents) counted into every group a page shows.
 
-
-@dataclass(frozen=True)
-class TallyRow:
-    by_question: str
-    by_option: str
-    team_id: int
-    value: str
-    count: int
+        One grouped query per question and request: number answers are put in
+        their bands, and breakdown answers summed over teams, by the database,
+        so a few hundred rows come back whatever the size of the run.
+        """
+        question_id = RESPONDENTS if question is None else question.id
+        if question_id not in self._folded:
+            if self._area_of is None:
+                self._area_of = dict(db.execute(  # type: ignore[arg-type]
+                    select(Team.id, Team.service_area_id).join(ServiceArea)
+                    .where(ServiceArea.council_id == self.council_id)).all())
+            column = AnswerTally.value if question is None else _column(question)
+            # Teams matter only for rows that count everyone; a breakdown answer's rows are summed over them.
+            team = case((AnswerTally.by_question == EVERYONE, AnswerTally.team_id), else_=NO_TEAM)
+            rows = db.execute(select(AnswerTally.by_question, AnswerTally.by_option, team, column,
+                                     func.sum(AnswerTally.count))
+                              .where(self.where(), AnswerTally.by_question.in_((EVERYONE, *BY_QUESTIONS)),
+                                     AnswerTally.question_id == question_id)
+                              .group_by(AnswerTally.by_question, AnswerTally.by_option, team, column)).all()
+            self._folded[question_id] = _fold(rows, self._area_of)  # type: ignore[arg-type]
+        return self._folded[question_id]
 
 
 def questionnaire_of(run: SurveyRun | Population) -> Questionnaire:
@@ -90,7 +93,27 @@ def scope_of(run: Population) -> str:
 
 
 def respondents(db: Session, run: Population) -> int:
-    return sum(r.count for r in run.rows(db, RESPONDENTS) if r.by_question == EVERYONE)
+    return run.folded(db, None)[EVERYONE].get(EVERYONE, Counter())[RESPONDENTS]
+
+
+# Counts by group, for every breakdown at once: {dimension ("" for everyone): {group: {column: count}}}.
+Folded = dict[str, dict[str, Counter[str]]]
+
+
+def _fold(rows: list[tuple[str, str, int, str, int]], area_of: dict[int, int]) -> Folded:
+    """Each grouped row (by question, by option, team, column, count) counted into the groups it belongs to:
+    everyone, its team and service area (rows for everyone), or the breakdown answer it was counted under."""
+    folded: Folded = {EVERYONE: {}, **{dimension: {} for dimension, _ in DIMENSIONS}}
+    for by_question, by_option, team_id, value, count in rows:
+        if by_question == EVERYONE:
+            groups = [(EVERYONE, EVERYONE)]
+            if team_id != NO_TEAM:
+                groups += [("team", str(team_id)), ("service_area", str(area_of[team_id]))]
+        else:
+            groups = [(by_question, by_option)]
+        for dimension, key in groups:
+            folded[dimension].setdefault(key, Counter())[value] += count
+    return folded
 
 
 # Overview -------------------------------------------------------------------
@@ -165,28 +188,9 @@ def section_scores(db: Session, run: Population, questionnaire: Questionnaire,
 
 # Groups (breakdowns) ------------------------------------------------------------
 
-def _key(row: TallyRow, dimension: str, area_of: dict[int, int]) -> str | None:
-    """The group a tally row counts towards in a breakdown by `dimension`, or None if none."""
-    if dimension in ("team", "service_area"):
-        if row.by_question != EVERYONE or row.team_id == NO_TEAM:
-            return None
-        return str(row.team_id if dimension == "team" else area_of[row.team_id])
-    return row.by_option if row.by_question == dimension else None
-
-
-def _areas(db: Session, run: Population) -> dict[int, int]:
-    return dict(db.execute(select(Team.id, Team.service_area_id).join(ServiceArea)
-                           .where(ServiceArea.council_id == run.council_id)).all())  # type: ignore[arg-type]
-
-
 def group_sizes(db: Session, run: Population, dimension: str) -> dict[str, int]:
     """Respondents in each group of a breakdown."""
-    area_of = _areas(db, run) if dimension == "service_area" else {}
-    sizes: Counter[str] = Counter()
-    for row in run.rows(db, RESPONDENTS):
-        if (key := _key(row, dimension, area_of)) is not None:
-            sizes[key] += row.count
-    return dict(sizes)
+    return {key: counted[RESPONDENTS] for key, counted in run.folded(db, None)[dimension].items()}
 
 
 def group_labels(db: Session, run: Population, dimension: str, questionnaire: Questionnaire) -> dict[str, str]:
@@ -219,16 +223,13 @@ def options_of(question: Question) -> list[tuple[str, str]]:
     return list(question.choices())
 
 
-def _column(question: Question) -> Callable[[str], str]:
+def _column(question: Question) -> ColumnElement[str]:
     """A tallied value as a table column: the answer itself, or for a number question its band."""
     if question.type != "number":
-        return lambda value: value
+        return AnswerTally.value
     bands = BANDS.get(question.id, DEFAULT_BANDS)
-
-    def band(value: str) -> str:
-        number = int(value)
-        return next((label for label, _, high in bands if high is not None and number <= high), bands[-1][0])
-    return band
+    number = cast(AnswerTally.value, Integer)
+    return case(*[(number <= high, label) for label, _, high in bands if high is not None], else_=bands[-1][0])
 
 
 @dataclass(frozen=True)
@@ -258,22 +259,13 @@ class Breakdown:
 def distribution(db: Session, run: Population, question: Question, rule: Thresholds,
                  guard: DifferencingGuard) -> Row:
     """The whole run's answers to one question."""
-    column = _column(question)
-    counted: Counter[str] = Counter()
-    for row in run.rows(db, question.id):
-        if row.by_question == EVERYONE:
-            counted[column(row.value)] += row.count
+    counted = run.folded(db, question)[EVERYONE].get(EVERYONE, Counter())
     return _row(run, "", "Everyone", respondents(db, run), counted, question, rule, guard, {})
 
 
 def breakdown(db: Session, run: Population, question: Question, dimension: str, rule: Thresholds,
               guard: DifferencingGuard, questionnaire: Questionnaire) -> Breakdown:
-    column = _column(question)
-    area_of = _areas(db, run) if dimension == "service_area" else {}
-    counted: dict[str, Counter[str]] = {}
-    for row in run.rows(db, question.id):
-        if (key := _key(row, dimension, area_of)) is not None:
-            counted.setdefault(key, Counter())[column(row.value)] += row.count
+    counted = run.folded(db, question)[dimension]
     sizes = group_sizes(db, run, dimension)
     shown_sizes = suppress(sizes, rule)  # hide small groups, and enough others that none can be worked out
     labels = group_labels(db, run, dimension, questionnaire)
@@ -350,11 +342,12 @@ def caseload_against_policy(db: Session, run: Population, rule: Thresholds) -> l
 
 
 def _above(db: Session, run: Population, limit: int, role: str | None, rule: Thresholds, label: str) -> PolicyFigure:
-    answered = above = 0
-    for row in run.rows(db, "children_allocated"):
-        if (row.by_question, row.by_option) == (("role", role) if role is not None else (EVERYONE, EVERYONE)):
-            answered += row.count
-            above += row.count if int(row.value) > limit else 0
+    by = (AnswerTally.by_question == "role", AnswerTally.by_option == role) if role is not None else (
+        AnswerTally.by_question == EVERYONE, AnswerTally.by_option == EVERYONE)
+    answered, above = db.execute(
+        select(func.coalesce(func.sum(AnswerTally.count), 0),
+               func.coalesce(func.sum(AnswerTally.count).filter(cast(AnswerTally.value, Integer) > limit), 0))
+        .where(run.where(), *by, AnswerTally.question_id == "children_allocated")).one()
     if answered < rule.figures:
         return PolicyFigure(label, None, None)
     shown = suppress({"above": above, "within": answered - above}, rule)

@@ -216,3 +216,22 @@ def test_the_migration_counts_the_answers_already_stored(empty_database):
             assert "answer_tally" not in inspect(connection).get_table_names()
     finally:
         engine.dispose()
+
+
+def test_check_tally_finds_a_tally_that_drifted_and_repairs_it(app, session):
+    made = factories.council(session)
+    run = factories.run(session, made)
+    random_responses(session, run.id, [t.id for a in made.service_areas for t in a.teams], random.Random(6), 12)
+    session.commit()
+    runner = app.test_cli_runner()
+    assert "matches its answers" in runner.invoke(args=["check-tally"]).output
+
+    session.execute(text("UPDATE answer_tally SET count = count + 1 WHERE question_id = 'caseload_manageable'"))
+    session.commit()
+    found = runner.invoke(args=["check-tally"])
+    assert found.exit_code == 1 and "DOES NOT MATCH" in found.output and "--repair" in found.output
+
+    repaired = runner.invoke(args=["check-tally", "--repair"])
+    assert repaired.exit_code == 0 and "again from their answers" in repaired.output
+    session.expire_all()
+    assert tally.stored(session, run.id) == tally.recount(session, run.id)
