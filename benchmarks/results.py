@@ -21,15 +21,18 @@ Run from the repository root with the app's venv:
 
 --try-index builds a candidate index on the benchmark's own database only, times the
 pages with it and drops it again; a real index belongs in an Alembic migration.
-The default run takes about 11 minutes on 2 cores (PostgreSQL about 4 of them).
-For one page's profile, see benchmarks/results_profile.py.
+The default run takes about 8 minutes on 2 cores (with --previous about 12; loading is most of it).
+At the end, --writes responses (default 200) are written through the ORM with and
+without the tally's hook, each rolled back, to show what the tally adds to a
+submission. For one page's profile, see benchmarks/results_profile.py.
 
 PostgreSQL is TEST_POSTGRES_URL (default postgresql://127.0.0.1:5432/test), in a
 schema of its own (`bench_…`, dropped at the end unless --keep/--reuse). SQLite is
 a file in the temporary directory. Progress goes to stderr; stdout is markdown only.
 
-Data is loaded in bulk (PostgreSQL COPY; SQLite executemany in one transaction),
-then PostgreSQL gets VACUUM ANALYZE, as autovacuum would give it soon after a
+Data is loaded in bulk (PostgreSQL COPY; SQLite executemany in one transaction);
+a bulk load bypasses the hook that keeps the answer tally on every write, so each
+run's tally is then counted with `tally.rebuild`. PostgreSQL then gets VACUUM ANALYZE, as autovacuum would give it soon after a
 load this size. SQLite gets no ANALYZE, because the app never runs one.
 """
 
@@ -670,6 +673,7 @@ def report(measures: list[Measure], targets: list[Target], rows: dict[str, dict[
     lines.append("First view: each user's first request for the page. The app keeps no cache of results between "
                  "requests: every view sums the run's answer tally afresh, so the first view after new responses "
                  "costs the same as any other.  ")
+    lines.append("Under 300 ms: yes when both the first view and the p95 of the repeat views are.  ")
     lines.append(f"Each page: one warm-up request, then {repeat} timed requests through Flask's test client "
                  "(the whole request: queries, anonymity rule, template, session cookie; no network). "
                  f"p95 is the nearest rank (with {repeat} requests, the slowest). SQL is the median time a request spent "
@@ -677,10 +681,11 @@ def report(measures: list[Measure], targets: list[Target], rows: dict[str, dict[
                  f"is a lower bound). The manager sees {MANAGER_AREA} "
                  f"({expected['manager']:,} of {expected['admin']:,} responses).")
     lines.append("")
-    lines += ["| database | user | page | first view ms | median ms | p95 ms | SQL ms | queries | KB | repeat views under 300 ms |",
+    lines += ["| database | user | page | first view ms | median ms | p95 ms | SQL ms | queries | KB | under 300 ms |",
               "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
     for m in measures:
-        under = "yes" if m.p95 < TARGET_MS else ("median only" if m.median < TARGET_MS else "**no**")
+        slowest = max(m.p95, m.first_ms)
+        under = "yes" if slowest < TARGET_MS else ("median only" if m.median < TARGET_MS else "**no**")
         lines.append(f"| {m.database} | {m.user} | {m.page} | {m.first_ms:.0f} | {m.median:.0f} | {m.p95:.0f} | "
                      f"{m.sql_ms:.0f} | {m.statements} | {m.kilobytes:.0f} | {under} |")
     lines += ["", "| database | load | service areas | teams | invitations | responses | answers | comments | size |",
