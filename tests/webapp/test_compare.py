@@ -67,7 +67,30 @@ def test_caseload_against_the_councils_policy(client, session):
     assert rows["ASYE social workers above their protected limit of 15"][0] == "Fewer than 5"
 
 
-def test_cached_counts_follow_new_responses(client, session):
+def test_number_bands_include_their_edges(client, session):
+    """Each band counts the numbers at both its edges, for everyone and within a breakdown."""
+    made = factories.council(session)
+    team = factories.team(session, made, "Assessment North")
+    run = factories.run(session, made)
+    bands = {"0 to 10": [0, 10, 10, 5, 3], "11 to 15": [11, 15, 15, 12, 13], "16 to 20": [16, 20, 20, 18, 17],
+             "21 to 25": [21, 25, 25, 22, 23], "26 to 30": [26, 30, 30, 28, 27], "31 or more": [31, 45, 33, 31, 80]}
+    people = [(n, "social_worker") for numbers in bands.values() for n in numbers] + [(12, "other")] * 5
+    for children, role in people:
+        response = Response(run_id=run.id, team_id=team.id)
+        response.answers.append(Answer(question_id="children_allocated", number=children))
+        response.answers.append(Answer(question_id="role", option=role))
+        session.add(response)
+    session.commit()
+    factories.sign_in(client, factories.user(session, made, Role.ADMIN))
+    page = client.get(f"/manage/runs/{run.id}/results/children_allocated")
+    everyone = cells(page, "Everyone")
+    assert [everyone[band][0] for band in bands] == ["5", "10", "5", "5", "5", "5"]
+    by_role = cells(page, "By role")
+    assert by_role["Social worker"][:7] == ["30", "5", "5", "5", "5", "5", "5"]
+    assert by_role["Other"][:7] == ["5", "0", "5", "0", "0", "0", "0"]
+
+
+def test_results_follow_new_responses(client, session):
     made = factories.council(session)
     team = factories.team(session, made, "Assessment North")
     run = factories.run(session, made)
