@@ -53,7 +53,6 @@ import sys
 import tempfile
 import time
 import uuid
-from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -233,15 +232,18 @@ def responses(run_id: int, sizes: dict[int, int], seed: int) -> Iterator[tuple[s
         yield rid, team_id, rows
 
 
-def invitations(run_id: int, sizes: dict[int, int], seed: int) -> Iterator[tuple[int, str, str, str, bool]]:
-    """(team id, name, email, token hash, submitted): everyone who responded, and some who did not."""
+def invitations(run_id: int, sizes: dict[int, int], seed: int) -> Iterator[tuple[int, str, str, str, str | None]]:
+    """(team id, name, email, token hash, used-link key or None): everyone who responded, and some who did not.
+
+    As in the app, a used link's key is a different hash of the token, unrelated to the invitation's."""
     rng = random.Random(seed + 1)
     n = 0
     for team_id, responded in sorted(sizes.items()):
         invited = math.ceil(responded / rng.uniform(0.7, 0.95))
         for i in range(invited):
             n += 1
-            yield team_id, f"Staff Member {n}", f"staff{n}@bench.example", "%064x" % rng.getrandbits(256), i < responded
+            token_hash, used_key = "%064x" % rng.getrandbits(256), "%064x" % rng.getrandbits(256)
+            yield team_id, f"Staff Member {n}", f"staff{n}@bench.example", token_hash, used_key if i < responded else None
 
 
 # Databases -----------------------------------------------------------------------------------
@@ -343,9 +345,11 @@ def load_postgres(schema: str, n: int, seed: int, years: int) -> tuple[int, list
     with pg_connect(schema, autocommit=False) as conn, conn.cursor() as cur:
         for i, run_id in enumerate(run_ids):
             run_seed = seed + 1000 * (len(run_ids) - 1 - i)  # this year's run is the same with or without --previous
-            with cur.copy("COPY invitation (run_id, team_id, name, email, token_hash, submitted) FROM STDIN") as copy:
-                copy.write("".join(f"{run_id}\t{t}\t{name}\t{email}\t{h}\t{'t' if s else 'f'}\n"
-                                   for t, name, email, h, s in invitations(run_id, sizes, run_seed)))
+            invited = list(invitations(run_id, sizes, run_seed))
+            with cur.copy("COPY invitation (run_id, team_id, name, email, token_hash) FROM STDIN") as copy:
+                copy.write("".join(f"{run_id}\t{t}\t{name}\t{email}\t{h}\n" for t, name, email, h, _ in invited))
+            with cur.copy("COPY used_link (key, run_id, team_id) FROM STDIN") as copy:
+                copy.write("".join(f"{used}\t{run_id}\t{t}\n" for t, _, _, _, used in invited if used))
             answers = io.StringIO()
             with cur.copy("COPY response (id, run_id, team_id) FROM STDIN") as copy:
                 for rid, team_id, rows in responses(run_id, sizes, run_seed):
@@ -381,9 +385,11 @@ def load_sqlite(path: Path, n: int, seed: int, years: int) -> tuple[int, list[st
     with conn:
         for i, run_id in enumerate(run_ids):
             run_seed = seed + 1000 * (len(run_ids) - 1 - i)
-            conn.executemany("INSERT INTO invitation (run_id, team_id, name, email, token_hash, submitted) "
-                             "VALUES (?, ?, ?, ?, ?, ?)",
-                             ((run_id, *row) for row in invitations(run_id, sizes, run_seed)))
+            invited = list(invitations(run_id, sizes, run_seed))
+            conn.executemany("INSERT INTO invitation (run_id, team_id, name, email, token_hash) VALUES (?, ?, ?, ?, ?)",
+                             ((run_id, t, name, email, h) for t, name, email, h, _ in invited))
+            conn.executemany("INSERT INTO used_link (key, run_id, team_id) VALUES (?, ?, ?)",
+                             ((used, run_id, t) for t, _, _, _, used in invited if used))
             batch_r: list[tuple[Any, ...]] = []
             batch_a: list[tuple[Any, ...]] = []
             for rid, team_id, rows in responses(run_id, sizes, run_seed):

@@ -3,7 +3,8 @@
 Anonymity is a property of this schema: `Response` and `Answer` hold no
 invitation id, user id, IP address, user agent or timestamp, and their keys
 are random, so neither row order nor ids can be matched to the order in which
-invitations were redeemed. Response rates come from `Invitation.submitted`.
+invitations were redeemed. Submitting writes no invitation row (see `UsedLink`), and
+response rates come from used links counted by team.
 """
 
 from __future__ import annotations
@@ -161,7 +162,13 @@ class SurveyRun(Base):
 
 
 class Invitation(Base):
-    """A single-use link for one person. Only a hash of the token is stored."""
+    """A single-use link for one person. Only a hash of the token is stored.
+
+    Submitting never writes to this row: a `UsedLink` marks the link as used,
+    under a different hash of the token, so not even the database's own record
+    of which rows one transaction wrote (PostgreSQL's xmin) ties an invitation
+    to the response stored with it.
+    """
 
     __tablename__ = "invitation"
     __table_args__ = (UniqueConstraint("run_id", "email"),)
@@ -171,9 +178,23 @@ class Invitation(Base):
     name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str] = mapped_column(String(320))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    submitted: Mapped[bool] = mapped_column(Boolean, default=False)
     run: Mapped[SurveyRun] = relationship()
     team: Mapped[Team | None] = relationship()
+
+
+class UsedLink(Base):
+    """An invitation link that has been used to submit answers, written with the response.
+
+    The key is `security.used_link_key(token)`: the database alone cannot tell
+    which invitation a row belongs to, only the person holding the link can. The
+    team is the invitation's, so response rates by team need no invitation row.
+    Rows from before this table existed are keyed by the invitation's token_hash.
+    """
+
+    __tablename__ = "used_link"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("survey_run.id"), index=True)
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"))
 
 
 class Draft(Base):

@@ -44,6 +44,11 @@ def draft_key(token: str) -> str:
     return _digest("draft", token)
 
 
+def used_link_key(token: str) -> str:
+    """Marks an invitation's link as used; without the token it cannot be matched to the invitation."""
+    return _digest("used-link", token)
+
+
 def _cipher(token: str) -> AESGCM:
     key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"surveyapp draft v1").derive(
         token.encode()

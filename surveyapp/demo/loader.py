@@ -22,8 +22,9 @@ from sqlalchemy.orm import Session
 from .. import security
 from ..auth import create_user
 from ..manage import runs
-from ..models import Council, Invitation, Response, Role, RunStatus, ServiceArea, SurveyRun, Team, UserScope
+from ..models import Council, Invitation, Response, Role, RunStatus, ServiceArea, SurveyRun, Team, UsedLink, UserScope
 from ..questionnaires import Question, Questionnaire, Value
+from ..respond import journey
 from ..respond.journey import answer_rows, questionnaire_for
 
 SLUG = "demo"
@@ -127,13 +128,15 @@ def _teams(db: Session, council: Council) -> list[Team]:
 
 def _invite(db: Session, run: SurveyRun, teams: list[Team], kind: str, count: int, submitted: int,
             rng: random.Random) -> None:
-    # Invitations from the end of the list are marked submitted, so the first
-    # links stay unused for the demo; responses below are not tied to them.
+    # Links from the end of the list are marked used, so the first links stay
+    # unused for the demo; responses below are not tied to them.
     for i in range(count):
         name = f"{FIRST[i % len(FIRST)]} {LAST[(i * 7 + len(kind)) % len(LAST)]}"
-        db.add(Invitation(run_id=run.id, team_id=rng.choices(teams, weights=_weights(teams))[0].id, name=name,
-                          email=f"{kind}.{i}@demo.example", submitted=i >= count - submitted,
+        team_id = rng.choices(teams, weights=_weights(teams))[0].id
+        db.add(Invitation(run_id=run.id, team_id=team_id, name=name, email=f"{kind}.{i}@demo.example",
                           token_hash=security.invitation_hash(demo_token(kind, i))))
+        if i >= count - submitted:
+            db.add(UsedLink(key=security.used_link_key(demo_token(kind, i)), run_id=run.id, team_id=team_id))
     db.flush()
 
 
@@ -198,6 +201,6 @@ def _unused_link(db: Session, kind: str, count: int, base_url: str) -> str | Non
     for i in range(count):
         token = demo_token(kind, i)
         invitation = db.scalar(select(Invitation).where(Invitation.token_hash == security.invitation_hash(token)))
-        if invitation is not None and not invitation.submitted:
+        if invitation is not None and not journey.link_used(db, token):
             return f"{base_url}/invite/{token}"
     return None

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, true
 from sqlalchemy.orm import Session
 
 from .. import security, tally
-from ..models import AnswerTally, Draft, Invitation, Questionnaire, RunStatus, ServiceArea, SurveyRun, Team
+from ..models import AnswerTally, Draft, Invitation, Questionnaire, RunStatus, ServiceArea, SurveyRun, Team, UsedLink
 from ..questionnaires import builtin
 from ..results.anonymity import Thresholds, suppress
 
@@ -75,28 +76,29 @@ class Rates:
 
 
 def response_rates(db: Session, run: SurveyRun, teams: frozenset[int] | set[int] | None = None) -> Rates:
-    """Counted from invitations alone; a response is never joined to an invitation.
+    """Invitations and used links counted by team; neither is ever joined to a response.
 
     With `teams`, only those teams are counted (a manager's scope). Responses
     through an open link are the run's responses (from the answer tally) less
-    the invitations submitted.
+    the invitation links used.
     """
-    in_scope = Invitation.team_id.in_(teams) if teams is not None else Invitation.id.is_not(None)
-    counted = db.execute(
-        select(Invitation.team_id, func.count(), func.count().filter(Invitation.submitted.is_(True)))
-        .where(Invitation.run_id == run.id, in_scope).group_by(Invitation.team_id)).all()
+    def by_team(team_id: Any, *where: Any) -> dict[int | None, int]:
+        in_scope = team_id.in_(teams) if teams is not None else true()
+        return dict(db.execute(select(team_id, func.count()).where(*where, in_scope).group_by(team_id)).all())
+
+    invited = by_team(Invitation.team_id, Invitation.run_id == run.id)
+    used = by_team(UsedLink.team_id, UsedLink.run_id == run.id)
     names = {team_id: (area, name) for team_id, area, name in db.execute(
         select(Team.id, ServiceArea.name, Team.name).join(ServiceArea).where(ServiceArea.council_id == run.council_id))}
-    by_team = list(TeamRate(*names[team_id], invited, responded if invited >= MIN_INVITED_FOR_RATE else None)
-                     for team_id, invited, responded in counted if team_id in names)
-    by_team.sort(key=lambda rate: (rate.service_area, rate.team))
-    invited = sum(n for _, n, _ in counted)
-    responded = sum(n for _, _, n in counted)
-    in_teams = AnswerTally.team_id.in_(teams) if teams is not None else AnswerTally.team_id.is_not(None)
+    rates = [TeamRate(*names[team_id], n, used.get(team_id, 0) if n >= MIN_INVITED_FOR_RATE else None)
+             for team_id, n in invited.items() if team_id in names]
+    rates.sort(key=lambda rate: (rate.service_area, rate.team))
+    in_teams = AnswerTally.team_id.in_(teams) if teams is not None else true()
     total = db.scalar(select(func.sum(AnswerTally.count)).where(
         AnswerTally.run_id == run.id, AnswerTally.by_question == tally.EVERYONE,
         AnswerTally.question_id == tally.RESPONDENTS, in_teams)) or 0
-    return Rates(invited, responded, max(total - responded, 0), by_team)
+    responded = sum(used.values())
+    return Rates(sum(invited.values()), responded, max(total - responded, 0), rates)
 
 
 def safe_rates(rates: Rates, rule: Thresholds) -> Rates:

@@ -11,11 +11,12 @@ import datetime as dt
 import enum
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .. import security
-from ..models import Answer, Draft, Invitation, Response, SurveyRun, Team
+from ..models import Answer, Draft, Invitation, Response, SurveyRun, Team, UsedLink
 from ..questionnaires import Question, Questionnaire, Value, from_dict
 
 
@@ -56,9 +57,15 @@ def open_invitation(db: Session, token: str, today: dt.date) -> Opened:
     invitation = db.scalar(select(Invitation).where(Invitation.token_hash == security.invitation_hash(token)))
     if invitation is None:
         return Opened(LinkState.UNKNOWN)
-    if invitation.submitted:
+    if link_used(db, token):
         return Opened(LinkState.SUBMITTED, invitation.run, invitation)
     return Opened(run_state(invitation.run, today), invitation.run, invitation)
+
+
+def link_used(db: Session, token: str) -> bool:
+    # Links used before used_link existed are keyed by the invitation's hash (migration 0007).
+    keys = (security.used_link_key(token), security.invitation_hash(token))
+    return db.scalar(select(UsedLink.key).where(UsedLink.key.in_(keys))) is not None
 
 
 def open_link(db: Session, token: str, today: dt.date) -> Opened:
@@ -127,9 +134,11 @@ def first_incomplete(questionnaire: Questionnaire, answers: dict[str, Value]) ->
 def submit(db: Session, run: SurveyRun, token: str, *, invitation_token: str | None) -> Response:
     """Store the answers as an anonymous response, in one transaction.
 
-    With an invitation, its row is locked and flipped from unsubmitted to
-    submitted in a conditional update, so of many concurrent submissions of
-    one link exactly one succeeds. The draft is deleted in the same commit.
+    With an invitation, a `UsedLink` row keyed by a hash of its token is written
+    with the response; of many concurrent submissions of one link, the first
+    to insert it wins and the others fail on its primary key. The invitation
+    row itself is only read, so nothing the database records about this
+    transaction points at it. The draft is deleted in the same commit.
     """
     questionnaire = questionnaire_for(run)
     answers = load_answers(db, token)
@@ -142,33 +151,36 @@ def submit(db: Session, run: SurveyRun, token: str, *, invitation_token: str | N
         db.rollback()
         raise Incomplete(missing)
     try:
-        named_as = _redeem(db, invitation_token, answers) if invitation_token else None
+        named_as = _use_link(db, run, invitation_token, answers) if invitation_token else None
         removed = db.execute(delete(Draft).where(Draft.key == security.draft_key(token)))
         if removed.rowcount != 1:
             raise AlreadySubmitted()
         response = _response(run, questionnaire, answers, named_as)
         db.add(response)
         db.commit()
+    except IntegrityError as error:
+        db.rollback()
+        if _used_link_taken(error):
+            raise AlreadySubmitted() from error
+        raise
     except BaseException:
         db.rollback()
         raise
     return response
 
 
-def _redeem(db: Session, invitation_token: str, answers: dict[str, Value]) -> str | None:
+def _use_link(db: Session, run: SurveyRun, invitation_token: str, answers: dict[str, Value]) -> str | None:
     invitation = db.scalar(
-        select(Invitation).where(Invitation.token_hash == security.invitation_hash(invitation_token))
-        .with_for_update()
-    )
-    if invitation is None or invitation.submitted:
+        select(Invitation).where(Invitation.token_hash == security.invitation_hash(invitation_token)))
+    if invitation is None or link_used(db, invitation_token):
         raise AlreadySubmitted()
-    flipped = db.execute(
-        update(Invitation).where(Invitation.id == invitation.id, Invitation.submitted.is_(False))
-        .values(submitted=True)
-    )
-    if flipped.rowcount != 1:
-        raise AlreadySubmitted()
+    db.add(UsedLink(key=security.used_link_key(invitation_token), run_id=run.id, team_id=invitation.team_id))
+    db.flush()  # a concurrent submission of the same link waits here, then fails on the key
     return invitation.name if answers.get("attach_name") == "yes" else None
+
+
+def _used_link_taken(error: IntegrityError) -> bool:
+    return "used_link" in str(error.orig) or "pk_used_link" in str(error.orig)
 
 
 def _response(run: SurveyRun, questionnaire: Questionnaire, answers: dict[str, Value],

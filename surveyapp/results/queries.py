@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Integer, and_, case, cast, func, select
 from sqlalchemy.orm import Session
 
-from ..manage.runs import response_rates, safe_rates
+from ..manage.runs import Rates, response_rates, safe_rates
 from ..models import AnswerTally, ServiceArea, SurveyRun, Team
 from ..questionnaires import Question, Questionnaire
 from ..respond.journey import questionnaire_for

@@ -214,3 +214,18 @@ def client(app: Flask, test_sessions: list[Session]) -> CheckedClient:
 
 def path_of(url: str) -> str:
     return re.sub(r"^https?://[^/]+", "", url)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_database(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
+    """A database of its own, so migrating it down and up cannot disturb other tests."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'migrated.db'}"
+        return
+    request.getfixturevalue("postgres_schema")  # PostgreSQL is reachable (or the test is skipped, as the others)
+    schema = f"m_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(PG_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    yield _pg_url(schema)
+    with psycopg.connect(PG_URL, autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA "{schema}" CASCADE')

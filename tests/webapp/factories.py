@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from surveyapp import security
 from surveyapp.auth import create_user
 from surveyapp.manage import runs
-from surveyapp.models import Answer, Council, Invitation, Response, Role, ServiceArea, SurveyRun, Team
+from surveyapp.models import Answer, Council, Invitation, Response, Role, ServiceArea, SurveyRun, Team, UsedLink
 from surveyapp.questionnaires import Question
 
 PASSWORD = "correct horse battery staple"
@@ -53,6 +53,13 @@ def invitation(session: Session, survey_run: SurveyRun, made_team: Team | None,
                            token_hash=security.invitation_hash(token)))
     session.commit()
     return token
+
+
+def use_link(session: Session, survey_run: SurveyRun, token: str, made_team: Team | None) -> None:
+    """Mark an invitation's link as used, as submitting through it does (without the answers)."""
+    session.add(UsedLink(key=security.used_link_key(token), run_id=survey_run.id,
+                         team_id=made_team.id if made_team else None))
+    session.commit()
 
 
 def user(session: Session, made: Council, role: Role = Role.ADMIN, email: str | None = None) -> str:

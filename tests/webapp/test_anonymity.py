@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import logging
+import re
 
-from sqlalchemy import Date, DateTime, Time, inspect, select
+from alembic import command
+from sqlalchemy import Date, DateTime, Time, event, func, inspect, select, text
+from sqlalchemy.orm import Session
 
+from surveyapp import security
+from surveyapp.cli import alembic_config
+from surveyapp.db import make_engine
 from surveyapp.logs import RedactTokens
-from surveyapp.models import Answer, Invitation, Response
+from surveyapp.manage.runs import response_rates
+from surveyapp.models import Answer, Invitation, Response, UsedLink
+from surveyapp.respond import journey
 from surveyapp.questionnaires import builtin
 
 from . import factories
@@ -89,3 +97,68 @@ def test_tokens_are_masked_in_access_logs():
     gunicorn.args = {"r": "GET /open/secretToken HTTP/1.1"}
     RedactTokens().filter(gunicorn)
     assert "secretToken" not in gunicorn.getMessage()
+
+
+WRITES_TO_INVITATION = re.compile(r"^\s*(UPDATE|INSERT\s+INTO|DELETE\s+FROM)\s+\"?invitation\"?\b", re.IGNORECASE)
+
+
+def test_submitting_writes_nothing_to_the_invitation(app, client, session):
+    """A database keeps a record of which rows each transaction wrote (PostgreSQL's xmin): if submitting
+    marked the invitation, that record alone would tie the invitation to the response stored with it."""
+    made = factories.council(session)
+    run = factories.run(session, made)
+    token = factories.invitation(session, run, factories.team(session, made, "Assessment North"))
+    factories.invitation(session, run, factories.team(session, made, "Assessment North"), name="Sam Other")
+    client.get(f"/invite/{token}")
+    factories.walk(client, HEALTH_CHECK)
+
+    statements: list[str] = []
+    engine = app.extensions["surveyapp.engine"]
+
+    def record(_conn, _cursor, statement, _parameters, _context, _many) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        assert client.submit("/survey/check").status == 302
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+    assert any(s.lstrip().upper().startswith("INSERT INTO RESPONSE") for s in statements)
+    assert [s for s in statements if WRITES_TO_INVITATION.match(s)] == []
+    if session.get_bind().dialect.name == "postgresql":
+        submitted_in = session.scalar(text("SELECT xmin::text FROM response"))
+        assert submitted_in not in set(session.scalars(text("SELECT xmin::text FROM invitation")))
+    # The link is used up all the same, and response rates still count it, by team.
+    assert client.another().get(f"/invite/{token}").h1 == "You have already submitted your answers"
+    rates = response_rates(session, run)
+    assert (rates.invited, rates.responded, rates.open_link_responses) == (2, 1, 0)
+
+
+def test_links_used_before_the_used_link_table_stay_used(empty_database):
+    """Migration 0007 moves invitation.submitted to used_link rows keyed by the invitation's own hash."""
+    config = alembic_config(empty_database)
+    command.upgrade(config, "0006")
+    used, unused = security.new_token(), security.new_token()
+    engine = make_engine(empty_database)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("INSERT INTO council (id, name, slug) VALUES (1, 'Old Council', 'old')"))
+            connection.execute(text(
+                "INSERT INTO questionnaire (id, key, version, kind, title, definition) "
+                "VALUES (1, 'health-check', 1, 'health_check', 'Health check', '{}')"))
+            connection.execute(text(
+                "INSERT INTO survey_run (id, council_id, questionnaire_id, title, year, opens_on, closes_on, status) "
+                "VALUES (1, 1, 1, 'Health check', 2026, '2026-01-01', '2099-12-31', 'open')"))
+            for i, (token, submitted) in enumerate(((used, True), (unused, False))):
+                connection.execute(text(
+                    "INSERT INTO invitation (run_id, name, email, token_hash, submitted) VALUES (1, :n, :e, :h, :s)"),
+                    {"n": f"P {i}", "e": f"p{i}@example.org", "h": security.invitation_hash(token), "s": submitted})
+        command.upgrade(config, "head")
+        with Session(engine) as db:
+            assert journey.link_used(db, used) and not journey.link_used(db, unused)
+            assert db.scalar(select(func.count()).select_from(UsedLink)) == 1
+        with engine.connect() as connection:
+            assert "submitted" not in {c["name"] for c in inspect(connection).get_columns("invitation")}
+    finally:
+        engine.dispose()

@@ -6,9 +6,13 @@ import datetime as dt
 
 from sqlalchemy import func, select
 
+from surveyapp import security
 from surveyapp.demo import loader
 from surveyapp.manage.runs import response_rates
 from surveyapp.models import Answer, Council, Invitation, Response, ServiceArea, SurveyRun, Team, User
+from surveyapp.respond import journey
+
+from . import factories
 
 
 def counts(session):
@@ -42,7 +46,10 @@ def test_demo_links_work_and_skip_used_ones(client, session):
     assert links.respondent and links.leaver and links.sign_in.endswith("/manage/sign-in")
     opened = client.get(links.respondent.replace("http://localhost", ""))
     assert opened.response.headers["Location"] == "/survey"
-    session.execute(Invitation.__table__.update().where(
-        Invitation.token_hash == Invitation.token_hash).values(submitted=True))
-    session.commit()
+    for kind, count in (("health", loader.STAFF),):
+        for i in range(count):
+            if not journey.link_used(session, loader.demo_token(kind, i)):
+                invitation = session.scalar(select(Invitation).where(
+                    Invitation.token_hash == security.invitation_hash(loader.demo_token(kind, i))))
+                factories.use_link(session, invitation.run, loader.demo_token(kind, i), invitation.team)
     assert loader.links(session, "http://localhost").respondent is None

@@ -6,7 +6,7 @@ import io
 
 from openpyxl import load_workbook
 
-from surveyapp.models import Answer, Response, Role, Team, ThemeJob
+from surveyapp.models import Answer, Response, Role, ThemeJob
 
 from . import factories
 

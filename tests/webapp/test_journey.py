@@ -6,7 +6,7 @@ import datetime as dt
 
 from sqlalchemy import func, select
 
-from surveyapp.models import Answer, Draft, Invitation, Response
+from surveyapp.models import Answer, Draft, Response, UsedLink
 from surveyapp.questionnaires import builtin
 
 from . import factories
@@ -40,7 +40,7 @@ def test_health_check_from_invitation_to_confirmation(client, session):
     assert response.team_id == factories.team(session, made, "Assessment North").id
     numbers = {a.question_id: a.number for a in response.answers if a.number is not None}
     assert numbers["children_allocated"] == 23
-    assert session.scalar(select(Invitation.submitted)) is True
+    assert session.scalar(select(func.count()).select_from(UsedLink)) == 1  # the link is used up
     assert session.scalar(select(func.count()).select_from(Draft)) == 0
     assert "asye_caseload_protected" not in {a.question_id for a in response.answers}
 

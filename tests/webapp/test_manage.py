@@ -10,14 +10,14 @@ from pathlib import Path
 import pytest
 import yaml
 from argon2 import PasswordHasher, extract_parameters
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from wtforms.validators import Email
 
 from surveyapp import create_app, security
 from surveyapp.cli import ROOT
 from surveyapp.config import DEV_SECRET, ConfigError, sqlalchemy_url
 from surveyapp.manage.forms import SignInForm
-from surveyapp.models import Council, Draft, Invitation, Response, Role, SurveyRun, User
+from surveyapp.models import Council, Draft, Response, Role, SurveyRun, User
 from surveyapp.questionnaires import DEFINITIONS
 
 from . import factories
@@ -261,11 +261,10 @@ def test_an_impossible_date_and_a_wordy_year_get_plain_messages(client, session)
 
 
 def invite_many(session, run, team, count: int, submitted: int, prefix: str) -> None:
-    for i in range(count):
-        factories.invitation(session, run, team, name=f"Person {prefix}{i}", email=f"{prefix}{i}@northshire.example")
-    emails = [f"{prefix}{i}@northshire.example" for i in range(submitted)]
-    session.execute(update(Invitation).where(Invitation.email.in_(emails)).values(submitted=True))
-    session.commit()
+    tokens = [factories.invitation(session, run, team, name=f"Person {prefix}{i}", email=f"{prefix}{i}@northshire.example")
+              for i in range(count)]
+    for token in tokens[:submitted]:
+        factories.use_link(session, run, token, team)
 
 
 def rates_table(page) -> dict[str, list[str]]:

@@ -7,7 +7,7 @@ import io
 
 from sqlalchemy import select
 
-from surveyapp.models import Answer, Invitation, Response, ServiceArea
+from surveyapp.models import Answer, Response, ServiceArea
 from surveyapp.results import queries
 from surveyapp.results.anonymity import DifferencingGuard, Thresholds
 
@@ -38,9 +38,10 @@ def seeded(session):
                 response.answers.append(Answer(question_id="children_allocated", number=12))
             session.add(response)
     north = factories.team(session, made, "Assessment North")
-    session.add_all(Invitation(run_id=run.id, team_id=north.id, name=f"P {i}", email=f"p{i}@example.org",
-                               token_hash=f"{i:064d}", submitted=i < 3) for i in range(6))
-    session.commit()
+    for i in range(6):
+        token = factories.invitation(session, run, north, name=f"P {i}", email=f"p{i}@example.org")
+        if i < 3:
+            factories.use_link(session, run, token, north)
     return made, run
 
 

@@ -6,9 +6,7 @@ from __future__ import annotations
 import random
 import threading
 import uuid
-from collections.abc import Iterator
 
-import psycopg
 import pytest
 from alembic import command
 from sqlalchemy import func, inspect, select, text
@@ -17,12 +15,11 @@ from sqlalchemy.orm import Session
 from surveyapp import tally
 from surveyapp.cli import alembic_config
 from surveyapp.db import make_engine
-from surveyapp.models import Answer, AnswerTally, Response
+from surveyapp.models import Answer, Response
 from surveyapp.questionnaires import builtin
 from surveyapp.respond import journey
 
 from . import factories
-from .conftest import PG_URL, _pg_url
 
 HEALTH_CHECK = next(q for q in builtin() if q.key == "health-check")
 EXIT = next(q for q in builtin() if q.key == "exit-interview")
@@ -160,21 +157,6 @@ def test_an_answer_added_to_a_stored_response_is_refused(session):
     with pytest.raises(ValueError, match="together with their new response"):
         session.flush()
     session.rollback()
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def empty_database(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
-    """A database of its own, so migrating it down and up cannot disturb other tests."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'migrated.db'}"
-        return
-    request.getfixturevalue("postgres_schema")  # PostgreSQL is reachable (or the test is skipped, as the others)
-    schema = f"m_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(PG_URL, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-    yield _pg_url(schema)
-    with psycopg.connect(PG_URL, autocommit=True) as conn:
-        conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
 def test_the_migration_counts_the_answers_already_stored(empty_database):

@@ -6,7 +6,7 @@ import time
 
 from sqlalchemy import select
 
-from surveyapp.models import Answer, Response, Role, ThemeJob, UserScope
+from surveyapp.models import Answer, Response, Role, ThemeJob
 from surveyapp.results.anonymity import Thresholds
 from surveyapp.themes import summary
 from surveyapp.results import compare
@@ -40,7 +40,7 @@ def test_manager_starts_an_analysis_and_reads_themes_with_quotes(app, client, se
     sign_in(client, factories.user(session, made, Role.ADMIN))
 
     started = client.submit(f"/manage/runs/{run.id}/themes/biggest_difference")
-    assert started.response.headers["Location"].endswith(f"/themes/biggest_difference")
+    assert started.response.headers["Location"].endswith("/themes/biggest_difference")
     deadline = time.monotonic() + 240
     while True:
         page = client.get(f"/manage/runs/{run.id}/themes/biggest_difference")
