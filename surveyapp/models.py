@@ -171,9 +171,10 @@ class Invitation(Base):
     """
 
     __tablename__ = "invitation"
-    __table_args__ = (UniqueConstraint("run_id", "email"),)
+    # Response rates count a run's invitations by team, from the index alone.
+    __table_args__ = (UniqueConstraint("run_id", "email"), Index("ix_invitation_run_id_team_id", "run_id", "team_id"))
     id: Mapped[int] = mapped_column(primary_key=True)
-    run_id: Mapped[int] = mapped_column(ForeignKey("survey_run.id"), index=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("survey_run.id"))
     team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"), index=True)
     name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str] = mapped_column(String(320))
@@ -192,8 +193,9 @@ class UsedLink(Base):
     """
 
     __tablename__ = "used_link"
+    __table_args__ = (Index("ix_used_link_run_id_team_id", "run_id", "team_id"),)
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
-    run_id: Mapped[int] = mapped_column(ForeignKey("survey_run.id"), index=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("survey_run.id"))
     team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"))
 
 

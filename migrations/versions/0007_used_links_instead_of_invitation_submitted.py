@@ -34,19 +34,24 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint('key', name=op.f('pk_used_link')),
     )
     with op.batch_alter_table('used_link', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_used_link_run_id'), ['run_id'], unique=False)
+        batch_op.create_index('ix_used_link_run_id_team_id', ['run_id', 'team_id'], unique=False)
     # Links used before this migration are keyed by the invitation's own hash: the app looks for both.
     op.execute("INSERT INTO used_link (key, run_id, team_id) "
                "SELECT token_hash, run_id, team_id FROM invitation WHERE submitted")
     with op.batch_alter_table('invitation', schema=None) as batch_op:
         batch_op.drop_column('submitted')
+        # Response rates count invitations by team: from the index alone.
+        batch_op.drop_index('ix_invitation_run_id')
+        batch_op.create_index('ix_invitation_run_id_team_id', ['run_id', 'team_id'], unique=False)
 
 
 def downgrade() -> None:
     # Only links used before the upgrade can be matched to their invitations again; that is the point.
     with op.batch_alter_table('invitation', schema=None) as batch_op:
+        batch_op.drop_index('ix_invitation_run_id_team_id')
+        batch_op.create_index('ix_invitation_run_id', ['run_id'], unique=False)
         batch_op.add_column(sa.Column('submitted', sa.Boolean(), nullable=False, server_default=sa.false()))
     op.execute("UPDATE invitation SET submitted = TRUE WHERE token_hash IN (SELECT key FROM used_link)")
     with op.batch_alter_table('used_link', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_used_link_run_id'))
+        batch_op.drop_index('ix_used_link_run_id_team_id')
     op.drop_table('used_link')
