@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, and_, case, cast, func, select
+from sqlalchemy import ColumnElement, Integer, and_, case, cast, func, literal, select
 from sqlalchemy.orm import Session
 
 from ..manage.runs import Rates, response_rates, safe_rates
@@ -151,20 +151,22 @@ def _agreement_ids(questions: Any) -> list[str]:
     return [q.id for q in questions if q.type == "agreement"]
 
 
-def team_section_counts(db: Session, run: Population) -> dict[str | None, dict[str, list[int]]]:
+def team_section_counts(db: Session, run: Population, by_team: bool = True) -> dict[str | None, dict[str, list[int]]]:
     """[agree, answered] by team and section, in one grouped read of the run's agreement tallies.
 
     The overview's section scores and its heatmap both fold these, so they are
-    read once per page rather than twice.
+    read once per page rather than twice. Without `by_team`, all teams count
+    as one (None), which is all last year's scores need.
     """
     questionnaire = questionnaire_of(run)
     section_of = {q.id: s.id for s in questionnaire.sections for q in s.questions if q.type == "agreement"}
     agree = func.sum(AnswerTally.count).filter(AnswerTally.value.in_(AGREE))
     answered = func.sum(AnswerTally.count).filter(AnswerTally.value != DONT_KNOW)
-    rows = db.execute(select(AnswerTally.team_id, AnswerTally.question_id, agree, answered)
+    team = AnswerTally.team_id if by_team else literal(NO_TEAM)
+    rows = db.execute(select(team, AnswerTally.question_id, agree, answered)
                       .where(run.where(), AnswerTally.by_question == EVERYONE,
                              AnswerTally.question_id.in_(section_of))
-                      .group_by(AnswerTally.team_id, AnswerTally.question_id)).all()
+                      .group_by(*([AnswerTally.team_id] if by_team else []), AnswerTally.question_id)).all()
     folded: dict[str | None, dict[str, list[int]]] = {}
     for team_id, question_id, a, n in rows:
         cell = folded.setdefault(None if team_id == NO_TEAM else str(team_id), {}).setdefault(
@@ -178,7 +180,7 @@ def section_scores(db: Session, run: Population, questionnaire: Questionnaire,
                    by_team: dict[str | None, dict[str, list[int]]] | None = None) -> dict[str, tuple[int, int]]:
     """(agree, answered) per section, folded from the by-team counts."""
     totals: dict[str, list[int]] = {}
-    for sections in (by_team if by_team is not None else team_section_counts(db, run)).values():
+    for sections in (by_team if by_team is not None else team_section_counts(db, run, by_team=False)).values():
         for section_id, (a, n) in sections.items():
             total = totals.setdefault(section_id, [0, 0])
             total[0] += a
