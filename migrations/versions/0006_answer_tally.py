@@ -47,8 +47,9 @@ def upgrade() -> None:
         sa.Column('value', sa.String(length=80), nullable=False),
         sa.Column('count', sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(['run_id'], ['survey_run.id'], name=op.f('fk_answer_tally_run_id_survey_run')),
+        # On PostgreSQL the key's index carries the count too, so results are read from the index alone.
         sa.PrimaryKeyConstraint('run_id', 'by_question', 'question_id', 'by_option', 'team_id', 'value',
-                                name=op.f('pk_answer_tally')),
+                                name=op.f('pk_answer_tally'), postgresql_include=['count']),
     )
     for select in FILL:
         op.execute(COLUMNS + select)
