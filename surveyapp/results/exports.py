@@ -1,4 +1,4 @@
-"""CSV and XLSX of every results table, built from the same suppressed figures as the pages.
+"""CSV, XLSX and JSON of every results table, built from the same suppressed figures as the pages.
 
 Nothing here counts anything: it only lays out what `queries` returned after the
 anonymity rule, so an export can never show more than the page does. Every
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 from collections.abc import Iterable
 
@@ -76,7 +77,16 @@ def _sheet_name(title: str, used: set[str]) -> str:
     return name
 
 
+def as_json(tables: Iterable[Table]) -> str:
+    """The tables for other programs (a council's dashboard): the same cells as the CSV, hidden ones included."""
+    return json.dumps({"tables": [{"title": title, "columns": head, "rows": rows} for title, head, rows in tables]},
+                      ensure_ascii=False, default=str)
+
+
 def download(tables: list[Table], name: str, fmt: str) -> Response:
+    if fmt == "json":
+        return Response(as_json(tables), mimetype="application/json",
+                        headers={"Content-Disposition": f'inline; filename="{name}.json"'})
     if fmt == "xlsx":
         return Response(xlsx(tables), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                         headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})

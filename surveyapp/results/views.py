@@ -49,9 +49,9 @@ def _remember(guard: DifferencingGuard) -> None:
 
 
 def export_format() -> str | None:
-    """`?format=csv` or `?format=xlsx` asks for the page's tables as a file."""
+    """`?format=csv`, `?format=xlsx` or `?format=json` asks for the page's tables as a file."""
     fmt = request.args.get("format")
-    return fmt if fmt in ("csv", "xlsx") else None
+    return fmt if fmt in ("csv", "xlsx", "json") else None
 
 
 @bp.get("")

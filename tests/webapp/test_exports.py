@@ -1,4 +1,4 @@
-"""Exports: every report's tables as CSV and XLSX, hiding what the page hides, with no formulas."""
+"""Exports: every report's tables as CSV, XLSX and JSON, hiding what the page hides, with no formulas."""
 
 from __future__ import annotations
 
@@ -46,6 +46,16 @@ def test_results_xlsx_hides_small_groups_and_defuses_formulas(client, session):
 
     csv_page = client.get(f"/manage/runs/{run.id}/results?format=csv")
     assert csv_page.response.mimetype == "text/csv" and csv_page.html.startswith("\ufeff")
+
+    # The JSON for other programs carries the same cells as the files: what is hidden stays hidden.
+    api = client.get(f"/manage/runs/{run.id}/results/caseload_manageable?format=json")
+    assert api.status == 200 and api.response.mimetype == "application/json"
+    tables = {t["title"]: t for t in api.response.get_json()["tables"]}
+    assert tables["By team"]["columns"][:2] == ["Team", "Respondents"]
+    teams = {row[0]: row[1:] for row in tables["By team"]["rows"]}
+    small = next(v for k, v in teams.items() if "Tiny Team" in k)
+    assert small[0] == "Fewer than 5" and 3 not in small and 2 not in small
+    assert next(v for k, v in teams.items() if "Assessment North" in k)[:3] == [20, 0, 12]  # strongly agree, agree
 
 
 def test_leavers_and_themes_export_what_the_page_shows(client, session):
