@@ -100,12 +100,14 @@ def load(db: Session, today: dt.date | None = None) -> Council:
                                opens_on=window[0] - year_ago, closes_on=window[1] - year_ago)
     previous.status = RunStatus.CLOSED.value
     _invite(db, previous, teams, "health-previous", STAFF - 8, PREVIOUS_RESPONSES, rng)
-    # Last year was a little worse, so this year's comparison has something to show.
-    _answers(db, previous, teams, PREVIOUS_RESPONSES, comments["health_check"], rng, shift=-0.5)
+    # Teams keep their character from year to year; last year differed by section, some better and
+    # some worse, so this year's comparison has real changes and unchanged sections to show.
+    climate = {t.id: rng.uniform(-1.0, 1.0) for t in teams}
+    _answers(db, previous, teams, PREVIOUS_RESPONSES, comments["health_check"], rng, climate, LAST_YEAR)
     _invite(db, health, teams, "health", STAFF, HEALTH_CHECK_RESPONSES, rng)
     _invite(db, exits, teams, "exit", LEAVERS, EXIT_RESPONSES, rng)
-    _answers(db, health, teams, HEALTH_CHECK_RESPONSES, comments["health_check"], rng)
-    _answers(db, exits, teams, EXIT_RESPONSES, comments["exit_interview"], rng)
+    _answers(db, health, teams, HEALTH_CHECK_RESPONSES, comments["health_check"], rng, climate)
+    _answers(db, exits, teams, EXIT_RESPONSES, comments["exit_interview"], rng, climate)
     db.commit()
     return council
 
@@ -141,12 +143,11 @@ def _invite(db: Session, run: SurveyRun, teams: list[Team], kind: str, count: in
 
 
 def _answers(db: Session, run: SurveyRun, teams: list[Team], count: int, bank: dict[str, Any],
-             rng: random.Random, shift: float = 0.0) -> None:
+             rng: random.Random, climate: dict[int, float], shift: dict[str, float] | None = None) -> None:
     questionnaire = questionnaire_for(run)
-    climate = {t.id: rng.uniform(-1.0, 1.0) for t in teams}
     for _ in range(count):
         team = rng.choices(teams, weights=_weights(teams))[0]
-        answers = _respondent(questionnaire, climate[team.id] + shift, bank, rng)
+        answers = _respondent(questionnaire, climate[team.id], bank, rng, shift or {})
         response = Response(run_id=run.id, team_id=team.id,
                             named_as=f"{rng.choice(FIRST)} {rng.choice(LAST)}" if answers.get("attach_name") == "yes" else None)
         for question in questionnaire.questions():
@@ -155,19 +156,23 @@ def _answers(db: Session, run: SurveyRun, teams: list[Team], count: int, bank: d
         db.add(response)
 
 
-def _respondent(questionnaire: Questionnaire, mood: float, bank: dict[str, Any], rng: random.Random) -> dict[str, Value]:
+def _respondent(questionnaire: Questionnaire, mood: float, bank: dict[str, Any], rng: random.Random,
+                shift: dict[str, float]) -> dict[str, Value]:
     answers: dict[str, Value] = {}
     for section in questionnaire.sections:
         if not section.shown(answers):
             continue
         for question in section.visible_questions(answers):
-            value = _value(question, mood, bank, rng)
+            value = _value(question, mood + shift.get(section.id, 0.0), bank, rng)
             if value is not None:
                 answers[question.id] = value
     return answers
 
 
 AGREEMENT_ORDER = ["strongly_disagree", "disagree", "neither", "agree", "strongly_agree"]
+# How last year's answers differed, section by section (negative: worse last year, so better now).
+LAST_YEAR = {"workload": 0.3, "supervision": -0.6, "management": -0.3, "wellbeing": 0.15, "systems": -0.45,
+             "communication": -0.3, "safeguarding": -0.15, "staying": 0.2}
 
 
 def _value(question: Question, mood: float, bank: dict[str, Any], rng: random.Random) -> Value | None:
