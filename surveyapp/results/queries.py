@@ -68,10 +68,6 @@ class Population:
         """
         question_id = RESPONDENTS if question is None else question.id
         if question_id not in self._folded:
-            if self._area_of is None:
-                self._area_of = dict(db.execute(  # type: ignore[arg-type]
-                    select(Team.id, Team.service_area_id).join(ServiceArea)
-                    .where(ServiceArea.council_id == self.council_id)).all())
             column = AnswerTally.value if question is None else _column(question)
             # Teams matter only for rows that count everyone; a breakdown answer's rows are summed over them.
             team = case((AnswerTally.by_question == EVERYONE, AnswerTally.team_id), else_=NO_TEAM)
@@ -80,8 +76,16 @@ class Population:
                               .where(self.where(), AnswerTally.by_question.in_((EVERYONE, *BY_QUESTIONS)),
                                      AnswerTally.question_id == question_id)
                               .group_by(AnswerTally.by_question, AnswerTally.by_option, team, column)).all()
-            self._folded[question_id] = _fold(rows, self._area_of)  # type: ignore[arg-type]
+            self._folded[question_id] = _fold(rows, self.area_of(db))  # type: ignore[arg-type]
         return self._folded[question_id]
+
+    def area_of(self, db: Session) -> dict[int, int]:
+        """Each of the council's teams with its service area, read once per request."""
+        if self._area_of is None:
+            self._area_of = dict(db.execute(  # type: ignore[arg-type]
+                select(Team.id, Team.service_area_id).join(ServiceArea)
+                .where(ServiceArea.council_id == self.council_id)).all())
+        return self._area_of
 
 
 def questionnaire_of(run: SurveyRun | Population) -> Questionnaire:
@@ -211,9 +215,7 @@ def filters_for(db: Session, run: Population, dimension: str) -> dict[str, dict[
     """The differencing filters of each group: a team carries its service area, which contains it."""
     if dimension != "team":
         return {}
-    rows = db.execute(select(Team.id, Team.service_area_id).join(ServiceArea)
-                      .where(ServiceArea.council_id == run.council_id)).all()
-    return {str(t): {"team": str(t), "service_area": str(a)} for t, a in rows}
+    return {str(t): {"team": str(t), "service_area": str(a)} for t, a in run.area_of(db).items()}
 
 
 # One question ---------------------------------------------------------------------
