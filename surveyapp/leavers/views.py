@@ -12,9 +12,9 @@ from .. import db, scope
 from ..auth import role_required
 from ..manage.views import ANY_ROLE
 from ..manage.views import council_run  # the same council check: another council's run is a 404
-from ..models import ServiceArea, SurveyRun, Team, ThemeJob
+from ..models import ServiceArea, SurveyRun, Team
 from ..results.anonymity import Thresholds
-from ..themes import summary
+from ..themes import jobs, summary
 from ..results import exports
 from ..results.views import export_format
 from .queries import LeaverResults, leaver_results
@@ -70,9 +70,7 @@ def _beside_health_check(run: SurveyRun, team_ids: set[int] | None, rule: Thresh
     health = db.session().scalars(select(SurveyRun).where(
         SurveyRun.council_id == run.council_id, SurveyRun.questionnaire.has(kind="health_check"))
         .order_by(SurveyRun.year.desc(), SurveyRun.id.desc())).first()
-    job = None if health is None else db.session().scalar(
-        select(ThemeJob).where(ThemeJob.run_id == health.id, ThemeJob.question_id == "biggest_difference",
-                               ThemeJob.status == "done").order_by(ThemeJob.id.desc()).limit(1))
+    job = None if health is None else jobs.latest(db.session(), health, "biggest_difference", done=True)
     rows = []
     for area in db.session().scalars(select(ServiceArea).where(ServiceArea.council_id == run.council_id)
                                      .order_by(ServiceArea.name)):

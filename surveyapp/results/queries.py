@@ -50,7 +50,7 @@ class Population:
     def __init__(self, run: SurveyRun, teams: set[int] | frozenset[int] | None = None) -> None:
         self.run = run
         self.teams = None if teams is None else frozenset(teams)
-        self.id, self.council_id, self.questionnaire = run.id, run.council_id, run.questionnaire
+        self.id, self.council_id = run.id, run.council_id
         self._folded: dict[str, Folded] = {}
         self._area_of: dict[int, int] | None = None
 
@@ -145,7 +145,7 @@ def overview(db: Session, run: Population, rule: Thresholds,
              by_team: dict[str | None, dict[str, list[int]]] | None = None) -> Overview:
     n = respondents(db, run)
     shown = n >= rule.figures
-    scores = section_scores(db, run, questionnaire_of(run), by_team) if shown else {}
+    scores = section_scores(db, run, by_team) if shown else {}
     sections = [SectionScore(s.id, s.title, *scores.get(s.id, (None, None)))
                 for s in questionnaire_of(run).sections if _agreement_ids(s.questions)]
     return Overview(n if shown else None, safe_rates(response_rates(db, run.run, run.teams), rule), sections)
@@ -180,8 +180,7 @@ def team_section_counts(db: Session, run: Population, by_team: bool = True) -> d
     return folded
 
 
-def section_scores(db: Session, run: Population, questionnaire: Questionnaire,
-                   by_team: dict[str | None, dict[str, list[int]]] | None = None) -> dict[str, tuple[int, int]]:
+def section_scores(db: Session, run: Population, by_team: dict[str | None, dict[str, list[int]]] | None = None) -> dict[str, tuple[int, int]]:
     """(agree, answered) per section, folded from the by-team counts."""
     totals: dict[str, list[int]] = {}
     for sections in (by_team if by_team is not None else team_section_counts(db, run, by_team=False)).values():

@@ -108,7 +108,7 @@ def _section_changes(run: queries.Population, summary: queries.Overview,
     earlier = _earlier(run)
     if earlier is None or summary.respondents is None or queries.respondents(db.session(), earlier) < rule.figures:
         return {}
-    before = queries.section_scores(db.session(), earlier, queries.questionnaire_of(earlier))
+    before = queries.section_scores(db.session(), earlier)
     return {s.section_id: compare.change((s.agree, s.answered), before.get(s.section_id))
             for s in summary.sections if s.agree is not None and s.answered is not None}
 

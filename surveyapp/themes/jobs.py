@@ -42,9 +42,12 @@ def comments(db: Session, run: SurveyRun, question_id: str) -> list[tuple[str, i
     return [(text, team_id) for text, team_id in rows]
 
 
-def latest(db: Session, run: SurveyRun, question_id: str) -> ThemeJob | None:
-    return db.scalar(select(ThemeJob).where(ThemeJob.run_id == run.id, ThemeJob.question_id == question_id)
-                     .order_by(ThemeJob.id.desc()).limit(1))
+def latest(db: Session, run: SurveyRun, question_id: str, *, done: bool = False) -> ThemeJob | None:
+    """The run's latest analysis of the question; with `done`, the latest that finished."""
+    query = select(ThemeJob).where(ThemeJob.run_id == run.id, ThemeJob.question_id == question_id)
+    if done:
+        query = query.where(ThemeJob.status == "done")
+    return db.scalar(query.order_by(ThemeJob.id.desc()).limit(1))
 
 
 def is_busy(job: ThemeJob | None, now: dt.datetime) -> bool:

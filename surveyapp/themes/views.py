@@ -14,7 +14,7 @@ from ..auth import role_required
 from ..manage.forms import ConfirmForm
 from ..manage.views import ANY_ROLE
 from ..manage.views import council_run  # the same council check: another council's run is a 404
-from ..models import SurveyRun, Team, ThemeJob
+from ..models import ServiceArea, SurveyRun, Team
 from ..results.anonymity import Thresholds
 from ..results.compare import previous_run
 from ..results import exports
@@ -66,13 +66,13 @@ def show(run_id: int, question_id: str) -> Any:
     if job is not None and job.status == "done" and job.result:
         team_ids = scope.team_ids(db.session(), current_user)
         previous = _previous_result(run, question_id)
-        context["summary"] = summary.summarise(job.result, team_ids, Thresholds.from_config(current_app.config),
-                                               previous)
-        context["team_names"] = {t.id: t.name for t in db.session().scalars(select(Team))}
+        rule = Thresholds.from_config(current_app.config)
+        context["summary"] = summary.summarise(job.result, team_ids, rule, previous)
+        context["team_names"] = {t.id: t.name for t in db.session().scalars(
+            select(Team).join(ServiceArea).where(ServiceArea.council_id == run.council_id))}
         context["previous_year"] = previous is not None
         if fmt := export_format():
-            return exports.download(_tables(context["summary"], context["team_names"],
-                                            Thresholds.from_config(current_app.config)),
+            return exports.download(_tables(context["summary"], context["team_names"], rule),
                                     f"themes-{run.id}-{question_id}", fmt)
     return render_template("themes/show.html", **context)
 
@@ -98,6 +98,5 @@ def _previous_result(run: SurveyRun, question_id: str) -> dict[str, Any] | None:
     earlier = previous_run(db.session(), run)
     if earlier is None:
         return None
-    job = db.session().scalar(select(ThemeJob).where(ThemeJob.run_id == earlier.id, ThemeJob.question_id == question_id,
-                                                     ThemeJob.status == "done").order_by(ThemeJob.id.desc()).limit(1))
+    job = jobs.latest(db.session(), earlier, question_id, done=True)
     return job.result if job else None
