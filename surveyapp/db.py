@@ -58,10 +58,6 @@ def session() -> Session:
     return g.db_session
 
 
-def engine() -> Engine:
-    return current_app.extensions["surveyapp.engine"]
-
-
 def _close_session(_exc: BaseException | None) -> None:
     db_session = g.pop("db_session", None)
     if db_session is not None:

@@ -22,10 +22,10 @@ from sqlalchemy.orm import Session
 from .. import security
 from ..auth import create_user
 from ..manage import runs
-from ..models import Council, Invitation, Response, Role, RunStatus, ServiceArea, SurveyRun, Team, UsedLink, UserScope
+from ..models import Council, Invitation, Role, RunStatus, ServiceArea, SurveyRun, Team, UsedLink, UserScope
 from ..questionnaires import Question, Questionnaire, Value
 from ..respond import journey
-from ..respond.journey import answer_rows, questionnaire_for
+from ..respond.journey import questionnaire_for
 
 SLUG = "demo"
 ADMIN_EMAIL = "psw@demo.example"
@@ -148,11 +148,9 @@ def _answers(db: Session, run: SurveyRun, teams: list[Team], count: int, bank: d
     for _ in range(count):
         team = rng.choices(teams, weights=_weights(teams))[0]
         answers = _respondent(questionnaire, climate[team.id], bank, rng, shift or {})
-        response = Response(run_id=run.id, team_id=team.id,
-                            named_as=f"{rng.choice(FIRST)} {rng.choice(LAST)}" if answers.get("attach_name") == "yes" else None)
-        for question in questionnaire.questions():
-            if question.id in answers and question.type != "team":
-                response.answers.extend(answer_rows(question, answers[question.id]))
+        named_as = f"{rng.choice(FIRST)} {rng.choice(LAST)}" if answers.get("attach_name") == "yes" else None
+        response = journey.build_response(run, questionnaire, answers, named_as)
+        response.team_id = team.id  # chosen above: the demo's answers carry no team
         db.add(response)
 
 
@@ -205,7 +203,6 @@ def links(db: Session, base_url: str) -> DemoLinks:
 def _unused_link(db: Session, kind: str, count: int, base_url: str) -> str | None:
     for i in range(count):
         token = demo_token(kind, i)
-        invitation = db.scalar(select(Invitation).where(Invitation.token_hash == security.invitation_hash(token)))
-        if invitation is not None and not journey.link_used(db, token):
+        if journey.find_invitation(db, token) is not None and not journey.link_used(db, token):
             return f"{base_url}/invite/{token}"
     return None

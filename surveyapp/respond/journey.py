@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .. import security
-from ..models import Answer, Draft, Invitation, Response, SurveyRun, Team, UsedLink
+from ..models import Answer, Draft, Invitation, Response, ServiceArea, SurveyRun, Team, UsedLink
 from ..questionnaires import Question, Questionnaire, Value, from_dict
 
 
@@ -53,8 +53,12 @@ def run_state(run: SurveyRun, today: dt.date) -> LinkState:
     return LinkState.READY
 
 
+def find_invitation(db: Session, token: str) -> Invitation | None:
+    return db.scalar(select(Invitation).where(Invitation.token_hash == security.invitation_hash(token)))
+
+
 def open_invitation(db: Session, token: str, today: dt.date) -> Opened:
-    invitation = db.scalar(select(Invitation).where(Invitation.token_hash == security.invitation_hash(token)))
+    invitation = find_invitation(db, token)
     if invitation is None:
         return Opened(LinkState.UNKNOWN)
     if link_used(db, token):
@@ -93,9 +97,10 @@ def _parsed(row_id: int, key: str, version: int, definition: dict[str, object]) 
 
 
 def team_choices(db: Session, run: SurveyRun) -> list[tuple[str, str]]:
-    teams = db.scalars(select(Team).join(Team.service_area).where(
-        Team.service_area.has(council_id=run.council_id)))
-    return sorted(((str(t.id), f"{t.service_area.name}: {t.name}") for t in teams), key=lambda c: c[1])
+    # One query on every survey page, not one per team for its service area.
+    teams = db.execute(select(Team.id, ServiceArea.name, Team.name).join(ServiceArea)
+                       .where(ServiceArea.council_id == run.council_id)).all()
+    return sorted(((str(i), f"{area}: {name}") for i, area, name in teams), key=lambda c: c[1])
 
 
 def load_answers(db: Session, token: str) -> dict[str, Value] | None:
@@ -155,7 +160,7 @@ def submit(db: Session, run: SurveyRun, token: str, *, invitation_token: str | N
         removed = db.execute(delete(Draft).where(Draft.key == security.draft_key(token)))
         if removed.rowcount != 1:
             raise AlreadySubmitted()
-        response = _response(run, questionnaire, answers, named_as)
+        response = build_response(run, questionnaire, answers, named_as)
         db.add(response)
         db.commit()
     except IntegrityError as error:
@@ -170,8 +175,7 @@ def submit(db: Session, run: SurveyRun, token: str, *, invitation_token: str | N
 
 
 def _use_link(db: Session, run: SurveyRun, invitation_token: str, answers: dict[str, Value]) -> str | None:
-    invitation = db.scalar(
-        select(Invitation).where(Invitation.token_hash == security.invitation_hash(invitation_token)))
+    invitation = find_invitation(db, invitation_token)
     if invitation is None or link_used(db, invitation_token):
         raise AlreadySubmitted()
     db.add(UsedLink(key=security.used_link_key(invitation_token), run_id=run.id, team_id=invitation.team_id))
@@ -180,11 +184,12 @@ def _use_link(db: Session, run: SurveyRun, invitation_token: str, answers: dict[
 
 
 def _used_link_taken(error: IntegrityError) -> bool:
-    return "used_link" in str(error.orig) or "pk_used_link" in str(error.orig)
+    return "used_link" in str(error.orig)  # SQLite names the table, PostgreSQL the key pk_used_link
 
 
-def _response(run: SurveyRun, questionnaire: Questionnaire, answers: dict[str, Value],
-              named_as: str | None) -> Response:
+def build_response(run: SurveyRun, questionnaire: Questionnaire, answers: dict[str, Value],
+                   named_as: str | None) -> Response:
+    """The anonymous response for a set of answers: the team question sets its team, the rest are answers."""
     response = Response(run_id=run.id, named_as=named_as)
     for question in questionnaire.questions():
         if question.id in answers:
