@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import html5lib
+from argon2 import PasswordHasher
 import psycopg
 import pytest
 from bs4 import BeautifulSoup
@@ -28,7 +29,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from surveyapp import create_app
+from surveyapp import create_app, security
 from surveyapp.cli import upgrade
 from surveyapp.config import sqlalchemy_url
 
@@ -229,3 +230,9 @@ def empty_database(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
     yield _pg_url(schema)
     with psycopg.connect(PG_URL, autocommit=True) as conn:
         conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.fixture
+def quick_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A cheap argon2id, for tests about something other than passwords."""
+    monkeypatch.setattr(security, "_password_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))

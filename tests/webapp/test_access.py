@@ -77,9 +77,8 @@ def test_every_route_for_every_role_and_council(app, client, session, two_counci
     runs, users = two_councils
     routes = manage_routes(app)
     assert len(routes) >= 12, routes
-    signed_in = client.submit("/manage/sign-in", {"email": users[role], "password": factories.PASSWORD})
-    assert signed_in.status == 302
-    token = client.get("/manage/").soup.select_one("input[name=csrf_token]")["value"]
+    assert factories.sign_in(client, users[role]).status == 302
+    token = factories.csrf_token(client.get("/manage/"))
     for endpoint, rule, method in routes:
         # Another council's run is a 404; a role check that refuses first (403) gives nothing away either.
         theirs = {404} | (expected(endpoint, role) & {403})

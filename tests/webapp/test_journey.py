@@ -10,6 +10,7 @@ from surveyapp.models import Answer, Draft, Response, UsedLink
 from surveyapp.questionnaires import builtin
 
 from . import factories
+from .conftest import path_of
 
 HEALTH_CHECK = next(q for q in builtin() if q.key == "health-check")
 EXIT = next(q for q in builtin() if q.key == "exit-interview")
@@ -169,14 +170,10 @@ def test_open_link_with_team_choice_and_resume_link(app, client, session):
     resume = client.get("/survey/saved").soup.select_one("main a[href*='/resume/']")["href"]
 
     other = client.another()
-    assert other.get(factories_path(resume)).response.headers["Location"] == "/survey"
+    assert other.get(path_of(resume)).response.headers["Location"] == "/survey"
     assert factories.walk(other, HEALTH_CHECK, {"team": chosen}) == "/survey/check"
     other.submit("/survey/check")
     assert session.scalar(select(Response.team_id)) == int(chosen)
-
-
-def factories_path(url: str) -> str:
-    return url.replace("http://localhost", "")
 
 
 def test_exit_interview_leaver_chooses_to_attach_their_name(client, session):

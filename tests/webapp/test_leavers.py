@@ -34,8 +34,7 @@ def test_leavers_page_shows_reasons_and_destinations_with_small_groups_hidden(cl
     session.commit()
     page = client.get(f"/manage/runs/{run.id}/leavers/")
     assert page.status == 302  # signed out: sign in first
-    client.submit("/manage/sign-in", {"email": factories.user(session, made, Role.ADMIN),
-                                      "password": factories.PASSWORD})
+    factories.sign_in(client, factories.user(session, made, Role.ADMIN))
     page = client.get(f"/manage/runs/{run.id}/leavers/")
     text = page.text()
     assert "14 exit interviews" in text
@@ -65,7 +64,7 @@ def test_a_viewer_scoped_to_one_team_sees_only_it(client, session):
     viewer = session.scalar(select(User).where(User.email == email))
     viewer.scopes.append(UserScope(team_id=care.id))
     session.commit()
-    client.submit("/manage/sign-in", {"email": email, "password": factories.PASSWORD})
+    factories.sign_in(client, email)
     text = client.get(f"/manage/runs/{run.id}/leavers/").text()
     assert "9 exit interviews" in text and "Showing Children in Care" in text
 
@@ -73,8 +72,7 @@ def test_a_viewer_scoped_to_one_team_sees_only_it(client, session):
 def test_health_check_runs_have_no_leavers_page(client, session):
     made = factories.council(session)
     run = factories.run(session, made)
-    client.submit("/manage/sign-in", {"email": factories.user(session, made, Role.ADMIN),
-                                      "password": factories.PASSWORD})
+    factories.sign_in(client, factories.user(session, made, Role.ADMIN))
     assert client.get(f"/manage/runs/{run.id}/leavers/").status == 404
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from argon2 import PasswordHasher, extract_parameters
+from argon2 import extract_parameters
 from sqlalchemy import func, select
 from wtforms.validators import Email
 
@@ -27,10 +27,8 @@ DASHBOARD_HEADING = "Health checks and exit interviews"
 NO_PERMISSION = "You do not have permission to see this page"
 
 
-@pytest.fixture(autouse=True)
-def quick_password_hashing(monkeypatch):
-    """A cheap argon2id keeps these tests quick; the storage test below checks the real costs."""
-    monkeypatch.setattr(security, "_password_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+# A cheap argon2id keeps these tests quick; the storage test below checks the real costs.
+pytestmark = pytest.mark.usefixtures("quick_password_hashing")
 
 
 def signed_in(client, session, role: Role = Role.ADMIN, made=None):

@@ -47,7 +47,7 @@ def seeded(session):
 
 def signed_in(client, session, made):
     email = factories.user(session, made)
-    assert client.submit("/manage/sign-in", {"email": email, "password": factories.PASSWORD}).status == 302
+    assert factories.sign_in(client, email).status == 302
     return client
 
 
@@ -176,6 +176,6 @@ def test_differencing_survives_signing_out_and_a_second_browser(client, session)
     made, run = seeded(session)
     signed_in(client, session, made).get(f"/manage/runs/{run.id}/results")  # shows Assessment North: 8
     other = client.another()
-    other.submit("/manage/sign-in", {"email": f"admin@{made.slug}.example", "password": factories.PASSWORD})
+    factories.sign_in(other, f"admin@{made.slug}.example")
     page = other.get(f"/manage/runs/{run.id}/results/caseload_manageable")
     assert "too close in size" in cells(page, "By service area")["Referral and Assessment"][0]

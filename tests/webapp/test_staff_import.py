@@ -9,7 +9,6 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from argon2 import PasswordHasher
 from sqlalchemy import func, select
 
 from surveyapp import security
@@ -23,10 +22,8 @@ from .conftest import path_of
 BASE_URL = "http://localhost"  # the `app` fixture's
 
 
-@pytest.fixture(autouse=True)
-def quick_password_hashing(monkeypatch):
-    """Signing in is not what these tests are about: a cheap argon2id keeps them quick."""
-    monkeypatch.setattr(security, "_password_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+# Signing in is not what these tests are about: a cheap argon2id keeps them quick.
+pytestmark = pytest.mark.usefixtures("quick_password_hashing")
 
 
 # Helpers ---------------------------------------------------------------------------------------

@@ -27,7 +27,7 @@ def seed_comments(session, run, team, texts: list[str]) -> None:
 
 
 def sign_in(client, email: str) -> None:
-    page = client.submit("/manage/sign-in", {"email": email, "password": factories.PASSWORD})
+    page = factories.sign_in(client, email)
     assert page.status == 302, page.errors()
 
 
@@ -69,7 +69,7 @@ def test_viewers_cannot_start_an_analysis(client, session):
     sign_in(client, factories.user(session, made, Role.VIEWER))
     page = client.get(f"/manage/runs/{run.id}/themes/biggest_difference")
     assert not page.soup.select("form[action$='/themes/biggest_difference']")
-    token = page.soup.select_one("input[name=csrf_token]")["value"]  # from the sign-out form
+    token = factories.csrf_token(page)  # from the sign-out form
     refused = client.post(f"/manage/runs/{run.id}/themes/biggest_difference", {"csrf_token": token})
     assert refused.status == 403
     assert session.scalar(select(ThemeJob)) is None
