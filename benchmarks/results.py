@@ -176,7 +176,7 @@ def _cumulative(weights: Any) -> list[float]:
     return out
 
 
-def responses(run_id: int, sizes: dict[int, int], seed: int) -> Iterator[tuple[str, int, list[tuple[Any, ...]]]]:
+def responses(sizes: dict[int, int], seed: int) -> Iterator[tuple[str, int, list[tuple[Any, ...]]]]:
     """(response id, team id, [(question id, ordinal, option, number, text)]), deterministically from `seed`.
 
     Every question of the built-in health check is answered, as `respond.journey` would store it:
@@ -232,7 +232,7 @@ def responses(run_id: int, sizes: dict[int, int], seed: int) -> Iterator[tuple[s
         yield rid, team_id, rows
 
 
-def invitations(run_id: int, sizes: dict[int, int], seed: int) -> Iterator[tuple[int, str, str, str, str | None]]:
+def invitations(sizes: dict[int, int], seed: int) -> Iterator[tuple[int, str, str, str, str | None]]:
     """(team id, name, email, token hash, used-link key or None): everyone who responded, and some who did not.
 
     As in the app, a used link's key is a different hash of the token, unrelated to the invitation's."""
@@ -332,8 +332,6 @@ def structure(url: str, n: int, years: int) -> tuple[list[int], dict[int, int]]:
 def _copy_text(value: Any) -> str:
     if value is None:
         return "\\N"
-    if isinstance(value, bool):
-        return "t" if value else "f"
     return str(value)  # the benchmark's strings have no tabs, newlines or backslashes
 
 
@@ -345,14 +343,14 @@ def load_postgres(schema: str, n: int, seed: int, years: int) -> tuple[int, list
     with pg_connect(schema, autocommit=False) as conn, conn.cursor() as cur:
         for i, run_id in enumerate(run_ids):
             run_seed = seed + 1000 * (len(run_ids) - 1 - i)  # this year's run is the same with or without --previous
-            invited = list(invitations(run_id, sizes, run_seed))
+            invited = list(invitations(sizes, run_seed))
             with cur.copy("COPY invitation (run_id, team_id, name, email, token_hash) FROM STDIN") as copy:
                 copy.write("".join(f"{run_id}\t{t}\t{name}\t{email}\t{h}\n" for t, name, email, h, _ in invited))
             with cur.copy("COPY used_link (key, run_id, team_id) FROM STDIN") as copy:
                 copy.write("".join(f"{used}\t{run_id}\t{t}\n" for t, _, _, _, used in invited if used))
             answers = io.StringIO()
             with cur.copy("COPY response (id, run_id, team_id) FROM STDIN") as copy:
-                for rid, team_id, rows in responses(run_id, sizes, run_seed):
+                for rid, team_id, rows in responses(sizes, run_seed):
                     copy.write(f"{rid}\t{run_id}\t{team_id}\n")
                     for q, o, opt, num, txt in rows:
                         answers.write(f"{rid}\t{q}\t{o}\t{_copy_text(opt)}\t{_copy_text(num)}\t{_copy_text(txt)}\n")
@@ -385,14 +383,14 @@ def load_sqlite(path: Path, n: int, seed: int, years: int) -> tuple[int, list[st
     with conn:
         for i, run_id in enumerate(run_ids):
             run_seed = seed + 1000 * (len(run_ids) - 1 - i)
-            invited = list(invitations(run_id, sizes, run_seed))
+            invited = list(invitations(sizes, run_seed))
             conn.executemany("INSERT INTO invitation (run_id, team_id, name, email, token_hash) VALUES (?, ?, ?, ?, ?)",
                              ((run_id, t, name, email, h) for t, name, email, h, _ in invited))
             conn.executemany("INSERT INTO used_link (key, run_id, team_id) VALUES (?, ?, ?)",
                              ((used, run_id, t) for t, _, _, _, used in invited if used))
             batch_r: list[tuple[Any, ...]] = []
             batch_a: list[tuple[Any, ...]] = []
-            for rid, team_id, rows in responses(run_id, sizes, run_seed):
+            for rid, team_id, rows in responses(sizes, run_seed):
                 batch_r.append((rid, run_id, team_id))
                 batch_a.extend((rid, *row) for row in rows)
                 if len(batch_r) == 5_000:
@@ -474,6 +472,18 @@ def counts(url: str) -> dict[str, int]:
     return found
 
 
+def kept(responses: int, seed: int, previous: bool) -> tuple[str, Path]:
+    """Where --keep keeps the data: the PostgreSQL schema and the SQLite file (results_profile.py reads them)."""
+    stable = f"results_{responses}_{seed}" + ("_2y" if previous else "")
+    return f"bench_{stable}", Path(tempfile.gettempdir()) / f"surveyapp-bench-{stable}.db"
+
+
+def p95(values: list[float]) -> float:
+    """Nearest rank: with 10 values, the largest."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
+
+
 # Timing --------------------------------------------------------------------------------------
 
 @dataclass
@@ -495,8 +505,7 @@ class Measure:
 
     @property
     def p95(self) -> float:
-        ordered = sorted(self.times_ms)  # nearest rank: with 10 requests, the slowest
-        return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
+        return p95(self.times_ms)
 
 
 def pages(run_id: int) -> list[tuple[str, str]]:
@@ -589,7 +598,7 @@ def time_writes(target: Target, count: int, seed: int) -> Writes:
     with app.extensions["surveyapp.sessionmaker"]() as db:
         teams = db.scalars(select(Team.id).order_by(Team.id)).all()
     sizes = {t: 1 for t in teams}
-    made = [(t, rows) for _, t, rows in responses(target.run_id, sizes, seed + 7)]
+    made = [(t, rows) for _, t, rows in responses(sizes, seed + 7)]
     made = (made * (count // len(made) + 1))[:count]
     timed: dict[bool, list[float]] = {True: [], False: []}
     touched: list[int] = []
@@ -707,10 +716,9 @@ def report(measures: list[Measure], targets: list[Target], rows: dict[str, dict[
                   "| database | responses timed | tally rows touched | median ms without tally | median ms with tally | "
                   "p95 ms with tally |", "| --- | ---: | ---: | ---: | ---: | ---: |"]
         for w in writes:
-            p95 = sorted(w.with_tally_ms)[max(0, math.ceil(0.95 * len(w.with_tally_ms)) - 1)]
             lines.append(f"| {w.database} | {len(w.with_tally_ms)} | {w.tally_rows:.0f} | "
                          f"{statistics.median(w.without_tally_ms):.1f} | {statistics.median(w.with_tally_ms):.1f} | "
-                         f"{p95:.1f} |")
+                         f"{p95(w.with_tally_ms):.1f} |")
     for t in targets:
         if t.tried:
             lines += ["", f"{t.name} with candidate indexes that are not in the app's migrations: "
@@ -753,10 +761,10 @@ def main() -> None:
     keep = args.keep or args.reuse
     names = ["PostgreSQL"] if args.postgres else ["SQLite"] if args.sqlite else ["PostgreSQL", "SQLite"]
     years = 2 if args.previous else 1
-    stable = f"results_{args.responses}_{args.seed}" + ("_2y" if args.previous else "")
-    schema = f"bench_{stable}" if keep else f"bench_{uuid.uuid4().hex[:10]}"
-    scratch = Path(tempfile.gettempdir()) if keep else Path(tempfile.mkdtemp(prefix="surveyapp-bench-"))
-    sqlite_path = scratch / f"surveyapp-bench-{stable}.db"
+    kept_schema, kept_path = kept(args.responses, args.seed, args.previous)
+    schema = kept_schema if keep else f"bench_{uuid.uuid4().hex[:10]}"
+    scratch = kept_path.parent if keep else Path(tempfile.mkdtemp(prefix="surveyapp-bench-"))
+    sqlite_path = scratch / kept_path.name
 
     targets: list[Target] = []
     all_measures: list[Measure] = []

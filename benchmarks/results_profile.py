@@ -11,7 +11,6 @@ The page is requested once to warm up, then profiled over --repeat requests.
 from __future__ import annotations
 
 import argparse
-import tempfile
 from pathlib import Path
 
 import results as bench  # benchmarks/results.py, beside this file
@@ -32,9 +31,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--html", help="also write pyinstrument's HTML report here")
     args = parser.parse_args()
-    stable = f"results_{args.responses}_{args.seed}" + ("_2y" if args.previous else "")
-    url = (f"sqlite:///{Path(tempfile.gettempdir()) / f'surveyapp-bench-{stable}.db'}" if args.sqlite
-           else bench.pg_url(f"bench_{stable}"))
+    schema, path = bench.kept(args.responses, args.seed, args.previous)
+    url = f"sqlite:///{path}" if args.sqlite else bench.pg_url(schema)
     app = bench.make_app(url)
     with app.extensions["surveyapp.sessionmaker"]() as db:
         run_id = db.scalar(select(SurveyRun.id).join(Council).where(Council.slug == bench.SLUG)
