@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, current_app, g
-from sqlalchemy import Engine, MetaData, create_engine, event
+from sqlalchemy import Connection, Engine, MetaData, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -49,6 +50,12 @@ def init_app(app: Flask) -> None:
     app.extensions["surveyapp.engine"] = engine
     app.extensions["surveyapp.sessionmaker"] = sessionmaker(engine, expire_on_commit=False)
     app.teardown_appcontext(_close_session)
+
+
+def insert(connection: Connection | Session, model: Any) -> Any:
+    """An INSERT that can take ON CONFLICT, for the database in use (SQLite or PostgreSQL)."""
+    dialect = (connection.get_bind() if isinstance(connection, Session) else connection).dialect.name
+    return {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect](model)
 
 
 def session() -> Session:

@@ -25,9 +25,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import Connection, String, and_, cast, delete, event, func, literal, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, UOWTransaction, aliased
 
+from . import db
 from .models import Answer, AnswerTally, Response
 
 # The questions results are broken down by, besides team and service area.
@@ -67,7 +67,7 @@ def add(connection: Connection, added: Counter[Key]) -> None:
     One statement compiled once and sent for all rows (the driver's executemany);
     a single INSERT of hundreds of VALUES would be compiled afresh every time.
     """
-    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[connection.dialect.name](AnswerTally)
+    insert = db.insert(connection, AnswerTally)
     upsert = insert.on_conflict_do_update(index_elements=list(_KEY),
                                           set_={"count": AnswerTally.count + insert.excluded.count})
     connection.execute(upsert, [dict(zip(_KEY, key), count=n) for key, n in sorted(added.items())])

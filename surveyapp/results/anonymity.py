@@ -159,6 +159,7 @@ class DifferencingGuard:
     def __init__(self, thresholds: Thresholds, seen: Iterable[Group] = ()) -> None:
         self.thresholds = thresholds
         self.seen: list[Group] = list(seen)
+        self.loaded = len(self.seen)  # groups it started with; only later ones are new
 
     def conflict(self, candidate: Group) -> Group | None:
         """The group already seen that `candidate` could be subtracted from, if any."""
@@ -177,8 +178,10 @@ class DifferencingGuard:
             self.seen.append(candidate)
         return True
 
-    def dump(self) -> list[list[Any]]:
-        return [[g.scope, sorted([k, v] for k, v in g.filters), g.size] for g in self.seen]
+    def dump(self, new_only: bool = False) -> list[list[Any]]:
+        """The groups seen (with `new_only`, those added since it was made), JSON-ready."""
+        return [[g.scope, sorted([k, v] for k, v in g.filters), g.size]
+                for g in self.seen[self.loaded if new_only else 0:]]
 
     @classmethod
     def load(cls, thresholds: Thresholds, data: Iterable[Any]) -> DifferencingGuard:

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .. import db as database
 from ..models import SeenGroup
 
 
@@ -17,12 +18,12 @@ def load(db: Session, user_id: int) -> list[list[Any]]:
     return [[scope, json.loads(filters), size] for scope, filters, size in rows]
 
 
-def save(db: Session, user_id: int, dumped: list[list[Any]]) -> None:
-    """Add the groups not stored yet; the guard only ever adds, so nothing is updated."""
-    known = {(scope, json.dumps(filters), size) for scope, filters, size in load(db, user_id)}
-    for scope, filters, size in dumped:
-        key = (scope, json.dumps(filters), size)
-        if key not in known:
-            db.add(SeenGroup(user_id=user_id, scope=scope, filters=key[1], size=size))
-            known.add(key)
+def save(db: Session, user_id: int, new: list[list[Any]]) -> None:
+    """Add groups the user has just been shown; one stored already (say by another tab meanwhile) is skipped."""
+    if new:
+        rows = {(scope, json.dumps(filters), size) for scope, filters, size in new}
+        db.execute(database.insert(db, SeenGroup).on_conflict_do_nothing(
+                       index_elements=["user_id", "scope", "filters", "size"]),
+                   [{"user_id": user_id, "scope": scope, "filters": filters, "size": size}
+                    for scope, filters, size in sorted(rows)])
     db.commit()

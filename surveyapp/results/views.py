@@ -45,7 +45,7 @@ def _guard() -> DifferencingGuard:
 
 
 def _remember(guard: DifferencingGuard) -> None:
-    seen_groups.save(db.session(), current_user.id, guard.dump())
+    seen_groups.save(db.session(), current_user.id, guard.dump(new_only=True))
 
 
 def export_format() -> str | None:
