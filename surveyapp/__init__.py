@@ -89,4 +89,5 @@ def _templates(app: Flask) -> None:
             "navigation": [],
             "min_group_figures": app.config["MIN_GROUP_FOR_FIGURES"],
             "min_group_comments": app.config["MIN_GROUP_FOR_COMMENTS"],
+            "hidden": "Hidden",  # how every hidden figure is written (disclosure.reader.HIDDEN)
         }

@@ -15,7 +15,10 @@ from sqlalchemy.orm import Session
 from . import db, tally
 from .auth import create_user
 from .demo import loader
-from .models import Council, Role, ServiceArea, SurveyRun, Team, ThemeJob, UserScope
+from .disclosure import jobs as jobs_release
+from .disclosure import release
+from .disclosure.thresholds import Thresholds
+from .models import Council, ReleaseKind, Role, RunStatus, ServiceArea, SurveyRun, Team, ThemeJob, UserScope
 from .questionnaires import DefinitionError, load_file
 from .themes import jobs
 
@@ -63,6 +66,24 @@ def _demo_themes() -> None:
     jobs.run_job(current_app._get_current_object(), job.id)  # type: ignore[attr-defined]
 
 
+def _release(run: SurveyRun) -> None:
+    kind = ReleaseKind.PERIOD if run.kind == "exit_interview" else (
+        ReleaseKind.FINAL if run.status == RunStatus.CLOSED.value else ReleaseKind.INTERIM)
+    made = jobs_release.start(db.session(), current_app.extensions["surveyapp.sessionmaker"], run, kind,
+                              Thresholds.from_config(current_app.config), inline=True)
+    db.session().refresh(made)
+    click.echo(f"{run.title}: release {made.number} {made.status} ({release.describe(made.content or {})}).")
+
+
+def _demo_releases() -> None:
+    """Release the demo's runs once, so managers have results to read at first sign-in."""
+    session = db.session()
+    for run in session.scalars(select(SurveyRun).join(Council).where(Council.slug == loader.SLUG)
+                               .order_by(SurveyRun.id)):
+        if release.latest(session, run) is None:
+            _release(run)
+
+
 def register_commands(app: Flask) -> None:
     @app.cli.command("migrate")
     def migrate() -> None:
@@ -75,6 +96,7 @@ def register_commands(app: Flask) -> None:
         """Load the demo council (once) and print where to go."""
         loader.load(db.session())
         _demo_themes()
+        _demo_releases()
         found = loader.links(db.session(), current_app.config["BASE_URL"])
         click.echo("")
         click.echo(f"Health check respondent link: {found.respondent or 'all demo links used: run make reset-demo'}")
@@ -122,6 +144,18 @@ def register_commands(app: Flask) -> None:
         except IntegrityError:
             raise click.ClickException(f"There is already a council with the short name '{slug}'.")
         click.echo(f"Created {name}.")
+
+    @app.cli.command("release")
+    @click.argument("run_id", type=int)
+    def release_command(run_id: int) -> None:
+        """Make a release of a run now (what a closed health check gets by itself)."""
+        run = db.session().get(SurveyRun, run_id)
+        if run is None:
+            raise click.ClickException(f"There is no run {run_id}.")
+        try:
+            _release(run)
+        except jobs_release.TooSoon as exc:
+            raise click.ClickException(f"Only {exc.new} new responses since the last release; wait for {exc.needed}.")
 
     @app.cli.command("check-questionnaire")
     @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))

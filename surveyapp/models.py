@@ -109,22 +109,6 @@ class UserScope(Base):
     team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"))
 
 
-class SeenGroup(Base):
-    """A group of respondents a user has been shown, for the differencing guard.
-
-    Kept on the server, not in the session cookie: it must outlive a sign-out
-    (or a second browser), and hundreds of groups would overflow a cookie.
-    """
-
-    __tablename__ = "seen_group"
-    __table_args__ = (UniqueConstraint("user_id", "scope", "filters", "size"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
-    scope: Mapped[str] = mapped_column(String(80))
-    filters: Mapped[str] = mapped_column(String(500))  # JSON of sorted (dimension, value) pairs
-    size: Mapped[int] = mapped_column(Integer)
-
-
 class Questionnaire(Base):
     """A snapshot of a definition file, so a run keeps the questions it was asked with."""
 
@@ -289,6 +273,45 @@ class ThemeJob(Base):
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     started_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class ReleaseStatus(str, enum.Enum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class ReleaseKind(str, enum.Enum):
+    INTERIM = "interim"  # an open health check, published early by the admin
+    FINAL = "final"  # a health check, when it closes
+    PERIOD = "period"  # exit interviews: a quarter, or at least 5 new leavers
+
+
+class Release(Base):
+    """Every table of a run that any user of the council could be shown, computed once, audited as a whole.
+
+    Managers read results only from a release (`surveyapp.disclosure`), never from
+    answers: a live page would be a new, unaudited release on every request.
+    `content` is what may be shown (hidden cells are null); `audit` is private to
+    the server: the respondents and groups the release was computed from, so that
+    later releases of the same run can be audited against this one.
+    """
+
+    __tablename__ = "release"
+    __table_args__ = (UniqueConstraint("run_id", "number"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("survey_run.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)  # 1, 2, ... within the run
+    kind: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20), default=ReleaseStatus.QUEUED.value)
+    progress: Mapped[int] = mapped_column(Integer, default=0)  # percent
+    stage: Mapped[str] = mapped_column(String(200), default="Waiting to start")
+    requested_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    content: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    audit: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    run: Mapped[SurveyRun] = relationship()
 
 
 # Every response written through a session keeps the answer tally in step, in the same transaction.

@@ -25,7 +25,7 @@ from ..manage import runs
 from ..models import Council, Invitation, Role, RunStatus, ServiceArea, SurveyRun, Team, UsedLink, UserScope
 from ..questionnaires import Question, Questionnaire, Value
 from ..respond import journey
-from ..respond.journey import questionnaire_for
+from ..questionnaires import questionnaire_for
 
 SLUG = "demo"
 ADMIN_EMAIL = "psw@demo.example"

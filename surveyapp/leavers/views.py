@@ -1,25 +1,26 @@
-"""Exit interview results for managers: leavers, reasons, destinations, and what health checks said."""
+"""Exit interview results for managers: leavers, reasons, destinations, and what health checks said.
+
+Every figure is read from the period's latest release, as results are.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, render_template
+from flask import Blueprint, abort, render_template, request
 from flask_login import current_user
-from sqlalchemy import select
 
 from .. import db, scope
 from ..auth import role_required
-from ..manage.views import ANY_ROLE
-from ..manage.views import council_run  # the same council check: another council's run is a 404
-from ..models import ServiceArea, SurveyRun, Team
-from ..results.anonymity import Thresholds
-from ..themes import jobs, summary
+from ..disclosure import access, reader
+from ..disclosure import cells as c
+from ..manage.views import ANY_ROLE, council_run, run_status_page
+from ..models import SurveyRun
 from ..results import exports
 from ..results.views import export_format
-from .queries import LeaverResults, leaver_results
 
 bp = Blueprint("leavers", __name__, url_prefix="/manage/runs/<int:run_id>/leavers")
+HEALTH_CHECK_QUESTION = "biggest_difference"
 
 
 def _exit_run(run_id: int) -> SurveyRun:
@@ -34,53 +35,80 @@ def _exit_run(run_id: int) -> SurveyRun:
 def overview(run_id: int) -> Any:
     run = _exit_run(run_id)
     team_ids = scope.team_ids(db.session(), current_user)
-    rule = Thresholds.from_config(current_app.config)
-    results = leaver_results(db.session(), run, team_ids, rule)
-    beside = _beside_health_check(run, team_ids, rule)
+    try:
+        reading = access.reading(db.session(), run, team_ids, request.args.get("unit"))
+    except access.NotInScope:
+        return run_status_page(run, "None of the service areas you can see has leavers’ figures.")
+    if reading is None:
+        return run_status_page(run, "Leavers’ figures have not been released yet.")
+    data, unit = reading.data, reading.unit
+    q = data.questionnaire
+    reasons = data.row(q.question("main_reasons"), unit) if q.question("main_reasons") else None
+    quarters = data.row(q.question("leaving_month"), unit) if q.question("leaving_month") else None
+    destination = q.question("destination")
+    areas = data.heat_units(unit) if unit == c.ALL else [unit]
+    destinations = [data.row(destination, a) for a in areas] if destination else []
+    total = data.row(destination, unit, "All leavers") if destination and unit == c.ALL else None
+    beside = _beside_health_check(run, team_ids, reading)
+    context = dict(run=run, reading=reading, reasons=reasons, quarters=quarters, destination=destination,
+                   destinations=destinations, total=total, beside=beside,
+                   reason_options=_by_count(reasons, data.options(q.question("main_reasons"))) if reasons else [],
+                   quarter_options=data.options(q.question("leaving_month")) if quarters else [])
     if fmt := export_format():
-        return exports.download(_tables(results, beside, rule), f"leavers-{run.id}", fmt)
-    return render_template("leavers/overview.html", run=run, results=results, beside=beside,
-                           scope=scope.describe(db.session(), current_user))
+        return exports.download(_tables(context), f"leavers-{run.id}-{unit.replace(':', '-')}", fmt)
+    return render_template("leavers/overview.html", **context)
 
 
-def _tables(results: LeaverResults, beside: list[dict[str, Any]], rule: Thresholds) -> list[exports.Table]:
+def _by_count(row: reader.Row, options: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Reasons, most given first; hidden ones after the shown, in the questionnaire's order."""
+    return sorted(options, key=lambda o: -(row.counts.get(o[0]) if row.counts.get(o[0]) is not None else -1))
+
+
+def _tables(ctx: dict[str, Any]) -> list[exports.Table]:
     """The page's tables as they are shown: hidden figures stay hidden in the file."""
-    if not results.enough:
-        return [("Exit interviews", ["Note"], [[f"Fewer than {rule.figures} exit interviews: no figures shown"]])]
-    tables: list[exports.Table] = [
-        ("Main reasons for leaving", ["Reason", "Leavers"], [[label, exports.shown(v, rule)] for label, v in results.reasons]),
-        ("Leavers by quarter", ["Quarter", "Leavers"], [[q, exports.shown(v, rule)] for q, v in results.by_quarter.items()]),
-    ]
-    d = results.destinations
-    if d is not None:
-        rows = [[area] + ["–" if cells[k] is None else cells[k] for k, _ in d.columns] + ["–" if t is None else t]
-                for area, cells, t in d.rows]
-        rows.append(["All leavers"] + ["–" if d.totals[k] is None else d.totals[k] for k, _ in d.columns]
-                    + [results.leavers])
-        tables.append(("Where leavers went", ["Service area"] + [label for _, label in d.columns] + ["Leavers"], rows))
+    shown = exports.shown
+    tables: list[exports.Table] = [("Leavers", ["Group", "Leavers"],
+                                    [[ctx["reading"].unit_label, shown(ctx["reading"].data.respondents(ctx["reading"].unit))]])]
+    if ctx["reasons"] is not None:
+        tables.append(("Main reasons for leaving", ["Reason", "Leavers"],
+                       [[label, shown(ctx["reasons"].counts.get(value))] for value, label in ctx["reason_options"]]))
+    if ctx["quarters"] is not None:
+        tables.append(("Leavers by quarter", ["Quarter", "Leavers"],
+                       [[label, shown(ctx["quarters"].counts.get(value))] for value, label in ctx["quarter_options"]]))
+    if ctx["destination"] is not None:
+        columns = reader.options_of(ctx["destination"])
+        rows = [[r.label] + [shown(r.counts.get(v)) for v, _ in columns] + [shown(r.total)]
+                for r in ctx["destinations"] + ([ctx["total"]] if ctx["total"] else [])]
+        tables.append(("Where leavers went", ["Service area"] + [label for _, label in columns] + ["Leavers"], rows))
     tables.append(("Leavers and health check", ["Service area", "Leavers' main reasons", "Health check themes"],
-                   [[b["area"], "; ".join(f"{label} ({v})" for label, v in b["leavers"].reasons[:3] if v)
-                     if b["leavers"].enough else f"Fewer than {rule.figures} leavers",
-                     "; ".join(f"{t.label} ({100 * t.share:.0f}%)" for t in b["themes"])] for b in beside]))
+                   [[b["area"], "; ".join(b["reasons"]), "; ".join(b["themes"])] for b in ctx["beside"]]))
     return tables
 
 
-def _beside_health_check(run: SurveyRun, team_ids: set[int] | None, rule: Thresholds) -> list[dict[str, Any]]:
-    """Per service area: why leavers went, beside the themes of the same teams' health check comments."""
+def _beside_health_check(run: SurveyRun, team_ids: set[int] | None,
+                         reading: access.Reading) -> list[dict[str, Any]]:
+    """Per service area: why leavers went, beside the biggest themes of the same area's released health check."""
+    from sqlalchemy import select
+
     health = db.session().scalars(select(SurveyRun).where(
         SurveyRun.council_id == run.council_id, SurveyRun.questionnaire.has(kind="health_check"))
         .order_by(SurveyRun.year.desc(), SurveyRun.id.desc())).first()
-    job = None if health is None else jobs.latest(db.session(), health, "biggest_difference", done=True)
+    found = access.released(db.session(), health) if health is not None else None
+    data = reading.data
+    reasons_q = data.questionnaire.question("main_reasons")
     rows = []
-    for area in db.session().scalars(select(ServiceArea).where(ServiceArea.council_id == run.council_id)
-                                     .order_by(ServiceArea.name)):
-        area_teams = {t.id for t in db.session().scalars(select(Team).where(Team.service_area_id == area.id))}
-        teams = area_teams if team_ids is None else area_teams & team_ids
-        if not teams:
-            continue
-        leavers = leaver_results(db.session(), run, teams, rule)
-        themes = summary.summarise(job.result, teams, rule) if job and job.result else None
-        rows.append({"area": area.name, "leavers": leavers,
-                     "themes": [t for t in themes.themes if t.size][:3] if themes and themes.enough else [],
-                     "health": health})
+    for area in [u for u in reading.units if u.startswith("area:")]:
+        reasons = []
+        if reasons_q is not None:
+            row = data.row(reasons_q, area)
+            given = sorted(((n, label) for value, label in reasons_q.choices()
+                            if (n := row.counts.get(value)) is not None and n > 0), reverse=True)
+            reasons = [f"{label} ({n})" for n, label in given[:3]]
+        themes: list[str] = []
+        if found is not None:
+            summary = reader.theme_summary(found[1], HEALTH_CHECK_QUESTION, area)
+            if summary is not None and summary.comments:
+                top = sorted((t for t in summary.themes if t.size and t.share is not None), key=lambda t: -(t.size or 0))
+                themes = [f"{t.label} ({100 * t.share:.0f}%)" for t in top[:3]]
+        rows.append({"area": data.label(area), "reasons": reasons, "themes": themes})
     return rows

@@ -10,9 +10,10 @@ from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
 from .. import db, scope
-from ..results.anonymity import Thresholds
 from ..auth import authenticate, role_required
-from ..models import Questionnaire, Role, SurveyRun
+from ..disclosure import access, jobs, live, release
+from ..disclosure.thresholds import Thresholds
+from ..models import Questionnaire, ReleaseKind, Role, RunStatus, SurveyRun
 from . import runs, staff
 from .forms import ConfirmForm, RunForm, SettingsForm, SignInForm, StaffListForm
 
@@ -84,13 +85,53 @@ def new_run() -> Any:
     return render_template("manage/new_run.html", form=form)
 
 
+def _rule() -> Thresholds:
+    return Thresholds.from_config(current_app.config)
+
+
+def start_release(survey_run: SurveyRun, kind: ReleaseKind) -> bool:
+    """Queue a release; False, with a message to the admin, when too few have responded since the last one."""
+    try:
+        jobs.start(db.session(), current_app.extensions["surveyapp.sessionmaker"], survey_run, kind, _rule(),
+                   inline=current_app.config.get("RELEASES_INLINE", False))
+    except jobs.TooSoon as exc:
+        flash(f"Only {exc.new} {'person has' if exc.new == 1 else 'people have'} responded since the last release. "
+              f"Results can be released again once at least {exc.needed} have, so that nobody’s answers can be "
+              "picked out by comparing the two releases.")
+        return False
+    return True
+
+
+def run_status_page(survey_run: SurveyRun, notice: str | None = None) -> Any:
+    """The run's page: its latest release's response rates, or live ones before the first release."""
+    team_ids = scope.team_ids(db.session(), current_user)
+    try:
+        reading = access.reading(db.session(), survey_run, team_ids, request.args.get("unit"))
+    except access.NotInScope:
+        reading = None
+    rates = None if reading is not None else live.rates(db.session(), survey_run, team_ids, _rule())
+    return render_template("manage/run.html", run=survey_run, reading=reading, live=rates, notice=notice,
+                           pending=release.pending(db.session(), survey_run), confirm=ConfirmForm())
+
+
 @bp.get("/runs/<int:run_id>")
 @role_required(*ANY_ROLE)
 def run(run_id: int) -> Any:
+    return run_status_page(council_run(run_id))
+
+
+@bp.post("/runs/<int:run_id>/releases")
+@role_required(Role.ADMIN)
+def new_release(run_id: int) -> Any:
+    """An interim release of an open health check, or the exit interviews of a period."""
     survey_run = council_run(run_id)
-    rates = runs.response_rates(db.session(), survey_run, scope.team_ids(db.session(), current_user))
-    return render_template("manage/run.html", run=survey_run, rates=runs.safe_rates(rates, Thresholds.from_config(current_app.config)),
-                           minimum=runs.MIN_INVITED_FOR_RATE, confirm=ConfirmForm())
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    kind = ReleaseKind.PERIOD if survey_run.kind == "exit_interview" else (
+        ReleaseKind.INTERIM if survey_run.status == RunStatus.OPEN.value else ReleaseKind.FINAL)
+    if start_release(survey_run, kind):
+        flash("The release is being made. Managers will see it here when it is ready.")
+    return redirect(url_for("manage.run", run_id=run_id))
 
 
 @bp.route("/runs/<int:run_id>/staff", methods=["GET", "POST"])
@@ -136,6 +177,8 @@ def close(run_id: int) -> Any:
     form = ConfirmForm()
     if request.method == "POST" and form.validate_on_submit():
         removed = runs.close_run(db.session(), survey_run)
+        if survey_run.kind == "health_check":
+            start_release(survey_run, ReleaseKind.FINAL)
         flash(f"{survey_run.title} is closed. {removed} unfinished set{'s' if removed != 1 else ''} of answers "
               "that were never submitted have been deleted.")
         return redirect(url_for("manage.run", run_id=run_id))

@@ -244,3 +244,21 @@ def load_file(path: Path) -> Questionnaire:
 
 def builtin() -> list[Questionnaire]:
     return [load_file(p) for p in sorted(DEFINITIONS.glob("*.yaml"))]
+
+
+_PARSED: dict[tuple[int, str, int], Questionnaire] = {}
+
+
+def questionnaire_for(run: Any) -> Questionnaire:
+    """The questionnaire a run (a `SurveyRun`) was asked with, from its stored snapshot.
+
+    Here, below every journey, because respondents, results, releases and the
+    demo all need it. A stored snapshot never changes, so it is validated once
+    per process, not on every page (validation against the JSON Schema costs about 25 ms).
+    """
+    stored = run.questionnaire
+    key = (stored.id, stored.key, stored.version)
+    found = _PARSED.get(key)
+    if found is None:
+        found = _PARSED[key] = from_dict(stored.definition, f"questionnaire {stored.key} {stored.version}")
+    return found

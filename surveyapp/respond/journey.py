@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from .. import security
 from ..models import Answer, Draft, Invitation, Response, ServiceArea, SurveyRun, Team, UsedLink
-from ..questionnaires import Question, Questionnaire, Value, from_dict
+from ..questionnaires import Question, Questionnaire, Value, questionnaire_for
 
 
 class LinkState(enum.Enum):
@@ -77,23 +77,6 @@ def open_link(db: Session, token: str, today: dt.date) -> Opened:
     if run is None:
         return Opened(LinkState.UNKNOWN)
     return Opened(run_state(run, today), run)
-
-
-def questionnaire_for(run: SurveyRun) -> Questionnaire:
-    stored = run.questionnaire
-    return _parsed(stored.id, stored.key, stored.version, stored.definition)
-
-
-_PARSED: dict[tuple[int, str, int], Questionnaire] = {}
-
-
-def _parsed(row_id: int, key: str, version: int, definition: dict[str, object]) -> Questionnaire:
-    # A stored snapshot never changes, so it is validated once per process, not on every page
-    # (validation against the JSON Schema costs about 25 ms: a results page asked for it 5 times).
-    found = _PARSED.get((row_id, key, version))
-    if found is None:
-        found = _PARSED[(row_id, key, version)] = from_dict(definition, f"questionnaire {key} {version}")
-    return found
 
 
 def team_choices(db: Session, run: SurveyRun) -> list[tuple[str, str]]:

@@ -1,7 +1,7 @@
 """CSV, XLSX and JSON of every results table, built from the same suppressed figures as the pages.
 
-Nothing here counts anything: it only lays out what `queries` returned after the
-anonymity rule, so an export can never show more than the page does. Every
+Nothing here counts anything: it only lays out a release's cells, as the pages
+do, so an export can never show more than the page does. Every
 text cell is made safe from spreadsheet formulas (openpyxl, like Excel, treats
 a string starting with "=" as a formula).
 """
@@ -19,8 +19,9 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from ..manage.staff import safe_cell
-from .anonymity import Thresholds
-from .queries import Breakdown, Heatmap, Overview, Row
+from ..disclosure.access import Reading
+from ..disclosure.compare import Change
+from ..disclosure.reader import HIDDEN, Breakdown, HeatRow, Row, SectionScore, TeamRate
 
 
 Table = tuple[str, list[str], list[list[object]]]  # title, header, rows
@@ -36,11 +37,6 @@ def _csv(tables: Iterable[Table]) -> str:
         writer.writerows([[safe_cell(str(cell)) for cell in row] for row in rows])
         writer.writerow([])
     return out.getvalue()
-
-
-def shown(value: object, rule: Thresholds) -> object:
-    """A count as the page shows it: the number, or the words for a hidden one."""
-    return f"Fewer than {rule.figures}" if value is None else value
 
 
 def _cell(value: object) -> object:
@@ -78,7 +74,7 @@ def _sheet_name(title: str, used: set[str]) -> str:
 
 
 def as_json(tables: Iterable[Table]) -> str:
-    """The tables for other programs (a council's dashboard): the same cells as the CSV, hidden ones included."""
+    """The tables for other programs (a council's dashboard): the same cells as the CSV, "Hidden" included."""
     return json.dumps({"tables": [{"title": title, "columns": head, "rows": rows} for title, head, rows in tables]},
                       ensure_ascii=False, default=str)
 
@@ -95,32 +91,43 @@ def download(tables: list[Table], name: str, fmt: str) -> Response:
                     headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
 
 
-def overview_tables(summary: Overview, heat: Heatmap | None, rule: Thresholds) -> list[Table]:
-    rates = [[t.service_area, t.team, t.invited, shown(t.responded, rule)] for t in summary.rates.teams]
-    scores = [[s.title, shown(s.agree, rule), shown(s.answered, rule)] for s in summary.sections]
-    tables = [("Response rate by team", ["Service area", "Team", "Invited", "Responded"], rates),
-              ("Share agreeing, by section", ["Section", "Answers agreeing", "Answers"], scores)]
-    if heat is not None:
-        rows = [[team, shown(size, rule)] + ["" if size is None or shares.get(sid) is None
-                                              else f"{100 * shares[sid]:.0f}%" for sid, _ in heat.sections]
-                for team, size, shares in heat.rows]
-        tables.append(("Share agreeing, by team and section",
-                       ["Team", "Respondents"] + [title for _, title in heat.sections], rows))
+def shown(value: object) -> object:
+    """A figure as every page writes it: the number, or "Hidden"."""
+    return HIDDEN if value is None else value
+
+
+def _share(count: int | None, total: int | None) -> object:
+    return HIDDEN if count is None or total is None else (round(100 * count / total, 1) if total else "")
+
+
+def overview_tables(reading: Reading, sections: list[SectionScore], changes: dict[str, Change | None],
+                    heat: list[HeatRow], rates: list[TeamRate]) -> list[Table]:
+    data, unit = reading.data, reading.unit
+    tables: list[Table] = [
+        ("Responses", ["Group", "Respondents", "Invited"],
+         [[reading.unit_label, shown(data.respondents(unit)), data.invited(unit)]]),
+        ("Response rate by team", ["Service area", "Team", "Invited", "Responded", "Response rate (%)"],
+         [[t.service_area, t.team, t.invited, shown(t.responded), _share(t.responded, t.invited)] for t in rates]),
+        ("Share agreeing, by section", ["Section", "Agreeing (%)", "Answers agreeing", "Answers",
+                                        "Change since last year (points)"],
+         [[s.title, _share(s.agree, s.answered), shown(s.agree), shown(s.answered),
+           "" if (ch := changes.get(s.section_id)) is None else ch.points] for s in sections]),
+    ]
+    if not unit.startswith("team:"):
+        head = ["Team", "Respondents"] + [f"{s.title} (% agreeing)" for s in sections]
+        tables.append(("Share agreeing, by team and section", head,
+                       [[r.label, shown(r.size)] + [_share(r.scores[s.section_id].agree, r.scores[s.section_id].answered)
+                                                    for s in sections] for r in heat]))
     return tables
 
 
-def _group_row(row: Row, options: list[tuple[str, str]], rule: Thresholds) -> list[object]:
-    if row.refused:
-        return [row.label, "Hidden: too close in size to a group already shown"] + [""] * len(options)
-    if row.size is None:
-        return [row.label, shown(None, rule)] + [""] * len(options)
-    return [row.label, row.size] + [shown(row.counts.get(value), rule) for value, _ in options]
+def _group_row(row: Row, options: list[tuple[str, str]]) -> list[object]:
+    return [row.label, shown(row.size), shown(row.total)] + [shown(row.counts.get(value)) for value, _ in options]
 
 
-def question_tables(everyone: Row, breakdowns: list[Breakdown], options: list[tuple[str, str]],
-                    rule: Thresholds) -> list[Table]:
+def question_tables(everyone: Row, breakdowns: list[Breakdown], options: list[tuple[str, str]]) -> list[Table]:
     head = [label for _, label in options]
-    tables = [("Everyone", ["Group", "Respondents"] + head, [_group_row(everyone, options, rule)])]
-    tables += [(f"By {b.title.lower()}", [b.title, "Respondents"] + head,
-                [_group_row(r, options, rule) for r in b.rows]) for b in breakdowns if b.rows]
+    tables = [("Everyone", ["Group", "Respondents", "Answered"] + head, [_group_row(everyone, options)])]
+    tables += [(f"By {b.title.lower()}", [b.title, "Respondents", "Answered"] + head,
+                [_group_row(r, options) for r in b.rows]) for b in breakdowns if b.rows]
     return tables

@@ -1,51 +1,49 @@
-"""Results pages for managers: the overview of a run, and one question with its breakdowns."""
+"""Results pages for managers: a run's latest release, one unit (council, area or team) at a time.
+
+Every figure comes from a release through `surveyapp.disclosure`; nothing here counts.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, render_template, request
-
+from flask import Blueprint, abort, g, render_template, request
 from flask_login import current_user
 
 from .. import db, scope
 from ..auth import role_required
-from ..manage.views import ANY_ROLE
-from ..manage.views import council_run  # the same council check: another council's run is a 404
-from . import compare, exports, queries, seen_groups
-from .anonymity import DifferencingGuard, Thresholds
+from ..disclosure import access, reader
+from ..disclosure.compare import Change, change
+from ..manage.views import ANY_ROLE, council_run, run_status_page
+from . import exports
 
 bp = Blueprint("results", __name__, url_prefix="/manage/runs/<int:run_id>/results")
 CHARTED_TYPES = {"agreement", "single_choice", "multiple_choice", "number"}
 
 
 @bp.app_template_global()
-def change_cell(change: compare.Change | None) -> dict[str, str]:
+def change_cell(found: Change | None) -> dict[str, str]:
     """A table cell for a year-on-year change, marked only when it is bigger than chance."""
-    if change is None:
+    if found is None:
         return {"text": "–", "format": "numeric"}
-    text = f"{'+' if change.points > 0 else ''}{change.points}"
-    if change.notable:
+    text = f"{'+' if found.points > 0 else ''}{found.points}"
+    if found.notable:
         return {"text": f"{text} (more than chance)", "format": "numeric", "classes": "govuk-!-font-weight-bold"}
     return {"text": text, "format": "numeric"}
 
 
-def _population(run_id: int) -> queries.Population:
-    run = council_run(run_id)
-    return queries.Population(run, scope.team_ids(db.session(), current_user))
+@bp.url_value_preprocessor
+def load_reading(_endpoint: str | None, values: dict[str, Any] | None) -> None:
+    """The run, the user's scope and the release, once per request (as Notify's load_service_before_request)."""
+    g.run_id = (values or {}).get("run_id")
 
 
-def _rule() -> Thresholds:
-    return Thresholds.from_config(current_app.config)
-
-
-def _guard() -> DifferencingGuard:
-    # What this user has been shown, kept on the server for as long as their account.
-    return DifferencingGuard.load(_rule(), seen_groups.load(db.session(), current_user.id))
-
-
-def _remember(guard: DifferencingGuard) -> None:
-    seen_groups.save(db.session(), current_user.id, guard.dump(new_only=True))
+def _reading() -> access.Reading | None:
+    run = council_run(g.run_id)
+    try:
+        return access.reading(db.session(), run, scope.team_ids(db.session(), current_user), request.args.get("unit"))
+    except access.NotInScope:
+        abort(404)
 
 
 def export_format() -> str | None:
@@ -57,77 +55,61 @@ def export_format() -> str | None:
 @bp.get("")
 @role_required(*ANY_ROLE)
 def overview(run_id: int) -> Any:
-    run = _population(run_id)
-    rule, guard = _rule(), _guard()
-    by_team = queries.team_section_counts(db.session(), run)
-    summary = queries.overview(db.session(), run, rule, by_team)
-    heat = queries.heatmap(db.session(), run, rule, guard, by_team) if summary.respondents else None
-    changes = _section_changes(run, summary, rule)
-    _remember(guard)
+    reading = _reading()
+    if reading is None:
+        return run_status_page(council_run(run_id), "Results have not been released yet.")
+    data, unit = reading.data, reading.unit
+    sections = data.sections(unit)
+    before = {s.section_id: s for s in reading.previous.sections(unit)} if reading.previous else {}
+    changes = {s.section_id: change((s.agree, s.answered), (b.agree, b.answered))
+               for s in sections if (b := before.get(s.section_id)) is not None}
+    heat = data.heatmap(unit)
+    rates = data.rates(unit)
     if fmt := export_format():
-        return exports.download(exports.overview_tables(summary, heat, rule), f"results-{run.id}", fmt)
-    questions = [(s, [q for q in s.questions if q.type in CHARTED_TYPES])
-                 for s in queries.questionnaire_of(run).sections]
-    return render_template("results/overview.html", run=run.run, scope=scope.describe(db.session(), current_user),
-                           changes=changes, summary=summary, heat=heat, rule=rule,
-                           questions=questions)
+        return exports.download(exports.overview_tables(reading, sections, changes, heat, rates),
+                                f"results-{run_id}-{unit.replace(':', '-')}", fmt)
+    questions = [(s, [q for q in s.questions if q.type in CHARTED_TYPES]) for s in data.questionnaire.sections]
+    return render_template("results/overview.html", reading=reading, run=reading.run, sections=sections,
+                           changes=changes, heat=heat, rates=rates, questions=questions, hidden=reader.HIDDEN)
 
 
 @bp.get("/<question_id>")
 @role_required(*ANY_ROLE)
 def question(run_id: int, question_id: str) -> Any:
-    run = _population(run_id)
-    questionnaire = queries.questionnaire_of(run)
-    asked = questionnaire.question(question_id)
+    reading = _reading()
+    if reading is None:
+        return run_status_page(council_run(run_id), "Results have not been released yet.")
+    data, unit = reading.data, reading.unit
+    asked = data.questionnaire.question(question_id)
     if asked is None or asked.type not in CHARTED_TYPES:
         abort(404)
-    rule, guard = _rule(), _guard()
-    everyone = queries.distribution(db.session(), run, asked, rule, guard)
-    before = _last_year(run, asked, rule, guard)
-    breakdowns = [queries.breakdown(db.session(), run, asked, dimension, rule, guard, questionnaire)
-                  for dimension, _ in queries.DIMENSIONS if dimension != asked.id]
-    _remember(guard)
+    everyone = data.row(asked, unit)
+    before = _last_year(reading, asked)
+    breakdowns = data.breakdowns(asked, unit)
+    options = reader.options_of(asked)
     if fmt := export_format():
-        return exports.download(exports.question_tables(everyone, breakdowns, queries.options_of(asked), rule),
-                                f"results-{run.id}-{asked.id}", fmt)
-    return render_template("results/question.html", run=run.run, scope=scope.describe(db.session(), current_user),
-                           before=before, changes=_option_changes(everyone, before),
-                           policy=queries.caseload_against_policy(db.session(), run, rule)
-                           if asked.id == "children_allocated" else [], question=asked, everyone=everyone,
-                           options=queries.options_of(asked), breakdowns=breakdowns, rule=rule)
+        return exports.download(exports.question_tables(everyone, breakdowns, options),
+                                f"results-{run_id}-{unit.replace(':', '-')}-{asked.id}", fmt)
+    return render_template("results/question.html", reading=reading, run=reading.run, before=before,
+                           changes=_option_changes(everyone, before),
+                           policy=data.policy(unit) if asked.id == "children_allocated" else [],
+                           question=asked, everyone=everyone, options=options, breakdowns=breakdowns,
+                           hidden=reader.HIDDEN)
 
 
-def _earlier(run: queries.Population) -> queries.Population | None:
-    earlier = compare.previous_run(db.session(), run.run)
-    return queries.Population(earlier, run.teams) if earlier is not None else None
-
-
-def _section_changes(run: queries.Population, summary: queries.Overview,
-                     rule: Thresholds) -> dict[str, compare.Change | None]:
-    """Share agreeing by section against last year, for sections shown both years."""
-    earlier = _earlier(run)
-    if earlier is None or summary.respondents is None or queries.respondents(db.session(), earlier) < rule.figures:
-        return {}
-    before = queries.section_scores(db.session(), earlier)
-    return {s.section_id: compare.change((s.agree, s.answered), before.get(s.section_id))
-            for s in summary.sections if s.agree is not None and s.answered is not None}
-
-
-def _last_year(run: queries.Population, asked: Any, rule: Thresholds,
-               guard: DifferencingGuard) -> queries.Row | None:
-    earlier = _earlier(run)
-    if earlier is None:
+def _last_year(reading: access.Reading, asked: Any) -> reader.Row | None:
+    if reading.previous is None:
         return None
-    same = queries.questionnaire_of(earlier).question(asked.id)
+    same = reading.previous.questionnaire.question(asked.id)
     if same is None or same.type != asked.type:
         return None  # a question whose meaning changed gets a new id, so this is rare
-    row = queries.distribution(db.session(), earlier, same, rule, guard)
-    return row if row.size is not None else None
+    row = reading.previous.row(same, reading.unit)
+    return row if row.total is not None else None
 
 
-def _option_changes(now: queries.Row, before: queries.Row | None) -> dict[str, compare.Change | None]:
+def _option_changes(now: reader.Row, before: reader.Row | None) -> dict[str, Change | None]:
     if before is None or now.total is None or before.total is None:
         return {}
-    return {value: compare.change((count, now.total), (before.counts.get(value), before.total))
+    return {value: change((count, now.total), (before.counts.get(value), before.total))
             if count is not None and before.counts.get(value) is not None else None
             for value, count in now.counts.items()}

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from ..models import Answer, Invitation, Response, SurveyRun, ThemeJob
 from ..questionnaires import Question
-from ..respond.journey import questionnaire_for
+from ..questionnaires import questionnaire_for
 
 log = logging.getLogger(__name__)
 # One analysis at a time: each one uses both cores and a few hundred MB for the model.
@@ -32,14 +32,14 @@ def free_text_questions(run: SurveyRun) -> list[Question]:
     return [q for q in questionnaire_for(run).questions() if q.type == "free_text"]
 
 
-def comments(db: Session, run: SurveyRun, question_id: str) -> list[tuple[str, int | None]]:
-    """Each comment with its team, in the order of the responses' random ids (never submission order)."""
+def comments(db: Session, run: SurveyRun, question_id: str) -> list[tuple[str, int | None, str]]:
+    """Each comment with its team and response id, in the order of the responses' random ids (never submission order)."""
     rows = db.execute(
-        select(Answer.text, Response.team_id).join(Response, Answer.response_id == Response.id)
+        select(Answer.text, Response.team_id, Response.id).join(Response, Answer.response_id == Response.id)
         .where(Response.run_id == run.id, Answer.question_id == question_id, Answer.text.is_not(None))
         .order_by(Response.id)
     ).all()
-    return [(text, team_id) for text, team_id in rows]
+    return [(text, team_id, response_id) for text, team_id, response_id in rows]
 
 
 def latest(db: Session, run: SurveyRun, question_id: str, *, done: bool = False) -> ThemeJob | None:
@@ -105,10 +105,13 @@ def _analyse(app: Flask, db: Session, job: ThemeJob) -> None:
     names = list(db.scalars(select(Invitation.name).where(Invitation.run_id == run.id)))
     _update(db, job, 30, f"Finding themes in {len(found)} comments")
     cache = app.config.get("THEMES_CACHE_DIR") or str(Path(app.instance_path) / "theme-cache")
-    report = analyse_themes([text for text, _ in found], taxonomy=TAXONOMY[run.kind], staff_names=names,
+    report = analyse_themes([text for text, _, _ in found], taxonomy=TAXONOMY[run.kind], staff_names=names,
                             cache_dir=cache)
     result = report.to_dict(include_rows=True)
-    result["row_teams"] = [team for _, team in found]
+    result["row_teams"] = [team for _, team, _ in found]
+    # The next release of the run checks which theme each person was in, so a re-run after one more
+    # comment cannot tell which theme it went to (surveyapp.disclosure.themes.changed_since).
+    result["row_responses"] = [response_id for _, _, response_id in found]
     job.result = result
     job.finished_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     _update(db, job, 100, "Done", "done")

@@ -129,3 +129,17 @@ def agreement_responses(session: Session, survey_run: SurveyRun, made_team: Team
         response.answers.append(Answer(question_id=question_id, option="agree" if i < agree else "disagree"))
         session.add(response)
     session.commit()
+
+
+def release(session: Session, survey_run: SurveyRun, kind: str | None = None, figures: int = 5) -> Any:
+    """Make a release of the run now, as closing it (or the admin's button) does; returns the Release."""
+    from surveyapp.disclosure import release as releases
+    from surveyapp.disclosure.thresholds import Thresholds
+    from surveyapp.models import ReleaseKind
+
+    chosen = ReleaseKind(kind) if kind else (ReleaseKind.PERIOD if survey_run.kind == "exit_interview"
+                                             else ReleaseKind.FINAL)
+    made = releases.request(session, survey_run, chosen)
+    releases.run_release(session, made.id, Thresholds(figures=figures))
+    session.refresh(made)
+    return made

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from surveyapp.models import Answer, Response, Role
-from surveyapp.results import compare
+from surveyapp.disclosure import compare
 
 from . import factories
 

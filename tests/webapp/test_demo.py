@@ -7,7 +7,8 @@ import datetime as dt
 from sqlalchemy import func, select
 
 from surveyapp.demo import loader
-from surveyapp.manage.runs import response_rates
+from surveyapp.disclosure import live
+from surveyapp.disclosure.thresholds import Thresholds
 from surveyapp.models import Answer, Council, Invitation, Response, ServiceArea, SurveyRun, Team, User
 from surveyapp.respond import journey
 
@@ -33,8 +34,8 @@ def test_demo_loads_once_and_is_realistic(session):
     health = session.scalar(select(SurveyRun).where(SurveyRun.title.like("Social work health check%"),
                                                     SurveyRun.year == dt.date.today().year))
     assert health.accepting_answers(dt.date.today())
-    rates = response_rates(session, health)
-    assert rates.invited == loader.STAFF and rates.responded == loader.HEALTH_CHECK_RESPONSES
+    rates = live.rates(session, health, None, Thresholds())
+    assert rates.invited == loader.STAFF and rates.used == loader.HEALTH_CHECK_RESPONSES
     comments = session.scalar(select(func.count()).select_from(Answer).where(Answer.text.is_not(None)))
     assert comments >= 60
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from surveyapp.models import Answer, Response, Role, ThemeJob
 from surveyapp.results.anonymity import Thresholds
 from surveyapp.themes import summary
-from surveyapp.results import compare
+from surveyapp.disclosure import compare
 
 from . import factories
 

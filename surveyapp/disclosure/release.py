@@ -1,0 +1,255 @@
+"""Making a release: read a run's counts once, audit every table together, store what may be shown.
+
+1. `build` lays out every cell any user of the council could be shown, with the
+   sums that tie them (teams to areas, breakdowns to units, answers to groups).
+2. Groups whose members differ by 1 to 4 people from another group of this
+   release, or from any group an earlier release of the run showed, are closed:
+   who is in a group is counted from the responses, not from the filter that
+   named it, so a team that happens to be all senior practitioners and the
+   senior practitioners of its area are seen to be the same people.
+3. `audit.protect` hides small cells and enough others that linear programming
+   proves no hidden cell can be narrowed to fewer than 5 values (max - min >= 5).
+   A group whose size ends up hidden is hidden whole, and the audit runs again.
+4. The release stores the shown cells (hidden ones as null) and, privately, the
+   respondents and groups it was made from, for the next release's audit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..models import (Answer, AnswerTally, Invitation, Release, ReleaseKind, ReleaseStatus, Response, ServiceArea,
+                      SurveyRun, Team, ThemeJob)
+from ..questionnaires import questionnaire_for
+from . import audit
+from . import cells as c
+from . import themes as theme_cells
+from .build import Built, Policy, Structure, TallyRow, build, dimensions
+from .thresholds import Thresholds
+
+FORMAT = 1
+Progress = Callable[[int, str], None]
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def with_teams(run: SurveyRun) -> bool:
+    """Exit interviews are counted by service area only: a team's leavers in a year are a handful of named people."""
+    return run.kind != "exit_interview"
+
+
+def structure(db: Session, run: SurveyRun) -> Structure:
+    areas = dict(db.execute(select(ServiceArea.id, ServiceArea.name)
+                            .where(ServiceArea.council_id == run.council_id)).all())
+    teams = {t: (name, a) for t, name, a in db.execute(
+        select(Team.id, Team.name, Team.service_area_id).where(Team.service_area_id.in_(areas))).all()}
+    return Structure(run.council.name, areas, teams)  # type: ignore[arg-type]
+
+
+def tally_rows(db: Session, run: SurveyRun) -> list[TallyRow]:
+    rows = db.execute(select(AnswerTally.by_question, AnswerTally.by_option, AnswerTally.question_id,
+                             AnswerTally.team_id, AnswerTally.value, func.sum(AnswerTally.count))
+                      .where(AnswerTally.run_id == run.id)
+                      .group_by(AnswerTally.by_question, AnswerTally.by_option, AnswerTally.question_id,
+                                AnswerTally.team_id, AnswerTally.value)).all()
+    return [(bq, bo, q, None if team == 0 else team, value, int(n)) for bq, bo, q, team, value, n in rows]
+
+
+def memberships(db: Session, run: SurveyRun, built: Built, teams: bool) -> dict[str, frozenset[str]]:
+    """Who is in each group, by the responses' random ids: the same rule as `build`, counted person by person."""
+    s = structure(db, run)
+    dims = [d.id for d in dimensions(questionnaire_for(run))]
+    answers: dict[str, dict[str, str]] = defaultdict(dict)
+    for response_id, question_id, option in db.execute(
+            select(Answer.response_id, Answer.question_id, Answer.option).join(Response)
+            .where(Response.run_id == run.id, Answer.question_id.in_(dims), Answer.option.is_not(None))):
+        answers[response_id][question_id] = option
+    groups: dict[str, set[str]] = defaultdict(set)
+    for response_id, team_id in db.execute(select(Response.id, Response.team_id).where(Response.run_id == run.id)):
+        known = team_id in s.teams
+        area = c.area(s.teams[team_id][1] if known else None)
+        units = [c.ALL, area] + ([c.team(team_id if known else None)] if teams else [])
+        for group in units:
+            groups[group].add(response_id)
+        for unit in units[:2]:
+            for d in dims:
+                groups[c.breakdown(unit, d, answers[response_id].get(d, c.NOT_GIVEN))].add(response_id)
+    return {g: frozenset(m) for g, m in groups.items() if g in built.groups or g in built.units}
+
+
+def _earlier_releases(db: Session, run: SurveyRun, before: int) -> list[Release]:
+    return list(db.scalars(select(Release).where(Release.run_id == run.id, Release.number < before,
+                                                 Release.status == ReleaseStatus.DONE.value)))
+
+
+def policy_for(run: SurveyRun, earlier: list[Release]) -> Policy:
+    """The caseload policy a release counts against: the council's, or the one the run's first release used.
+
+    A run keeps one policy: counts above 19 children in one release and above 20
+    in the next, of the same people, would give away who has exactly 20.
+    """
+    if earlier:
+        first = min(earlier, key=lambda r: r.number).content or {}
+        kept = first.get("policy", {})
+        return Policy(kept.get("caseload"), kept.get("asye"))
+    return Policy(run.council.caseload_policy, run.council.asye_caseload_limit)
+
+
+def _shown_then(earlier: Release, members: dict[str, frozenset[str]]) -> dict[str, frozenset[str]]:
+    """The groups an earlier release showed, with the members they had then."""
+    private = earlier.audit or {}
+    then = frozenset(private.get("respondents", []))
+    return {g: members.get(g, frozenset()) & then for g in private.get("shown_groups", [])}
+
+
+def _group_cells(built: Built) -> dict[str, list[str]]:
+    by_group: dict[str, list[str]] = defaultdict(list)
+    for key in built.published:
+        by_group[c.split(key)[1]].append(key)
+    return by_group
+
+
+def protect(built: Built, closed: set[str], rule: Thresholds,
+            also: set[str] = frozenset()) -> tuple[audit.Result, set[str]]:  # type: ignore[assignment]
+    """Suppress and prove; a group whose size has to be hidden is then hidden whole, and proved again.
+    `also` are single cells that must be hidden (themes whose members changed since an earlier release)."""
+    by_group = _group_cells(built)
+    closed = set(closed) | {g for g in by_group
+                            if 0 < built.values.get(c.cell(c.RESPONDENTS, g), 0) < rule.figures}
+    names = list(built.systems)
+    while True:
+        forced = frozenset(k for g in closed for k in by_group.get(g, [])) | frozenset(also)
+        problem = audit.Problem(values=built.values, sums=built.sums, published=frozenset(built.published),
+                                systems=[built.systems[n] for n in names], forced=forced, threshold=rule.figures)
+        result = audit.protect(problem)
+        newly = {g for g in by_group if g not in closed and c.cell(c.RESPONDENTS, g) in result.hidden}
+        if not newly:
+            return result, closed
+        closed |= newly
+
+
+def compute(db: Session, release: Release, rule: Thresholds, progress: Progress = lambda p, s: None) -> None:
+    """Fill a release: every table of its run, audited as a whole."""
+    run = release.run
+    progress(10, "Counting the answers")
+    earlier = _earlier_releases(db, run, release.number)
+    policy = policy_for(run, earlier)
+    teams = with_teams(run)
+    s = structure(db, run)
+    analyses = analyses_of(db, run)
+    built = build(s, questionnaire_for(run), policy, tally_rows(db, run), teams,
+                  extra=lambda builder: theme_cells.add(builder, analyses))
+    progress(30, "Checking who is in each group")
+    members = memberships(db, run, built, teams)
+    shown_members = {g: m for g, m in members.items() if not c.structural(g)}
+    closed = audit.membership_conflicts(shown_members, [_shown_then(e, members) for e in earlier],
+                                        rule.figures, {g: c.rank(g) for g in shown_members})
+    theme_members = theme_cells.members(analyses)
+    changed = theme_cells.changed_since(theme_members, [(e.audit or {}).get("themes", {}) for e in earlier],
+                                        {g: m for g, m in members.items() if c.is_unit(g)}, rule.figures)
+    progress(50, "Hiding small numbers, and proving that none can be worked out")
+    result, closed = protect(built, closed, rule, theme_cells.forced_cells(changed, built.published))
+    invited = dict(db.execute(select(Invitation.team_id, func.count()).where(Invitation.run_id == run.id)
+                              .group_by(Invitation.team_id)).all())
+    release.content = {
+        "format": FORMAT, "kind": run.kind, "threshold": rule.figures, "comments": rule.comments,
+        "policy": {"caseload": policy.caseload, "asye": policy.asye},
+        "groups": built.groups, "units": built.units, "parents": built.parents,
+        "area_teams": {c.area(a): sorted(c.team(t) for t, (_, area) in s.teams.items() if area == a) for a in s.areas},
+        "invited": {c.team(t): n for t, n in invited.items()},
+        "cells": (shown_cells := {k: None if k in result.hidden else built.values[k] for k in sorted(built.published)}),
+        "themes": theme_cells.texts(analyses, shown_cells, rule.comments, lambda team_id: _finest(s, team_id, teams)),
+        "stats": {"cells": len(built.published), "hidden": len(result.hidden), "lps": result.lps,
+                  "rounds": result.rounds, "closed_groups": len(closed)},
+    }
+    shown = [g for g in members if not c.structural(g) and g not in closed
+             and c.cell(c.RESPONDENTS, g) not in result.hidden]
+    release.audit = {"respondents": sorted(members.get(c.ALL, frozenset())), "shown_groups": sorted(shown),
+                     "themes": theme_members, "analyses": {q: r.get("job") for q, r in analyses.items()}}
+
+
+def _finest(s: Structure, team_id: int | None, teams: bool) -> str:
+    """The smallest unit a comment's writer is counted in: their team, or for exit interviews their area."""
+    known = team_id in s.teams
+    if teams:
+        return c.team(team_id if known else None)
+    return c.area(s.teams[team_id][1] if known and team_id is not None else None)
+
+
+def analyses_of(db: Session, run: SurveyRun) -> theme_cells.Analyses:
+    """The latest finished analysis of each free-text question, as the release freezes it."""
+    found: theme_cells.Analyses = {}
+    for question in questionnaire_for(run).questions():
+        if question.type != "free_text":
+            continue
+        job = db.scalar(select(ThemeJob).where(ThemeJob.run_id == run.id, ThemeJob.question_id == question.id,
+                                               ThemeJob.status == "done").order_by(ThemeJob.id.desc()).limit(1))
+        if job is not None and job.result:
+            found[question.id] = {**job.result, "job": job.id}
+    return found
+
+
+def request(db: Session, run: SurveyRun, kind: ReleaseKind) -> Release:
+    number = (db.scalar(select(func.max(Release.number)).where(Release.run_id == run.id)) or 0) + 1
+    release = Release(run_id=run.id, number=number, kind=kind.value, status=ReleaseStatus.QUEUED.value,
+                      progress=0, stage="Waiting to start", requested_at=now())
+    db.add(release)
+    db.commit()
+    return release
+
+
+def run_release(db: Session, release_id: int, rule: Thresholds) -> None:
+    """Compute a queued release, keeping its progress in the database so any web worker can show it."""
+    release = db.get(Release, release_id)
+    if release is None or release.status != ReleaseStatus.QUEUED.value:
+        return
+
+    def progress(percent: int, stage: str) -> None:
+        assert release is not None
+        release.status, release.progress, release.stage = ReleaseStatus.RUNNING.value, percent, stage
+        db.commit()
+
+    try:
+        compute(db, release, rule, progress)
+        release.status, release.progress, release.stage = ReleaseStatus.DONE.value, 100, "Released"
+        release.finished_at = now()
+        db.commit()
+    except Exception:
+        db.rollback()
+        failed = db.get(Release, release_id)
+        if failed is not None:
+            failed.status, failed.stage = ReleaseStatus.FAILED.value, "The release could not be made"
+            failed.finished_at = now()
+            db.commit()
+        raise
+
+
+def latest(db: Session, run: SurveyRun) -> Release | None:
+    """The run's newest finished release: what managers see."""
+    return db.scalar(select(Release).where(Release.run_id == run.id, Release.status == ReleaseStatus.DONE.value)
+                     .order_by(Release.number.desc()).limit(1))
+
+
+def pending(db: Session, run: SurveyRun) -> Release | None:
+    return db.scalar(select(Release).where(Release.run_id == run.id, Release.status.in_(
+        (ReleaseStatus.QUEUED.value, ReleaseStatus.RUNNING.value))).order_by(Release.number.desc()).limit(1))
+
+
+def new_since_last(db: Session, run: SurveyRun) -> int:
+    """Responses since the run's last release (all of them before the first)."""
+    total = db.scalar(select(func.count()).select_from(Response).where(Response.run_id == run.id)) or 0
+    last = latest(db, run)
+    return total - (len((last.audit or {}).get("respondents", [])) if last is not None else 0)
+
+
+def describe(content: dict[str, Any]) -> str:
+    stats = content.get("stats", {})
+    return f"{stats.get('cells', 0)} figures, {stats.get('hidden', 0)} hidden"

@@ -1,0 +1,261 @@
+"""Attacks a curious manager could try with the app's own pages and exports, each rebuilt, each defeated.
+
+Every test first builds the situation the attack needs, then reads the release as
+the attacker would (everything it shows, and every sum that ties its tables),
+and checks that the person's value cannot be narrowed to fewer than 5 possible
+values: the smallest and largest consistent with everything shown are at least
+5 apart. Attacks over time check that the second release hides the group that
+grew by a handful, or is refused.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from surveyapp.disclosure import cells as c
+from surveyapp.disclosure import jobs as release_jobs
+from surveyapp.disclosure import reader
+from surveyapp.disclosure.thresholds import Thresholds
+from surveyapp.models import ReleaseKind, Role, ThemeJob
+
+from . import factories
+from .attacker import hidden, key, ranges, respond, shown
+
+WIDE = 5
+Q = "caseload_manageable"
+
+
+def council(session, teams):
+    made = factories.council(session, teams=teams)
+    run = factories.run(session, made)
+    return made, run, {t.name: t for a in made.service_areas for t in a.teams}
+
+
+def assert_unpinned(session, run, made_release, keys):
+    """Every key with someone in it is hidden, and the attacker's bounds on it are at least 5 apart."""
+    found = ranges(session, run, made_release, keys)
+    for k in keys:
+        assert k in hidden(made_release), f"{k} is shown"
+        lo, hi = found[k]
+        assert hi - lo >= WIDE, f"{k} can be narrowed to {lo}..{hi}"
+
+
+def test_an_area_minus_its_shown_teams_does_not_give_the_hidden_team(session):
+    made, run, teams = council(session, {"Referral and Assessment": ["North", "South", "Tiny"],
+                                         "Looked After Children": ["Care"]})
+    for i in range(8):
+        respond(session, run, teams["North"], **{Q: "agree" if i < 6 else "disagree"})
+    for i in range(7):
+        respond(session, run, teams["South"], **{Q: "agree"})
+    respond(session, run, teams["Tiny"], **{Q: "strongly_disagree"})
+    for i in range(9):
+        respond(session, run, teams["Care"], **{Q: "neither"})
+    made_release = factories.release(session, run)
+    tiny = c.team(teams["Tiny"].id)
+    assert_unpinned(session, run, made_release, [key(c.RESPONDENTS, tiny), key(f"{Q}:strongly_disagree", tiny)])
+
+
+def test_everyone_minus_a_breakdown_does_not_give_the_hidden_row(session):
+    made, run, teams = council(session, {"Referral and Assessment": ["North", "South"]})
+    roles = ["social_worker"] * 9 + ["senior_practitioner"] * 8 + ["practice_supervisor"] * 2
+    for i, role in enumerate(roles):
+        respond(session, run, teams["North" if i % 2 else "South"], role=role,
+                **{Q: "disagree" if role == "practice_supervisor" else "agree"})
+    made_release = factories.release(session, run)
+    group = c.breakdown(c.ALL, "role", "practice_supervisor")
+    assert_unpinned(session, run, made_release, [key(c.RESPONDENTS, group), key(f"{Q}:disagree", group)])
+
+
+def test_two_groups_that_are_nearly_the_same_people_are_not_both_shown(session):
+    """A team that is all senior practitioners, and the senior practitioners of its area, differ by one
+    person: showing both would give that person's answers, whoever looks (an admin, or two managers)."""
+    made, run, teams = council(session, {"Referral and Assessment": ["Seniors", "Mixed"]})
+    for _ in range(6):
+        respond(session, run, teams["Seniors"], role="senior_practitioner", **{Q: "agree"})
+    respond(session, run, teams["Mixed"], role="senior_practitioner", **{Q: "strongly_disagree"})
+    for _ in range(7):
+        respond(session, run, teams["Mixed"], role="social_worker", **{Q: "agree"})
+    made_release = factories.release(session, run)
+    area = c.area(teams["Seniors"].service_area_id)
+    both = [key(c.RESPONDENTS, c.team(teams["Seniors"].id)),
+            key(c.RESPONDENTS, c.breakdown(area, "role", "senior_practitioner"))]
+    assert any(k in hidden(made_release) for k in both)
+    council_seniors = key(c.RESPONDENTS, c.breakdown(c.ALL, "role", "senior_practitioner"))
+    assert not (council_seniors in shown(made_release) and both[0] in shown(made_release))
+
+
+def test_one_more_response_is_refused_and_a_team_that_grew_by_one_is_hidden_next_time(app, session):
+    made, run, teams = council(session, {"Referral and Assessment": ["North", "South", "East"]})
+    for name in ("North", "South", "East"):
+        for _ in range(6):
+            respond(session, run, teams[name], **{Q: "agree"})
+    first = factories.release(session, run, "interim")
+    assert shown(first)[key(c.RESPONDENTS, c.ALL)] == 18
+    respond(session, run, teams["North"], **{Q: "strongly_disagree"})
+    with pytest.raises(release_jobs.TooSoon):
+        release_jobs.start(session, app.extensions["surveyapp.sessionmaker"], run, ReleaseKind.INTERIM, Thresholds())
+    for _ in range(5):
+        respond(session, run, teams["South"], **{Q: "agree"})
+    second = factories.release(session, run, "final")
+    north = c.team(teams["North"].id)
+    assert key(c.RESPONDENTS, north) in hidden(second) and key(f"{Q}:strongly_disagree", north) in hidden(second)
+    assert shown(second)[key(c.RESPONDENTS, c.team(teams["South"].id))] == 11
+
+
+def test_the_run_page_and_the_results_page_show_the_same_cells(client, session):
+    made, run, teams = council(session, {"Referral and Assessment": ["North", "South", "Tiny"]})
+    for name, n in (("North", 7), ("South", 9), ("Tiny", 2)):
+        for i in range(n):
+            token = factories.invitation(session, run, teams[name], name=f"{name} {i}", email=f"{name}{i}@x.org")
+            factories.use_link(session, run, token, teams[name])
+            respond(session, run, teams[name], **{Q: "agree"})
+    factories.release(session, run)
+    assert factories.sign_in(client, factories.user(session, made)).status == 302
+    run_page = client.get(f"/manage/runs/{run.id}")
+    results = client.get(f"/manage/runs/{run.id}/results")
+
+    def responded(page):
+        table = next(t for t in page.soup.select("table") if "Response rate by team" in t.caption.get_text())
+        return {tr.find_all(["th", "td"])[1].get_text(strip=True): tr.find_all("td")[-1].get_text(" ", strip=True)
+                for tr in table.select("tbody tr")}
+
+    assert responded(run_page) == responded(results)
+    assert responded(results)["Tiny"] == "Hidden"
+    assert "18 people responded, of 18 invited" in results.text()
+
+
+def test_moving_the_caseload_policy_between_releases_does_not_count_one_caseload(session):
+    made, run, teams = council(session, {"Referral and Assessment": ["North", "South"]})
+    for i in range(12):
+        respond(session, run, teams["North" if i % 2 else "South"], children_allocated=20 if i == 0 else 14 + i)
+    made.caseload_policy = 19
+    session.commit()
+    first = factories.release(session, run, "interim")
+    made.caseload_policy = 20
+    session.commit()
+    second = factories.release(session, run, "final")
+    assert second.content["policy"] == first.content["policy"] == {"caseload": 19, "asye": None}
+    assert {k: v for k, v in shown(second).items() if k.startswith("pol:")} == \
+        {k: v for k, v in shown(first).items() if k.startswith("pol:")}
+
+
+def _analysis(session, run, question_id, rows):
+    """A finished theme analysis of the run's comments, as the engine stores it: (theme, sentiment) per comment."""
+    from surveyapp.themes import jobs
+    found = jobs.comments(session, run, question_id)
+    assert len(found) == len(rows)
+    themes = sorted({t for t, _ in rows})
+    result = {"mode": "taxonomy", "themes": [
+        {"id": t, "label": t.title(), "keywords": ["anxiety", "saz", "stress"], "description": None,
+         "quotes": [{"row": i, "text": f"quote {i}"} for i, (theme, _) in enumerate(rows) if theme == t][:3]}
+        for t in themes],
+        "rows": [{"row": i, "theme": t, "sentiment": s} for i, (t, s) in enumerate(rows)],
+        "row_teams": [team for _, team, _ in found], "row_responses": [r for _, _, r in found], "notes": []}
+    job = ThemeJob(run_id=run.id, question_id=question_id, status="done", progress=100, stage="Done", result=result)
+    session.add(job)
+    session.commit()
+    return job
+
+
+def test_themes_by_team_list_every_team_and_do_not_give_a_small_one_away(session):
+    made, run, teams = council(session, {"Referral and Assessment": ["North", "South", "Tiny"]})
+    plan = [("North", "workload")] * 7 + [("South", "workload")] * 4 + [("South", "pay")] * 4 + [("Tiny", "wellbeing")]
+    for name, _ in plan:
+        respond(session, run, teams[name], biggest_difference="Something about work.")
+    from surveyapp.themes import jobs
+    order = {rid: team for _, team, rid in jobs.comments(session, run, "biggest_difference")}
+    theme_of = {}
+    remaining = {name: [t for n, t in plan if n == name] for name in teams}
+    for rid, team_id in order.items():
+        name = next(n for n, t in teams.items() if t.id == team_id)
+        theme_of[rid] = remaining[name].pop()
+    _analysis(session, run, "biggest_difference",
+              [(theme_of[rid], "negative") for _, _, rid in jobs.comments(session, run, "biggest_difference")])
+    made_release = factories.release(session, run)
+    tiny = c.team(teams["Tiny"].id)
+    assert_unpinned(session, run, made_release, [key("th:biggest_difference:wellbeing", tiny),
+                                                 key("th:biggest_difference:=", tiny)])
+    released = reader.Released(made_release.content, factories_questionnaire(run))
+    summary = reader.theme_summary(released, "biggest_difference", c.ALL)
+    assert [t.label for t in summary.teams] == ["North", "South", "Tiny"]
+    small = next(t for t in summary.themes if t.id == "wellbeing")
+    assert small.keywords == [] and small.quotes == []
+
+
+def factories_questionnaire(run):
+    from surveyapp.questionnaires import questionnaire_for
+    return questionnaire_for(run)
+
+
+def test_a_new_analysis_after_one_more_comment_does_not_tell_its_theme(session):
+    from surveyapp.themes import jobs
+    made, run, teams = council(session, {"Referral and Assessment": ["North", "South"]})
+    for i in range(12):
+        respond(session, run, teams["North" if i % 2 else "South"], biggest_difference="More staff.")
+    _analysis(session, run, "biggest_difference", [("workload" if i < 7 else "pay", "negative") for i in range(12)])
+    first = factories.release(session, run, "interim")
+    assert shown(first)[key("th:biggest_difference:workload", c.ALL)] == 7
+    respond(session, run, teams["North"], biggest_difference="Better pay please.")
+    for _ in range(4):
+        respond(session, run, teams["South"])  # four more people, no comment
+    rows = {rid: "pay" for _, _, rid in jobs.comments(session, run, "biggest_difference")}
+    earlier = {rid for rid in first.audit["themes"]["biggest_difference"]["workload"]}
+    _analysis(session, run, "biggest_difference",
+              [("workload" if rid in earlier else rows[rid], "negative")
+               for _, _, rid in jobs.comments(session, run, "biggest_difference")])
+    second = factories.release(session, run, "final")
+    # The council's commenters grew by one: their theme counts are hidden in the second release.
+    assert key("th:biggest_difference:pay", c.ALL) in hidden(second)
+    assert key("th:biggest_difference:=", c.ALL) in hidden(second)
+
+
+def test_leavers_by_area_against_all_leavers_and_destinations(session):
+    made = factories.council(session, teams={"Referral and Assessment": ["North"], "Looked After Children": ["Care"],
+                                             "Fostering": ["Foster"]})
+    run = factories.run(session, made, "exit-interview")
+    teams = {t.name: t for a in made.service_areas for t in a.teams}
+    for i in range(8):
+        respond(session, run, teams["North"], destination="another_council" if i < 5 else "agency",
+                main_reasons=["caseload_workload", "pay"], leaving_month=f"{dt.date.today().year}-0{1 + i % 3}")
+    for i in range(7):
+        respond(session, run, teams["Care"], destination="agency", main_reasons=["pay"],
+                leaving_month=f"{dt.date.today().year}-04")
+    respond(session, run, teams["Foster"], destination="retirement", main_reasons=["management"],
+            leaving_month=f"{dt.date.today().year}-05")
+    made_release = factories.release(session, run)
+    foster = c.area(teams["Foster"].service_area_id)
+    assert_unpinned(session, run, made_release, [key(c.RESPONDENTS, foster), key("destination:retirement", foster)])
+    assert shown(made_release)[key(c.RESPONDENTS, c.ALL)] == 16
+
+
+def test_one_exit_interview_shows_no_figure(client, session):
+    made = factories.council(session)
+    run = factories.run(session, made, "exit-interview")
+    respond(session, run, made.service_areas[0].teams[0], destination="agency", main_reasons=["pay"])
+    made_release = factories.release(session, run)
+    assert key(c.RESPONDENTS, c.ALL) in hidden(made_release)
+    assert factories.sign_in(client, factories.user(session, made)).status == 302
+    page = client.get(f"/manage/runs/{run.id}/leavers/")
+    assert "Hidden exit interviews" in page.text() and "1 exit interviews" not in page.text()
+
+
+def test_scoped_managers_see_units_of_one_release(client, session):
+    """Two managers with different scopes read the same audited release: neither sees a unit the other's
+    view could be subtracted from, because every unit any user could see was audited together."""
+    made, run, teams = council(session, {"Referral and Assessment": ["North", "South"], "Fostering": ["Foster"]})
+    for name, n in (("North", 6), ("South", 6), ("Foster", 8)):
+        for _ in range(n):
+            respond(session, run, teams[name], **{Q: "agree"})
+    factories.release(session, run)
+    from surveyapp.models import User, UserScope
+    email = factories.user(session, made, Role.MANAGER)
+    manager = session.query(User).filter_by(email=email).one()
+    manager.scopes.append(UserScope(team_id=teams["North"].id))
+    session.commit()
+    assert factories.sign_in(client, email).status == 302
+    page = client.get(f"/manage/runs/{run.id}/results")
+    assert "Showing North" in page.text()
+    assert client.get(f"/manage/runs/{run.id}/results?unit={c.ALL}").status == 404
+    assert client.get(f"/manage/runs/{run.id}/results?unit={c.team(teams['South'].id)}").status == 404
