@@ -65,12 +65,12 @@ DATE = (rf"(?:\d{{1,2}}[/.-]\d{{1,2}}[/.-](?:\d{{4}}|\d{{2}})"
 # Dates are kept ("the conference on 14/03/2025") unless something says they are a birth date.
 DATE_OF_BIRTH = re.compile(
     rf"(?:\b(?:d\.?\s?o\.?\s?b\.?|date\s+of\s+birth|birth\s?date|born(?:\s+on)?|birthday(?:\s+is)?|b\.)"
-    rf"(?:\s+(?:is|was))?\s*[:\-]?\s*)(?P<id>{DATE})", re.IGNORECASE)
+    rf"(?:\s+(?:is|was))?\s*[:\-]?\s*(?:the\s+)?)(?P<id>{DATE})", re.IGNORECASE)
 
 # UK numbers: a run of digits, spaces, dashes, dots and brackets starting +44, 0044 or 0; valid
 # when it holds 10 or 11 digits from the 0 (or 9-10 after 44). Runs that continue into other
 # numbers are trimmed group by group ("07700 900123 12 times").
-PHONE = re.compile(r"(?<![\w/+])(?:(?:\+|00)\s?44\s?(?:\(0\)\s?)?|\(?0)\d[\d\s().-]{6,}\d(?![\w/])")
+PHONE = re.compile(r"(?<![\w/+])(?:(?:\+|00)\s?44[\s-]?(?:\(0\)\s?)?|\(?0)\d[\d\s().-]{6,}\d(?![\w/])")
 # A reference word then an identifier with a digit in it ("case no. 123/45", "LCS ref: AB12345",
 # "Mosaic ID 4471093", "court reference ZC25P00931").
 CASE_WITH_PREFIX = re.compile(
@@ -102,6 +102,7 @@ def _phones(text: str) -> Iterator[Span]:
         start, chunk = match.start(), match.group(0)
         while chunk:
             digits = re.sub(r"\D", "", chunk)
+            digits = digits[2:] if digits.startswith("0044") else digits
             national = digits[2:].removeprefix("0") if digits.startswith("44") else digits
             if digits.startswith("44") and len(national) in (9, 10) or digits.startswith("0") and len(digits) in (10, 11):
                 # A trailing bracket or dot belongs to the sentence, not the number.
