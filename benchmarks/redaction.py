@@ -1,7 +1,7 @@
 """Redaction recall and false redactions per kind of identifier, and the safeguarding flag's
 recall, precision and false-flag rate, on the labelled sets in tests/analysis/data/.
 
-    .venv/bin/python benchmarks/redaction.py [--half dev|heldout|both] [--show]
+    .venv/bin/python benchmarks/redaction.py [--half dev|heldout|adversarial|all] [--show]
 
 Prints markdown tables. `--show` lists every miss and every false redaction or flag (use it on
 the dev half only: the held-out half is for the final figures). Takes a few seconds, no model.
@@ -25,6 +25,9 @@ from analysis.identifiers import Span
 
 DATA = ROOT / "tests" / "analysis" / "data"
 HALVES = ("dev", "heldout")
+# Written after the rules were frozen, aimed at their known weak points, scored once: a harder
+# check than the held-out half, which was written by the same hand at the same time as dev.
+ADVERSARIAL = "adversarial"
 # The writer describing themselves ("the only male social worker in Ashford"): no rule can
 # catch it, so it is scored apart and left out of the totals.
 UNCATCHABLE = "describes_writer"
@@ -161,10 +164,10 @@ def flag_table(results: dict[str, dict[str, float]]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--half", choices=(*HALVES, "both"), default="both")
+    parser.add_argument("--half", choices=(*HALVES, ADVERSARIAL, "all"), default="all")
     parser.add_argument("--show", action="store_true", help="list misses and false hits")
     args = parser.parse_args(argv)
-    halves = HALVES if args.half == "both" else (args.half,)
+    halves = (*HALVES, ADVERSARIAL) if args.half == "all" else (args.half,)
     redactor = Redactor(staff_names=staff_names()).fit([])
     scores = {h: score_redaction(redactor, redaction_rows(h)) for h in halves}
     print("## Redaction\n")
