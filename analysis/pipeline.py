@@ -19,7 +19,7 @@ from analysis.classify import OTHER, PrototypeClassifier, TaxonomyAssigner
 from analysis.clean import Normaliser, Redactor
 from analysis.cluster import AutoKMeans
 from analysis.describe import class_tfidf_keywords, keyword_label, representative
-from analysis.embed import make_embedder
+from analysis.embed import SentenceEmbedder, make_embedder
 from analysis.report import Quote, Theme, ThemeReport
 from analysis.safeguarding import SafeguardingFlagger
 from analysis.sentiment import SentimentScorer, sentiment_examples, sentiment_split
@@ -61,16 +61,18 @@ class ThemePipeline:
         keep = np.array([i for i, t in enumerate(redacted) if t.strip()], dtype=int)
         shown = [redacted[i] for i in keep]
         model_text = self.normaliser.fit_transform(shown)
-        # Flagged comments count in their theme but are never quoted (see _describe).
-        self._flags = self.flagger.fit(shown).predict(shown)
         notes = list(self.notes)
         if len(keep) < len(raw):
             notes.append(f"{len(raw) - len(keep)} blank comment(s) skipped.")
+        X = self._embed(model_text, extra=self._training_texts())
+        # Flagged comments count in their theme but are never quoted (see _describe). The
+        # flag's example stage was tuned on MiniLM similarities: with another embedder, rules only.
+        embed = self.embedder.transform if isinstance(self.embedder, SentenceEmbedder) and len(shown) else None
+        self._flags = self.flagger.fit(shown, embed=embed).predict(shown, X if embed else None)
         n_flagged = sum(f is not None for f in self._flags)
         if n_flagged:
             notes.append(f"{n_flagged} comment(s) flagged as possible safeguarding disclosures: never quoted; "
                          "someone should read them (see each row's flag).")
-        X = self._embed(model_text, extra=self._training_texts())
         sentiments = self.sentiment.fit(self.embedder.transform).predict(shown, X) if len(shown) else []
         if self.taxonomy is not None:
             ids, conf, themes, emerging = self._taxonomy_mode(shown, model_text, X, sentiments)

@@ -2,22 +2,30 @@
 self-harm concerning staff.
 
 A flagged comment still counts in its theme, but is never chosen as a quote: someone has to read
-it and act, and a disclosure must not be passed round in a report. Rules, not a model: they run
-offline, give the same answer every time, and say which words set them off (`explain`). They are
-written for recall first; a missed disclosure is worse than a false flag, which costs a reader a
-minute. Each rule is a pattern for one kind; idioms ("this job is killing me", "I'd kill for a
-desk") are blanked out first, and some rules are cancelled by a negation just before them
-("I've never been threatened").
+it and act, and a disclosure must not be passed round in a report. Two stages, both offline and
+deterministic, built for recall first (a missed disclosure is worse than a false flag, which
+costs a reader a minute):
+- rules: patterns for each kind, which say which words set them off (`explain`); idioms ("this
+  job is killing me", "I'd kill for a desk") are blanked out first, and some rules are cancelled
+  by a negation just before them ("I've never been threatened");
+- examples: when the engine's sentence embeddings are given, a comment the rules missed is
+  flagged if its closest example comments (data/safeguarding_examples.yaml) are disclosures of
+  one kind, by a margin over the examples that are not. This catches disclosures written
+  without any of the rule words ("I stood on the bridge for a long time").
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from importlib import resources
 
+import numpy as np
+import yaml
 from sklearn.base import BaseEstimator
 
+from analysis.classify import PrototypeClassifier
 from analysis.clean import normalise
 
 FLAG_KINDS = ("child_at_risk", "threat_to_staff", "self_harm")
@@ -138,27 +146,63 @@ NEGATION = re.compile(r"\b(?:never|not|no|nobody|n't|without|hasn't|haven't|wasn
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 
 
+def safeguarding_examples() -> tuple[list[str], list[str]]:
+    """The example comments of the embedding stage and their kinds ("none" for no disclosure)."""
+    text = resources.files("analysis.data").joinpath("safeguarding_examples.yaml").read_text(encoding="utf-8")
+    data = yaml.safe_load(text)
+    pairs = [(example, kind) for kind in (*FLAG_KINDS, "none") for example in data[kind]]
+    return [p[0] for p in pairs], [p[1] for p in pairs]
+
+
 class SafeguardingFlagger(BaseEstimator):
     """For each comment, None or the kind of disclosure it seems to make (see FLAG_KINDS).
 
-    `kinds` limits the flags to some kinds. No training: `fit` only selects the rules, so the
-    same comment always gets the same flag.
+    `kinds` limits the flags to some kinds. `min_similarity` and `margin` set the embedding
+    stage: a comment's score for a kind is its mean cosine similarity to the kind's 3 closest
+    examples; it is flagged when its best kind scores at least `min_similarity` and at least
+    `margin` above the non-disclosure examples. Chosen on the dev half of the labelled set
+    (benchmarks/redaction.py); the rules alone run when no embeddings are given.
     """
 
-    def __init__(self, kinds: tuple[str, ...] = FLAG_KINDS):
+    def __init__(self, kinds: tuple[str, ...] = FLAG_KINDS, min_similarity: float = 0.3, margin: float = 0.05):
         self.kinds = kinds
+        self.min_similarity = min_similarity
+        self.margin = margin
 
-    def fit(self, X: Iterable[str] | None = None, y: object = None) -> SafeguardingFlagger:
+    def fit(self, X: Iterable[str] | None = None, y: object = None,
+            embed: Callable[[list[str]], np.ndarray] | None = None) -> SafeguardingFlagger:
+        """Select the rules; with `embed` (texts -> unit vectors), embed the example comments too."""
         unknown = set(self.kinds) - set(FLAG_KINDS)
         if unknown:
             raise ValueError(f"unknown flag kinds {sorted(unknown)}; choose from {FLAG_KINDS}")
         self.rules_ = tuple(r for r in RULES if r.kind in self.kinds)
+        self.examples_ = None
+        if embed is not None:
+            texts, labels = safeguarding_examples()
+            self.examples_ = PrototypeClassifier(top_k=3).fit(embed(texts), labels)
         return self
 
-    def predict(self, X: Iterable[str]) -> list[str | None]:
-        return [self.flag(text) for text in X]
+    def predict(self, X: Sequence[str], embeddings: np.ndarray | None = None) -> list[str | None]:
+        """Flags for the comments; `embeddings` (one unit vector a comment, from the same `embed`
+        given to `fit`) turn on the embedding stage for comments the rules miss."""
+        flags = [self.flag(text) for text in X]
+        if embeddings is None or getattr(self, "examples_", None) is None or len(flags) == 0:
+            return flags
+        return [f if f is not None else s for f, s in zip(flags, self.similar(embeddings))]
+
+    def similar(self, embeddings: np.ndarray) -> list[str | None]:
+        """The embedding stage alone: the kind whose examples a comment is close to, or None."""
+        scores = self.examples_.class_scores(embeddings)
+        classes = list(self.examples_.classes_)
+        none = scores[:, classes.index("none")]
+        kinds = [classes.index(k) for k in self.kinds]
+        best = np.array(kinds)[scores[:, kinds].argmax(axis=1)]
+        top = scores[np.arange(len(scores)), best]
+        flagged = (top >= self.min_similarity) & (top - none >= self.margin)
+        return [classes[b] if f else None for b, f in zip(best, flagged)]
 
     def flag(self, text: str) -> str | None:
+        """The rules' flag for one comment."""
         hits = self.explain(text)
         if not hits:
             return None
@@ -193,6 +237,7 @@ def _negated(sentence: str, match: re.Match[str]) -> bool:
     return NEGATION.search(before) is not None or (NEGATION.search(inside) is not None and "feel safe" not in inside)
 
 
-def flag_comments(texts: Iterable[str]) -> list[str | None]:
-    """One call: a flag (None or a kind in FLAG_KINDS) for each comment."""
-    return SafeguardingFlagger().fit().predict(texts)
+def flag_comments(texts: Sequence[str], embed: Callable[[list[str]], np.ndarray] | None = None) -> list[str | None]:
+    """One call: a flag (None or a kind in FLAG_KINDS) for each comment; rules only without `embed`."""
+    flagger = SafeguardingFlagger().fit(embed=embed)
+    return flagger.predict(texts, embed(list(texts)) if embed is not None and len(texts) else None)

@@ -1,10 +1,12 @@
 """Redaction recall and false redactions per kind of identifier, and the safeguarding flag's
 recall, precision and false-flag rate, on the labelled sets in tests/analysis/data/.
 
-    .venv/bin/python benchmarks/redaction.py [--half dev|heldout|adversarial|all] [--show]
+    .venv/bin/python benchmarks/redaction.py [--half dev|heldout|adversarial|fresh|all] [--show] [--rules-only]
 
 Prints markdown tables. `--show` lists every miss and every false redaction or flag (use it on
-the dev half only: the held-out half is for the final figures). Takes a few seconds, no model.
+the dev half only: the held-out half is for the final figures). The safeguarding flag is scored
+with its rules alone and with rules + examples (the embedding stage, MiniLM from site-packages,
+about 20 s on 2 cores); `--rules-only` skips the model.
 """
 
 from __future__ import annotations
@@ -22,12 +24,15 @@ sys.path.insert(0, str(ROOT))
 
 from analysis.clean import Redactor, normalise
 from analysis.identifiers import Span
+from analysis.safeguarding import SafeguardingFlagger
 
 DATA = ROOT / "tests" / "analysis" / "data"
 HALVES = ("dev", "heldout")
 # Written after the rules were frozen, aimed at their known weak points, scored once: a harder
 # check than the held-out half, which was written by the same hand at the same time as dev.
 ADVERSARIAL = "adversarial"
+# Safeguarding only: written after the adversarial run, before the flag's embedding stage.
+FRESH = "fresh"
 # The writer describing themselves ("the only male social worker in Ashford"): no rule can
 # catch it, so it is scored apart and left out of the totals.
 UNCATCHABLE = "describes_writer"
@@ -162,32 +167,47 @@ def flag_table(results: dict[str, dict[str, float]]) -> str:
     return "\n".join(lines)
 
 
+def _sentence_embed():
+    """Texts -> MiniLM unit vectors as the pipeline computes them (abbreviations spelled out)."""
+    from analysis.clean import Normaliser
+    from analysis.embed import SentenceEmbedder
+
+    embedder, normaliser = SentenceEmbedder(use_cache=False), Normaliser()
+    return lambda texts: embedder.transform(normaliser.transform(texts))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--half", choices=(*HALVES, ADVERSARIAL, "all"), default="all")
+    parser.add_argument("--half", choices=(*HALVES, ADVERSARIAL, FRESH, "all"), default="all")
     parser.add_argument("--show", action="store_true", help="list misses and false hits")
+    parser.add_argument("--rules-only", action="store_true", help="score the flag without the embedding stage")
     args = parser.parse_args(argv)
-    halves = (*HALVES, ADVERSARIAL) if args.half == "all" else (args.half,)
+    halves = (*HALVES, ADVERSARIAL, FRESH) if args.half == "all" else (args.half,)
     redactor = Redactor(staff_names=staff_names()).fit([])
-    scores = {h: score_redaction(redactor, redaction_rows(h)) for h in halves}
-    print("## Redaction\n")
-    print(redaction_table(scores))
-    try:
-        from analysis.safeguarding import SafeguardingFlagger
-    except ImportError:
-        SafeguardingFlagger = None
+    scores = {h: score_redaction(redactor, redaction_rows(h)) for h in halves if h != FRESH}
+    if scores:
+        print("## Redaction\n")
+        print(redaction_table(scores))
     flags: dict[str, tuple[list, list, list]] = {}
-    if SafeguardingFlagger is not None:
-        flagger = SafeguardingFlagger().fit([])
-        for h in halves:
-            texts, truth = safeguarding_rows(h)
-            flags[h] = (texts, flagger.predict(texts), truth)
-        print("\n## Safeguarding flag\n")
-        print(flag_table({h: score_flags(p, t) for h, (_, p, t) in flags.items()}))
+    results: dict[str, dict[str, float]] = {}
+    embed = None if args.rules_only else _sentence_embed()
+    rules = SafeguardingFlagger().fit()
+    both = SafeguardingFlagger().fit(embed=embed) if embed else None
+    for h in halves:
+        texts, truth = safeguarding_rows(h)
+        results[f"{h}, rules"] = score_flags(rules.predict(texts), truth)
+        flags[h] = (texts, rules.predict(texts), truth)
+        if both is not None:
+            predicted = both.predict(texts, embed(texts))
+            results[f"{h}, rules + examples"] = score_flags(predicted, truth)
+            flags[h] = (texts, predicted, truth)
+    print("\n## Safeguarding flag\n")
+    print(flag_table(results))
     if args.show:
         for h in halves:
-            print(f"\n### {h}: misses\n" + "\n".join(scores[h].misses))
-            print(f"\n### {h}: false redactions\n" + "\n".join(scores[h].false_hits))
+            if h in scores:
+                print(f"\n### {h}: misses\n" + "\n".join(scores[h].misses))
+                print(f"\n### {h}: false redactions\n" + "\n".join(scores[h].false_hits))
             if h in flags:
                 texts, predicted, truth = flags[h]
                 wrong = [f"{p} (truth {t}): {x}" for x, p, t in zip(texts, predicted, truth) if p != t]

@@ -101,3 +101,21 @@ def test_the_cli_keeps_its_csv_columns_and_adds_the_flag_to_json_rows(tmp_path, 
     assert list(pd.read_csv(out).columns) == ["row", "theme"]
     rows = json.loads(js.read_text(encoding="utf-8"))["rows"]
     assert [r["flag"] for r in rows[-3:]] == ["threat_to_staff", "self_harm", "child_at_risk"]
+
+
+def test_the_pipeline_uses_the_example_stage_only_with_the_sentence_model(monkeypatch, hashing_embedder):
+    from analysis.embed import SentenceEmbedder
+
+    seen = []
+    original = SafeguardingFlagger.fit
+
+    def fit(self, X=None, y=None, embed=None):
+        seen.append(embed is not None)
+        return original(self, X, y, embed=None)  # the real model is not loaded here
+
+    monkeypatch.setattr(SafeguardingFlagger, "fit", fit)
+    monkeypatch.setattr(SentenceEmbedder, "_encode", lambda self, texts: hashing_embedder.transform(texts))
+    texts = quality_set()[0]
+    analyse_themes(texts, taxonomy="exit", embedder=hashing_embedder)
+    analyse_themes(texts, taxonomy="exit", embedder=SentenceEmbedder(use_cache=False))
+    assert seen == [False, True]
