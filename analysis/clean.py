@@ -38,7 +38,7 @@ REDACTION_KINDS = ("email", "phone", "case_number", "name", "initials", "handle"
 PLACEHOLDERS = {kind: f"[{kind.upper()}]" for kind in REDACTION_KINDS}
 _TITLE = r"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof)"
 # Staff initials: two or three capitals, alone or with full stops ("KMB", "K.F.", "K. F.").
-_INITIALS = re.compile(r"(?<![\w.])(?:[A-Z]{2,3}|(?:[A-Z]\.\s?){1,2}[A-Z]\.?)(?![\w])")
+_INITIALS = re.compile(r"(?<![\w.])(?:[A-Z]{2,3}|(?:[A-Z]\.\s?){1,2}[A-Z]\.?|(?:[a-z]\.){2,3})(?![\w])")
 # Verbs that follow a person far more often than a word: "Ward said", "Marsh told me".
 _NAME_VERBS = frozenset(["said", "says", "told", "tells", "asked", "asks", "wants", "wanted", "thinks", "thought", "signed", "signs", "sends", "sent", "runs", "ran", "refused", "refuses", "promised", "promises", "emailed", "rang", "called", "cancels", "cancelled", "shouted", "keeps", "kept", "never", "always", "agreed", "agrees", "decided", "decides", "replied", "replies", "covered", "covers"])
 _CALENDAR = frozenset(["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"])
@@ -169,7 +169,7 @@ class Redactor(TransformerMixin, BaseEstimator):
     def _initials(self, text: str, taken: list[Span]) -> list[Span]:
         found = []
         for match in _INITIALS.finditer(text):
-            letters = re.sub(r"[.\s]", "", match.group(0))
+            letters = re.sub(r"[.\s]", "", match.group(0)).upper()  # "k.m.b." is KMB
             if letters in self.initials_ and not _overlaps(match.start(), match.end(), taken):
                 found.append(Span(match.start(), match.end(), "initials"))
         return found

@@ -24,12 +24,14 @@ EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 EMAIL_SPELLED = re.compile(
     r"\b[\w.+-]+(?:\s+dot\s+[\w-]+)*\s+(?:at|\(at\)|\[at\])\s+[\w-]+(?:\s*(?:\.|\bdot\b)\s*[\w-]+)*"
     r"\s*(?:\.|\bdot\b)\s*(?:uk|com|org|net)\b", re.IGNORECASE)
+# "debs[at]kent.gov.uk", "jo (at) kent.gov.uk".
+EMAIL_BRACKETED = re.compile(r"\b[\w.+-]+\s?[\[(]\s?at\s?[\])]\s?[\w-]+(?:\.[\w-]+)+\b", re.IGNORECASE)
 HANDLE = re.compile(r"(?<![\w@.])@[A-Za-z0-9_](?:[A-Za-z0-9_.]{0,28}[A-Za-z0-9_])?\b")
 
 # NI numbers: two letters, six digits, a letter A-D, with any spacing, dots or dashes between
 # them (AB 12 34 56 C, ab123456c, A B 1 2 3 4 5 6 C). The first letter is never D, F, I, Q, U
 # or V; the second never D, F, I, O, Q, U or V (HMRC's rules), which keeps out most words.
-_SEP = r"[\s.-]?"
+_SEP = r"(?:[.-]?\s?|\s?[.-]?)"
 NI_NUMBER = re.compile(
     rf"\b[A-CEGHJ-PR-TW-Z]{_SEP}[A-CEGHJ-NPR-TW-Z](?:{_SEP}\d){{6}}{_SEP}[A-D]\b", re.IGNORECASE)
 # After "NI" or "national insurance" the final letter may be left off.
@@ -49,20 +51,26 @@ _FLAT = r"(?:(?:Flat|Apartment|Apt|Unit|Room)\s+\d{1,4}[A-Za-z]?,?\s+)?"
 # A house number, one to three capitalised words and a street word: "14 Carnforth Road",
 # "Flat 3, 27 Meadowbank Crescent", "112b Station Road". Without a number ("Hall Lane", "the
 # office on Station Road") it is a place, not an address.
+_BUILDING = r"(?:House|Lodge|Mansions|Cottages?|Tower|Buildings|Flats|Farm|Barn)"
 ADDRESS = re.compile(
     rf"\b{_FLAT}\d{{1,4}}[A-Za-z]?,?\s+(?!(?:Family|Crown|County|Magistrates|Youth|High|Civil|Supreme)\s)"
-    rf"(?:[A-Z][\w'-]*\s+){{1,3}}{_STREET}\b\.?")
+    rf"(?:[A-Z][\w'-]*\s+){{1,3}}(?:{_STREET}|{_BUILDING}(?:,?\s+(?:[A-Z][\w'-]*\s+){{1,3}}{_STREET})?)\b\.?")
 # In lower case only after "at", "address" or "lives": "she lives at 14 carnforth road".
 ADDRESS_LOWER = re.compile(
     rf"(?:\b(?:at|address:?|lives|living|moved to)\s+)(?P<id>{_FLAT}\d{{1,4}}[a-z]?,?\s+(?:[a-z][\w'-]*\s+){{1,3}}"
-    rf"(?:road|street|avenue|close|lane|drive|way|crescent|court|gardens|place|terrace|grove))\b", re.IGNORECASE)
+    rf"(?:road|rd|street|st|avenue|ave|close|lane|drive|way|crescent|court|gardens|place|terrace|grove))\b",
+    re.IGNORECASE)
 
 _MONTH = (r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
           r"|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?")
 DATE = (rf"(?:\d{{1,2}}[/.-]\d{{1,2}}[/.-](?:\d{{4}}|\d{{2}})"
         rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH},?\s+\d{{2,4}}"
         rf"|{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}})")
-# Dates are kept ("the conference on 14/03/2025") unless something says they are a birth date.
+# Dates are kept ("the conference on 14/03/2025") unless something says they are a birth date;
+# after "birthday" a day and month are enough, after "born in" a month and year.
+DAY_MONTH = rf"\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}|{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?\b"
+BIRTHDAY = re.compile(rf"\bbirthday\s+(?:is|was|on)\s+(?:the\s+)?(?P<id>{DAY_MONTH})", re.IGNORECASE)
+BORN_IN = re.compile(rf"\bborn\s+in\s+(?P<id>{_MONTH}\s+\d{{4}})", re.IGNORECASE)
 DATE_OF_BIRTH = re.compile(
     rf"(?:\b(?:d\.?\s?o\.?\s?b\.?|date\s+of\s+birth|birth\s?date|born(?:\s+on)?|birthday(?:\s+is)?|b\.)"
     rf"(?:\s+(?:is|was))?\s*[:\-]?\s*(?:the\s+)?)(?P<id>{DATE})", re.IGNORECASE)
@@ -87,7 +95,7 @@ CASE_BARE = re.compile(
     r"|(?=[A-Z0-9]*[A-Z])(?=(?:[A-Z]*\d){4})[A-Z0-9]{6,})\b"
 )
 # Not case numbers: a date (12/03/2024, 5-6-23) or a year range (2023/24, 2019-2021).
-_NOT_A_CASE = re.compile(r"\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|(?:19|20)\d\d[/-](?:(?:19|20)?\d\d)")
+_NOT_A_CASE = re.compile(r"\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|(?:19|20)\d\d[/-](?:(?:19|20)?\d\d)|\d{1,3}[/-]\d{1,3}")
 
 
 def _matches(pattern: re.Pattern[str], kind: str, group: str | int = 0) -> Callable[[str], Iterator[Span]]:
@@ -124,8 +132,11 @@ def _bare_cases(text: str) -> Iterator[Span]:
 FINDERS: tuple[Callable[[str], Iterator[Span]], ...] = (
     _matches(EMAIL, "email"),
     _matches(EMAIL_SPELLED, "email"),
+    _matches(EMAIL_BRACKETED, "email"),
     _matches(HANDLE, "handle"),
     _matches(DATE_OF_BIRTH, "date_of_birth", "id"),
+    _matches(BIRTHDAY, "date_of_birth", "id"),
+    _matches(BORN_IN, "date_of_birth", "id"),
     _matches(NI_CUE, "case_number", "id"),
     _matches(NI_NUMBER, "case_number"),
     _phones,

@@ -86,6 +86,8 @@ def short_forms(first: str) -> set[str]:
         for full in fulls.get(first, frozenset()):
             forms |= {full} | shorts.get(full, frozenset())
     forms |= {f + "s" for f in forms if 3 <= len(f) <= 4 and f[-1] not in _VOWELS + "sxz"}
+    forms |= {f[:-1] + "z" for f in forms if len(f) == 4 and f.endswith("s")}  # Debs typed Debz
+    forms |= {f + "za" for f in forms if len(f) == 3 and f.endswith("z")}  # Saz -> Sazza, Loz -> Lozza
     return {f for f in forms if len(f) >= 2}
 
 
