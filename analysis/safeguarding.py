@@ -154,20 +154,37 @@ def safeguarding_examples() -> tuple[list[str], list[str]]:
     return [p[0] for p in pairs], [p[1] for p in pairs]
 
 
+def ordinary_examples() -> list[str]:
+    """The built-in taxonomies' example comments (pay, parking, supervision, retirement...) that
+    the rules do not flag: without them an ordinary comment about a topic the safeguarding
+    examples never mention can sit closer to a disclosure than to any "none" example."""
+    from analysis.taxonomy import all_built_in
+
+    rules = SafeguardingFlagger().fit()
+    texts = dict.fromkeys(t for tax in all_built_in() for th in tax.themes for t in th.training_texts())
+    return [t for t in texts if rules.flag(t) is None]
+
+
 class SafeguardingFlagger(BaseEstimator):
     """For each comment, None or the kind of disclosure it seems to make (see FLAG_KINDS).
 
     `kinds` limits the flags to some kinds. `min_similarity` and `margin` set the embedding
     stage: a comment's score for a kind is its mean cosine similarity to the kind's 3 closest
-    examples; it is flagged when its best kind scores at least `min_similarity` and at least
-    `margin` above the non-disclosure examples. Chosen on the dev half of the labelled set
-    (benchmarks/redaction.py); the rules alone run when no embeddings are given.
+    examples; it is flagged when its best kind scores at least `min_similarity` and no more than
+    `-margin` below the non-disclosure examples (about 500 of them, so their closest three sit
+    nearer than a kind's 20-odd: a small negative margin evens that out). Chosen on the dev half
+    of the labelled set and on the real comments of healthcheck_dev; the rules alone run when no
+    embeddings are given. Comments under `min_words` words skip the embedding stage: similarities
+    of four-word comments ("Mosaic is just painful") are too noisy, and short disclosures ("I
+    want to die") are what the rules catch.
     """
 
-    def __init__(self, kinds: tuple[str, ...] = FLAG_KINDS, min_similarity: float = 0.3, margin: float = 0.05):
+    def __init__(self, kinds: tuple[str, ...] = FLAG_KINDS, min_similarity: float = 0.3, margin: float = -0.02,
+                 min_words: int = 6):
         self.kinds = kinds
         self.min_similarity = min_similarity
         self.margin = margin
+        self.min_words = min_words
 
     def fit(self, X: Iterable[str] | None = None, y: object = None,
             embed: Callable[[list[str]], np.ndarray] | None = None) -> SafeguardingFlagger:
@@ -179,7 +196,8 @@ class SafeguardingFlagger(BaseEstimator):
         self.examples_ = None
         if embed is not None:
             texts, labels = safeguarding_examples()
-            self.examples_ = PrototypeClassifier(top_k=3).fit(embed(texts), labels)
+            ordinary = ordinary_examples()
+            self.examples_ = PrototypeClassifier(top_k=3).fit(embed(texts + ordinary), labels + ["none"] * len(ordinary))
         return self
 
     def predict(self, X: Sequence[str], embeddings: np.ndarray | None = None) -> list[str | None]:
@@ -188,7 +206,9 @@ class SafeguardingFlagger(BaseEstimator):
         flags = [self.flag(text) for text in X]
         if embeddings is None or getattr(self, "examples_", None) is None or len(flags) == 0:
             return flags
-        return [f if f is not None else s for f, s in zip(flags, self.similar(embeddings))]
+        similar = self.similar(embeddings)
+        return [f if f is not None or len(str(t).split()) < self.min_words else s
+                for t, f, s in zip(X, flags, similar)]
 
     def similar(self, embeddings: np.ndarray) -> list[str | None]:
         """The embedding stage alone: the kind whose examples a comment is close to, or None."""

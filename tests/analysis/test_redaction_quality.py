@@ -77,8 +77,8 @@ def test_the_example_stage_catches_disclosures_the_rules_miss(model_cache_dir):
     texts, truth = safeguarding_rows(FRESH)
     rules_only = score_flags(SafeguardingFlagger().fit().predict(texts), truth)
     both = score_flags(flagger.predict(texts, embed(texts)), truth)
-    assert both["recall"] >= 0.8 > rules_only["recall"] + 0.5
-    assert both["false_flag_rate"] <= 0.35
+    assert both["recall"] >= 0.75 > rules_only["recall"] + 0.5
+    assert both["false_flag_rate"] <= 0.1
     texts, truth = safeguarding_rows("heldout")
     held = score_flags(flagger.predict(texts, embed(texts)), truth)
-    assert held["recall"] >= 0.93 and held["false_flag_rate"] <= 0.1
+    assert held["recall"] >= 0.93 and held["false_flag_rate"] <= 0.05
