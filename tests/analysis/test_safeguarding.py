@@ -119,3 +119,12 @@ def test_the_pipeline_uses_the_example_stage_only_with_the_sentence_model(monkey
     analyse_themes(texts, taxonomy="exit", embedder=hashing_embedder)
     analyse_themes(texts, taxonomy="exit", embedder=SentenceEmbedder(use_cache=False))
     assert seen == [False, True]
+
+
+def test_the_flagger_follows_the_estimator_rules():
+    from sklearn.base import clone
+
+    flagger = SafeguardingFlagger(kinds=("self_harm",), margin=0.0)
+    assert clone(flagger).get_params() == flagger.get_params()
+    assert not [k for k in vars(flagger) if k.endswith("_")]
+    assert flagger.fit() is flagger and flagger.rules_
