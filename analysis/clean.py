@@ -2,7 +2,8 @@
 
 Redaction runs first, on the raw text, so nothing downstream (embeddings, the
 cache, keywords, quotes in the report) ever holds an email address, a phone
-number, a case number or a person's name.
+number, a case number, an address, a date of birth or a person's name. Shaped
+identifiers are in identifiers.py, the forms of staff names in names.py.
 """
 
 from __future__ import annotations
@@ -12,28 +13,35 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from importlib import resources
+from typing import NamedTuple
 
 from sklearn.base import BaseEstimator, TransformerMixin
 
-REDACTION_KINDS = ("email", "phone", "case_number", "name")
+from analysis.identifiers import Span, find_identifiers
+from analysis.names import (
+    TOKEN,
+    TYPO_MIN_LENGTH,
+    WORD_LIKE_COUNT,
+    WORD_LIKE_NAME_COUNT,
+    StaffForms,
+    fold,
+    is_word,
+    nickname_table,
+    within_one_edit,
+    word_count,
+)
 
-_EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
-# UK numbers: mobiles, landlines, +44 and (0161)-style area codes, with or without spaces.
-_PHONE = re.compile(
-    r"(?<![\w/])(?:\+44\s?\(?0?\)?\s?|\(?0)\d{2,4}\)?[\s-]?\d{3,4}[\s-]?\d{3,4}(?![\w/])"
-)
-# A reference word followed by an identifier with a digit in it ("case no. 123/45", "LCS ref: AB12345").
-_CASE_WITH_PREFIX = re.compile(
-    r"\b(?:case|ref|reference|id|lcs|mosaic|eclipse|client|child|person|nhs|ni|file)"
-    r"(?:\s+(?:no\.?|number|ref|id))?\s*[:#]?\s*(?=[A-Z0-9/-]*\d)[A-Z0-9][A-Z0-9/-]{2,}\b",
-    re.IGNORECASE,
-)
-# Bare identifiers: five or more digits, or letters and digits mixed (NI numbers, "CP-2023-0012").
-_CASE_BARE = re.compile(
-    r"\b(?:\d[\d/-]{3,}\d|[A-Z]{1,3}[-/]?(?=(?:[\d/-]*\d){4})\d[\d/-]*\d[A-Z]?)\b"
-)
-_TITLE = r"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof)\.?"
-_WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
+# The first four are always in `counts_`'s reports; the rest were added with the staff-name forms
+# and shaped identifiers. NI and NHS numbers are reference numbers: [CASE_NUMBER], as before.
+REDACTION_KINDS = ("email", "phone", "case_number", "name", "initials", "handle", "date_of_birth",
+                   "address", "postcode")
+PLACEHOLDERS = {kind: f"[{kind.upper()}]" for kind in REDACTION_KINDS}
+_TITLE = r"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof)"
+# Staff initials: two or three capitals, alone or with full stops ("KMB", "K.F.", "K. F.").
+_INITIALS = re.compile(r"(?<![\w.])(?:[A-Z]{2,3}|(?:[A-Z]\.\s?){1,2}[A-Z]\.?|(?:[a-z]\.){2,3})(?![\w])")
+# Verbs that follow a person far more often than a word: "Ward said", "Marsh told me".
+_NAME_VERBS = frozenset(["said", "says", "told", "tells", "asked", "asks", "wants", "wanted", "thinks", "thought", "signed", "signs", "sends", "sent", "runs", "ran", "refused", "refuses", "promised", "promises", "emailed", "rang", "called", "cancels", "cancelled", "shouted", "keeps", "kept", "never", "always", "agreed", "agrees", "decided", "decides", "replied", "replies", "covered", "covers"])
+_CALENDAR = frozenset(["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"])
 
 # Abbreviations staff use that a general-purpose embedding model does not know.
 # Expanded only in the text the models read; quotes keep the author's own words.
@@ -86,26 +94,39 @@ def expand_abbreviations(text: str) -> str:
 
 
 class Redactor(TransformerMixin, BaseEstimator):
-    """Replace emails, phone numbers, case numbers and names with placeholders.
+    """Replace personal data with placeholders ([NAME], [PHONE], [ADDRESS]...).
 
-    `staff_names` is an optional list of full names ("Jo Bloggs"); each name and each
-    part of it is redacted. Common first names are redacted anywhere they are
-    capitalised; common surnames only after a first name or a title, because many
-    are also words or places. `counts_` holds how many of each kind were redacted
-    by the last `transform`.
+    `staff_names` is an optional list of full names ("Jo Bloggs"). Each name, each part of it,
+    its short forms both ways (Deborah: Debs, Debbie; Debbie: Deborah), the forms without
+    accents, one-letter typos of parts of five letters or more, and the staff's initials (KMB)
+    are redacted. A part that is also an ordinary word (Hope, Young, Ward, Will) is redacted only
+    where it reads as a name: capitalised mid-sentence, before another name or an initial, after
+    a title, with 's, or before a verb such as "said". Common first names are redacted anywhere
+    they are capitalised; common surnames only after a first name or a title, because many are
+    also words or places. `counts_` holds how many of each kind the last `transform` redacted.
     """
 
     def __init__(self, staff_names: Iterable[str] | None = None, use_common_names: bool = True):
         self.staff_names = staff_names
         self.use_common_names = use_common_names
 
-    def fit(self, X: Iterable[str], y: object = None) -> "Redactor":
-        first = _word_list("first_names.txt") if self.use_common_names else frozenset()
-        self.ambiguous_ = _word_list("ambiguous_names.txt") if self.use_common_names else frozenset()
-        self.surnames_ = _word_list("surnames.txt") if self.use_common_names else frozenset()
-        staff_parts = {p.lower() for n in (self.staff_names or []) for p in _WORD.findall(str(n))}
-        self.staff_parts_ = frozenset(p for p in staff_parts if len(p) > 1)
-        self.first_names_ = first | self.staff_parts_
+    def fit(self, X: Iterable[str], y: object = None) -> Redactor:
+        common = self.use_common_names
+        self.common_first_ = _word_list("first_names.txt") if common else frozenset()
+        self.ambiguous_ = _word_list("ambiguous_names.txt") if common else frozenset()
+        self.surnames_ = _word_list("surnames.txt") if common else frozenset()
+        acronyms = frozenset(w.upper() for w in _word_list("acronyms.txt") | set(ABBREVIATIONS))
+        staff = StaffForms.from_names(self.staff_names or [], acronyms)
+        self.staff_parts_ = frozenset(staff.parts)
+        self.staff_forms_ = frozenset(staff.all_forms())
+        self.staff_first_ = frozenset(staff.first_forms)
+        self.initials_ = frozenset(staff.initials)
+        self.first_names_ = self.common_first_ | self.staff_forms_
+        shorts, fulls = nickname_table()
+        self.name_lexicon_ = self.surnames_ | frozenset(shorts) | frozenset(fulls)
+        # Typos are looked for only around forms that are not words themselves ("Marsh": "march").
+        self.typo_targets_ = tuple(sorted(f for f in self.staff_forms_
+                                          if len(f) >= TYPO_MIN_LENGTH and not self._word_like(f)))
         self.counts_ = dict.fromkeys(REDACTION_KINDS, 0)
         return self
 
@@ -118,62 +139,159 @@ class Redactor(TransformerMixin, BaseEstimator):
         return out
 
     def redact(self, text: str, counts: Counter[str]) -> str:
-        text, counts["email"] = _sub_count(_EMAIL, "[EMAIL]", text, counts["email"])
-        text, counts["phone"] = _sub_count(_PHONE, "[PHONE]", text, counts["phone"])
-        text, counts["case_number"] = _sub_count(_CASE_WITH_PREFIX, "[CASE_NUMBER]", text, counts["case_number"])
-        text, counts["case_number"] = _sub_count(_CASE_BARE, "[CASE_NUMBER]", text, counts["case_number"])
-        return self._redact_names(text, counts)
+        spans = self.find(text)
+        for start, end, kind in reversed(spans):
+            text = text[:start] + PLACEHOLDERS[kind] + text[end:]
+            counts[kind] += 1
+        return text
 
-    def _is_first_name(self, word: str, next_word: str | None, after_title: bool) -> bool:
-        low = word.lower()
-        if low in self.staff_parts_:
+    def find(self, text: str) -> list[Span]:
+        """Every span of `text` to redact, in order, none overlapping (text already normalised)."""
+        if not hasattr(self, "first_names_"):
+            self.fit([text])
+        spans = find_identifiers(text)
+        spans += self._initials(text, spans)
+        return sorted(spans + self._names(text, spans))
+
+    # -- names ---------------------------------------------------------------------------------
+
+    def _word_like(self, form: str) -> bool:
+        """Would this form, typed as a word, more often be a word than a name?"""
+        if form in self.ambiguous_:
             return True
-        if not word[0].isupper() or low not in self.first_names_ | self.ambiguous_:
+        count = word_count(form)
+        # The spell checker's list holds names from film subtitles ("sian", "jose"), so a form
+        # is word-like only when common, and a known name only when very common ("will", "nick").
+        if count < WORD_LIKE_COUNT or form in self.common_first_:
             return False
-        if low in self.ambiguous_:
-            return after_title or bool(next_word and next_word[0].isupper() and next_word.lower() in self.surnames_)
-        return True
+        return form not in self.name_lexicon_ or count >= WORD_LIKE_NAME_COUNT
 
-    def _redact_names(self, text: str, counts: Counter[str]) -> str:
-        tokens = re.split(r"(\s+)", text)
-        words = [i for i, tok in enumerate(tokens) if tok.strip()]
-        drop: set[int] = set()
-        for n, i in enumerate(words):
-            word = tokens[i].strip(".,;:!?()\"'")
-            nxt = tokens[words[n + 1]].strip(".,;:!?()\"'") if n + 1 < len(words) else None
-            after_title = n > 0 and re.fullmatch(_TITLE, tokens[words[n - 1]]) is not None
-            if not word or i in drop:
+    def _initials(self, text: str, taken: list[Span]) -> list[Span]:
+        found = []
+        for match in _INITIALS.finditer(text):
+            letters = re.sub(r"[.\s]", "", match.group(0)).upper()  # "k.m.b." is KMB
+            if letters in self.initials_ and not _overlaps(match.start(), match.end(), taken):
+                found.append(Span(match.start(), match.end(), "initials"))
+        return found
+
+    def _names(self, text: str, taken: list[Span]) -> list[Span]:
+        tokens = [_Token.read(m, text) for m in TOKEN.finditer(text)]
+        tokens = [t for t in tokens if not _overlaps(t.start, t.end, taken)]
+        marked = [self._is_name(tokens, i) for i in range(len(tokens))]
+        changed = True
+        while changed:  # a name pulls in the name parts beside it: "Jonathan Hope", "will ashworth"
+            changed = False
+            for i, tok in enumerate(tokens):
+                if not marked[i] and any(self._joins(tokens, i, j) for j in (i - 1, i + 1) if 0 <= j < len(tokens) and marked[j]):
+                    marked[i] = changed = True
+        for i, tok in enumerate(tokens):  # a title before a name goes with it: "Mrs Patel"
+            if not marked[i] and i + 1 < len(tokens) and marked[i + 1] and tok.title and _adjacent(text, tok, tokens[i + 1]):
+                marked[i] = True
+        spans: list[Span] = []
+        for i, tok in enumerate(tokens):
+            if not marked[i]:
                 continue
-            is_name = self._is_first_name(word, nxt, after_title) or (
-                after_title and word[0].isupper()
-            )
-            if not is_name:
-                continue
-            counts["name"] += 1
-            span = [i]
-            if nxt and nxt[0].isupper() and (nxt.lower() in self.surnames_ | self.staff_parts_):
-                span.append(words[n + 1])
-            if after_title:
-                span.insert(0, words[n - 1])
-            for j in span:
-                drop.add(j)
-            tokens[span[0]] = _keep_punctuation(tokens[span[-1]], "[NAME]")
-            for j in span[1:]:
-                tokens[j] = ""
-                if j - 1 >= 0 and not tokens[j - 1].strip():
-                    tokens[j - 1] = ""
-        return "".join(tokens)
+            if spans and i > 0 and marked[i - 1] and _adjacent(text, tokens[i - 1], tok):
+                spans[-1] = Span(spans[-1].start, tok.end, "name")
+            else:
+                spans.append(Span(tok.start, tok.end, "name"))
+        return spans
+
+    def _is_name(self, tokens: list[_Token], i: int) -> bool:
+        tok = tokens[i]
+        form, cap = tok.form, tok.capitalised
+        after_title = i > 0 and tokens[i - 1].title
+        nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+        if tok.title:
+            return False
+        if after_title and cap:
+            return True
+        if form in self.staff_forms_:
+            if not cap:
+                return not is_word(form)
+            return not self._word_like(form) or self._reads_as_name(tok, nxt)
+        if cap and form in self.common_first_ and form not in self.ambiguous_:
+            return True
+        if cap and form in self.ambiguous_:
+            return bool(nxt and nxt.capitalised and nxt.form in self.surnames_ | self.staff_parts_)
+        if "-" in form:
+            return any(self._is_name([_Token.part(tok, p)], 0) for p in form.split("-") if len(p) > 1)
+        if len(form) >= TYPO_MIN_LENGTH and not is_word(form) and form not in self.name_lexicon_:
+            if any(within_one_edit(form, target) for target in self.typo_targets_):
+                return True
+            return cap and self._joined_names(form)
+        return False
+
+    def _reads_as_name(self, tok: _Token, nxt: _Token | None) -> bool:
+        """Context that makes a word-like staff form ("Hope", "Young", "Will") a name."""
+        if tok.possessive:
+            return True
+        if nxt is not None and nxt.capitalised and (nxt.form in self.first_names_ | self.surnames_ | self.staff_parts_
+                                                    or len(nxt.form) == 1):
+            return True  # "Bill Ashworth", "Grace W"
+        if nxt is not None and nxt.form in _NAME_VERBS:
+            return True  # "Ward said", "Marsh told me"
+        if tok.sentence_start:
+            return False  # "Young people...", "Hope is...", "Will anyone..."
+        if tok.form in _CALENDAR:
+            return False  # "by May", capitalised as a month
+        return not (nxt is not None and nxt.capitalised and tok.next_gap == " ")  # "Hope Street"
+
+    def _joins(self, tokens: list[_Token], i: int, j: int) -> bool:
+        """Whether token i belongs to the name at token j beside it."""
+        tok, other = tokens[i], tokens[j]
+        if tok.title or len(tok.form) < 2 or not _adjacent_tokens(tok, other, i < j):
+            return False
+        if tok.capitalised:
+            return tok.form in self.surnames_ | self.staff_forms_ | self.first_names_
+        # lower case: a staff first name before a staff surname ("will ashworth")
+        return tok.form in self.staff_first_ and i < j and other.form in self.staff_parts_
+
+    def _joined_names(self, form: str) -> bool:
+        """Two first names run together: "Annamaria", "Marieclaire"."""
+        names = self.first_names_
+        return any(form[:k] in names and form[k:] in names for k in range(3, len(form) - 2))
 
 
-def _keep_punctuation(token: str, placeholder: str) -> str:
-    """Keep a trailing comma or full stop when a name is swapped for a placeholder."""
-    match = re.search(r"[.,;:!?)\"']+$", token)
-    return placeholder + (match.group(0) if match else "")
+class _Token(NamedTuple):
+    start: int
+    end: int
+    form: str  # folded: lower case, no accents, no possessive 's
+    capitalised: bool
+    possessive: bool
+    sentence_start: bool
+    title: bool
+    next_gap: str  # the characters up to the next token (" ", ", ")
+
+    @classmethod
+    def read(cls, match: re.Match[str], text: str) -> _Token:
+        word, start = match.group(0), match.start()
+        possessive = bool(re.search(r"['\u2019]s$", word, re.IGNORECASE))
+        if possessive:
+            word = word[:-2]
+        before = text[:start].rstrip(" \"'([")
+        after = re.match(r"[^\w]*", text[start + len(word) + 2 * possessive:]).group(0)
+        return cls(start, start + len(word), fold(word), word[:1].isupper(), possessive,
+                   not before or before[-1] in ".!?:;", re.fullmatch(_TITLE, word) is not None, after)
+
+    @classmethod
+    def part(cls, tok: _Token, piece: str) -> _Token:
+        return tok._replace(form=piece)
 
 
-def _sub_count(pattern: re.Pattern[str], placeholder: str, text: str, count: int) -> tuple[str, int]:
-    new, n = pattern.subn(placeholder, text)
-    return new, count + n
+def _adjacent(text: str, a: _Token, b: _Token) -> bool:
+    """Only spaces between two tokens, or a title's full stop: "Sarah Smith", "Mr. Fenwick"."""
+    gap = text[a.end:b.start]
+    return not gap.strip() or (a.title and gap.strip() == ".")
+
+
+def _adjacent_tokens(a: _Token, b: _Token, a_first: bool) -> bool:
+    gap = a.next_gap if a_first else b.next_gap
+    return bool(gap) and not gap.strip()
+
+
+def _overlaps(start: int, end: int, spans: list[Span]) -> bool:
+    return any(start < s.end and s.start < end for s in spans)
 
 
 class Normaliser(TransformerMixin, BaseEstimator):
@@ -185,7 +303,7 @@ class Normaliser(TransformerMixin, BaseEstimator):
     def __init__(self, expand: bool = True):
         self.expand = expand
 
-    def fit(self, X: Iterable[str], y: object = None) -> "Normaliser":
+    def fit(self, X: Iterable[str], y: object = None) -> Normaliser:
         self.fitted_ = True
         return self
 

@@ -19,8 +19,9 @@ from analysis.classify import OTHER, PrototypeClassifier, TaxonomyAssigner
 from analysis.clean import Normaliser, Redactor
 from analysis.cluster import AutoKMeans
 from analysis.describe import class_tfidf_keywords, keyword_label, representative
-from analysis.embed import make_embedder
+from analysis.embed import SentenceEmbedder, make_embedder
 from analysis.report import Quote, Theme, ThemeReport
+from analysis.safeguarding import SafeguardingFlagger
 from analysis.sentiment import SentimentScorer, sentiment_examples, sentiment_split
 from analysis.taxonomy import Taxonomy, all_built_in, load_taxonomy
 
@@ -30,6 +31,9 @@ IN_DOMAIN_SIMILARITY = 0.4
 # Per comment: theme id, confidence; then the themes and the emerging themes.
 ModeResult = tuple[list[str], list, list[Theme], list[Theme]]
 MIN_EMERGING = 6  # fewer "other" comments than this are not worth clustering
+# Kinds a report always lists in `redactions`; kinds added since appear when something of that
+# kind was redacted, so a reader of older reports finds the same keys.
+CORE_REDACTION_KINDS = ("email", "phone", "case_number", "name")
 
 
 class ThemePipeline:
@@ -49,6 +53,7 @@ class ThemePipeline:
         self.domain_prior = domain_prior
         self.random_state = random_state
         self.sentiment = SentimentScorer()
+        self.flagger = SafeguardingFlagger()
 
     def run(self, texts: Sequence[object]) -> ThemeReport:
         raw = ["" if t is None or (isinstance(t, float) and np.isnan(t)) else str(t) for t in texts]
@@ -60,6 +65,14 @@ class ThemePipeline:
         if len(keep) < len(raw):
             notes.append(f"{len(raw) - len(keep)} blank comment(s) skipped.")
         X = self._embed(model_text, extra=self._training_texts())
+        # Flagged comments count in their theme but are never quoted (see _describe). The
+        # flag's example stage was tuned on MiniLM similarities: with another embedder, rules only.
+        embed = self.embedder.transform if isinstance(self.embedder, SentenceEmbedder) and len(shown) else None
+        self._flags = self.flagger.fit(shown, embed=embed).predict(shown, X if embed else None)
+        n_flagged = sum(f is not None for f in self._flags)
+        if n_flagged:
+            notes.append(f"{n_flagged} comment(s) flagged as possible safeguarding disclosures: never quoted; "
+                         "someone should read them (see each row's flag).")
         sentiments = self.sentiment.fit(self.embedder.transform).predict(shown, X) if len(shown) else []
         if self.taxonomy is not None:
             ids, conf, themes, emerging = self._taxonomy_mode(shown, model_text, X, sentiments)
@@ -175,7 +188,8 @@ class ThemePipeline:
                   sentiments: list[str], all_keywords: dict, label: str | None = None,
                   description: str | None = None, confidence: np.ndarray | None = None) -> Theme:
         keywords = all_keywords.get(theme_id, []) if len(members) else []
-        quotes = [Quote(int(i), shown[i]) for i in representative(members, X, shown)] if len(members) else []
+        quotable = np.array([i for i in members if self._flags[i] is None], dtype=int)
+        quotes = [Quote(int(i), shown[i]) for i in representative(quotable, X, shown)] if len(quotable) else []
         mean_conf = round(float(np.mean(confidence[members])), 3) if confidence is not None and len(members) else None
         return Theme(id=theme_id, label=label or keyword_label(keywords), keywords=keywords, size=len(members),
                      share=round(len(members) / max(len(shown), 1), 4), quotes=quotes,
@@ -187,8 +201,9 @@ class ThemePipeline:
         assignments: list[str] = [OTHER] * len(raw)
         confidence: list[float | None] = [None] * len(raw)
         row_sentiment: list[str | None] = [None] * len(raw)
+        flags: list[str | None] = [None] * len(raw)
         for j, i in enumerate(keep):
-            assignments[i], confidence[i], row_sentiment[i] = ids[j], conf[j], sentiments[j]
+            assignments[i], confidence[i], row_sentiment[i], flags[i] = ids[j], conf[j], sentiments[j], self._flags[j]
         # Quotes and indices above are positions among non-blank comments; map back to input rows.
         for theme in [*themes, *emerging]:
             for quote in theme.quotes:
@@ -197,9 +212,13 @@ class ThemePipeline:
             mode="taxonomy" if self.taxonomy is not None else "discovery",
             taxonomy=self.taxonomy.id if self.taxonomy is not None else None,
             embedding=getattr(self.embedder, "description", type(self.embedder).__name__),
-            n_rows=len(raw), n_blank=len(raw) - len(keep), redactions=dict(self.redactor.counts_),
+            n_rows=len(raw), n_blank=len(raw) - len(keep), redactions=_redaction_counts(self.redactor.counts_),
             themes=themes, emerging_themes=emerging, assignments=assignments, confidence=confidence,
-            sentiments=row_sentiment, notes=notes)
+            sentiments=row_sentiment, notes=notes, flags=flags)
+
+
+def _redaction_counts(counts: dict[str, int]) -> dict[str, int]:
+    return {kind: n for kind, n in counts.items() if n or kind in CORE_REDACTION_KINDS}
 
 
 def _lsa(texts: list[str], random_state: int) -> np.ndarray:

@@ -39,12 +39,16 @@ class ThemeReport:
     confidence: list[float | None] = field(default_factory=list)
     sentiments: list[str | None] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # Per row: None, or the kind of safeguarding disclosure the comment seems to make
+    # (analysis.safeguarding.FLAG_KINDS). Flagged comments are never quotes.
+    flags: list[str | None] = field(default_factory=list)
 
     def to_dict(self, include_rows: bool = True) -> dict:
         data = asdict(self)
-        rows = [{"row": i, "theme": t, "confidence": c, "sentiment": s}
-                for i, (t, c, s) in enumerate(zip(self.assignments, self.confidence, self.sentiments))]
-        for key in ("assignments", "confidence", "sentiments"):
+        flags = self.flags or [None] * len(self.assignments)
+        rows = [{"row": i, "theme": t, "confidence": c, "sentiment": s, "flag": f}
+                for i, (t, c, s, f) in enumerate(zip(self.assignments, self.confidence, self.sentiments, flags))]
+        for key in ("assignments", "confidence", "sentiments", "flags"):
             data.pop(key)
         if include_rows:
             data["rows"] = rows
