@@ -407,27 +407,38 @@ class _Audit:
         return added, stuck
 
     def _plan(self, hidden: set[Key], key: Key) -> tuple[set[Key], list[tuple[int, dict[Key, float]]]] | None:
-        """Cells to hide so the key can reach threshold above its lowest value (else below
-        its highest) in every system, with the points that show it."""
+        """Cells to hide so the key can reach threshold above its lowest value, else below its
+        highest, else both ways from a value in between (when hiding more lowers the bottom
+        too), in every system; with the points that show it. None if nothing can."""
         ends = {s: _inward(*self.seen[s][key]) for s, _ in self.where.get(key, [])}
         if not ends:
             return None  # in no sum: only the bounds hold it, and they are too close
+        t = self.threshold
         lo, hi = max(e[0] for e in ends.values()), min(e[1] for e in ends.values())
-        for target, up in ((lo + self.threshold, True), (hi - self.threshold, False)):
+        tries = [[(lo + t, True)], [(hi - t, False)]]
+        tries += [[(low, False), (low + t, True)] for low in range(min(lo - 1, self.ix.upper - t), max(hi - t, -1), -1)]
+        for targets in tries:
+            found = self._reach(hidden, key, ends, targets)
+            if found is not None:
+                return found
+        return None
+
+    def _reach(
+        self, hidden: set[Key], key: Key, ends: dict[int, tuple[int, int]], targets: list[tuple[int, bool]]
+    ) -> tuple[set[Key], list[tuple[int, dict[Key, float]]]] | None:
+        plan: set[Key] = set()
+        points: list[tuple[int, dict[Key, float]]] = []
+        for target, up in targets:
             if not 0 <= target <= self.ix.upper:
-                continue
-            plan: set[Key] = set()
-            points: list[tuple[int, dict[Key, float]]] = []
+                return None
             for s, (low, high) in sorted(ends.items()):
                 if high < target if up else low > target:
                     found = self.repairer.cells_to_hide(s, hidden | plan, key, target, up)
                     if found is None:
-                        break
+                        return None
                     plan |= found[0]
                     points.append((s, {c: v for c, v in found[1].items() if c in hidden or c in plan}))
-            else:
-                return plan, points
-        return None
+        return plan, points
 
     def _is_exact(self, s: int, comp: _Component, key: Key, side: int) -> bool:
         """Solved for exactly on this very component (the same cells make the same LP:
@@ -596,33 +607,36 @@ def membership_conflicts(
     rank = rank or {}
     taking = sorted(k for k, g in groups.items() if len(g) >= threshold)
     old = [g for release in earlier for g in release.values() if g]
-    ids = sorted(set().union(*(groups[k] for k in taking), *old))
+    ids = set().union(*(groups[k] for k in taking), *old)
     where = {i: n for n, i in enumerate(ids)}
-    bits = {k: _bitset(groups[k], where) for k in taking}
-    old_sized = sorted((len(g), _bitset(g, where)) for g in old)
-    old_sizes = [n for n, _ in old_sized]
-    hide: set[Key] = set()
+    memo: dict[int, int] = {}
+
+    def close(a: frozenset[str], b: frozenset[str]) -> bool:
+        for g in (a, b):  # bitsets are built on first use: most groups have none of a similar size
+            if id(g) not in memo:
+                memo[id(g)] = _bitset(g, where)
+        return 0 < (memo[id(a)] ^ memo[id(b)]).bit_count() < threshold
 
     def near(n: int, sizes: list[int]) -> slice:
         return slice(bisect_left(sizes, n - threshold + 1), bisect_right(sizes, n + threshold - 1))
 
-    for k in taking:
-        if any(0 < (bits[k] ^ b).bit_count() < threshold for _, b in old_sized[near(len(groups[k]), old_sizes)]):
-            hide.add(k)
+    old.sort(key=len)
+    old_sizes = [len(g) for g in old]
+    hide = {k for k in taking if any(close(groups[k], g) for g in old[near(len(groups[k]), old_sizes)])}
     kept_sizes: list[int] = []
-    kept_bits: list[int] = []
+    kept: list[frozenset[str]] = []
     for k in sorted(set(taking) - hide, key=lambda k: (rank.get(k, 0), -len(groups[k]), k)):
         n = len(groups[k])
-        if any(0 < (bits[k] ^ b).bit_count() < threshold for b in kept_bits[near(n, kept_sizes)]):
+        if any(close(groups[k], g) for g in kept[near(n, kept_sizes)]):
             hide.add(k)
         else:
             at = bisect_left(kept_sizes, n)
             kept_sizes.insert(at, n)
-            kept_bits.insert(at, bits[k])
+            kept.insert(at, groups[k])
     return hide
 
 
-def _bitset(members: Iterable[str], where: Mapping[str, int]) -> int:
+def _bitset(members: Iterable[str], where: dict[str, int]) -> int:
     flags = np.zeros(len(where), dtype=bool)
-    flags[[where[i] for i in members]] = True
+    flags[np.fromiter(map(where.__getitem__, members), dtype=np.intp)] = True
     return int.from_bytes(np.packbits(flags, bitorder="little").tobytes(), "little")

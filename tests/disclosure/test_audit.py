@@ -323,7 +323,13 @@ def councils(draw: st.DrawFn) -> Problem:
 @given(councils())
 def test_random_councils_are_protected(problem: Problem) -> None:
     values = dict(problem.values)
-    result = protect(problem)
+    try:
+        result = protect(problem)
+    except UnprotectableError as error:
+        # Fair only if hiding every published cell would not protect them either.
+        everything = feasible_ranges(problem, problem.published, error.keys)
+        assert all(hi - lo < problem.threshold for lo, hi in everything.values())
+        return
     assert problem.values == values  # the engine hides cells, it never alters a value
     assert_protected(problem, result)  # including: every primary cell is hidden
 
