@@ -19,9 +19,10 @@ Known limits:
 - Systems: with Problem.systems, each system is audited on its own and a cell's
   range is the intersection over its systems. An attacker who joins every
   system can do better, because each question's table narrows the shared group
-  sizes for all the others: in 3 of 16 benchmark-like councils of 4 questions
-  (20 to 80 people), a hidden cell that the joined LP (feasible_ranges) narrows to a
-  width of 3 or 4. systems=None audits everything as one system, which is sound.
+  sizes for all the others. In 3 of 16 councils of 20 to 80 people built by
+  benchmarks/audit.py with 4 questions (e.g. Case("x", 44, 2, 4, 4, seed=41)), the
+  joined LP (feasible_ranges) narrows a hidden cell to a width of 3 or 4.
+  systems=None audits everything as one system, which has no such gap.
 
 `membership_conflicts` is the other half of the promise, for groups of
 respondents rather than counts: two shown groups that differ by a few people
