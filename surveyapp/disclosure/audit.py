@@ -22,7 +22,10 @@ Known limits:
   sizes for all the others. In 3 of 16 councils of 20 to 80 people built by
   benchmarks/audit.py with 4 questions (e.g. Case("x", 44, 2, 4, 4, seed=41)), the
   joined LP (feasible_ranges) narrows a hidden cell to a width of 3 or 4.
-  systems=None audits everything as one system, which has no such gap.
+  systems=None audits everything as one system, which has no such gap: the
+  product's releases use it.
+- Cells known to be zero because a shown total they add up to is zero are not
+  audited (nor solved for): they count nobody, and the shown zero already says so.
 
 `membership_conflicts` is the other half of the promise, for groups of
 respondents rather than counts: two shown groups that differ by a few people
@@ -38,6 +41,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+import highspy
 import numpy as np
 from scipy.optimize import OptimizeResult, linprog
 from scipy.sparse import csr_matrix, hstack
@@ -132,6 +136,23 @@ def _index(problem: Problem) -> _Index:
     return _Index(problem, sums, dict(of_cell), systems, upper)
 
 
+def _known_zero(ix: _Index, hidden: set[Key]) -> set[Key]:
+    """Hidden and structural cells that must be 0 because a shown total they add up to is 0."""
+    p = ix.problem
+    totals: dict[Key, list[int]] = defaultdict(list)
+    for i, s in enumerate(ix.sums):
+        totals[s.total].append(i)
+    queue = [i for i, s in enumerate(ix.sums)
+             if s.total in p.published and s.total not in hidden and p.values[s.total] == 0]
+    zero: set[Key] = set()
+    while queue:
+        for k in ix.sums[queue.pop()].parts:
+            if k not in zero:
+                zero.add(k)  # visible ones too: hiding them later would hide nothing
+                queue.extend(totals.get(k, ()))
+    return zero
+
+
 def _sum_order(s: Sum) -> tuple[Key, tuple[Key, ...]]:
     return (s.total, tuple(sorted(s.parts)))
 
@@ -181,6 +202,11 @@ def protect(problem: Problem) -> Result:
 
 
 def _quick_secondary(ix: _Index, hidden: set[Key], todo: Iterable[int]) -> None:
+    zero = _known_zero(ix, hidden)
+    _quick_rounds(ix, hidden, todo, zero)
+
+
+def _quick_rounds(ix: _Index, hidden: set[Key], todo: Iterable[int], zero: set[Key]) -> None:
     """Hide more cells where a sum of published cells gives hidden ones away, before any LP:
     one hidden cell is the difference of the others; hidden parts (total visible) add up
     to their known difference, so if that is under threshold none can range wider. Cheap,
@@ -190,7 +216,7 @@ def _quick_secondary(ix: _Index, hidden: set[Key], todo: Iterable[int]) -> None:
     while queue:
         i = heapq.heappop(queue)
         queued.discard(i)
-        pick = _quick_pick(ix.problem, ix.sums[i], hidden)
+        pick = _quick_pick(ix.problem, ix.sums[i], hidden, zero)
         if pick is None:
             continue
         hidden.add(pick)
@@ -200,13 +226,14 @@ def _quick_secondary(ix: _Index, hidden: set[Key], todo: Iterable[int]) -> None:
                 heapq.heappush(queue, j)
 
 
-def _quick_pick(p: Problem, s: Sum, hidden: set[Key]) -> Key | None:
+def _quick_pick(p: Problem, s: Sum, hidden: set[Key], zero: set[Key]) -> Key | None:
     """The cell a sum needs hidden (the smallest visible non-zero part, else a visible zero
-    part, else the total), or None if it gives nothing away on its own."""
+    part, else the total), or None if it gives nothing away on its own. Cells a shown zero
+    total pins at zero are never picked, nor counted as secrets: hiding them hides nothing."""
     if not all(k in p.published for k in s.cells()):
         return None  # a structural unknown in the sum: it hides the difference
-    secret = [k for k in s.cells() if k in hidden]
-    visible = [k for k in s.parts if k not in hidden]
+    secret = [k for k in s.cells() if k in hidden and k not in zero]
+    visible = [k for k in s.parts if k not in hidden and k not in zero]
     nonzero = [k for k in visible if p.values[k] > 0]
     if len(secret) == 1:
         zeros = sorted(set(visible) - set(nonzero))
@@ -218,7 +245,7 @@ def _quick_pick(p: Problem, s: Sum, hidden: set[Key]) -> Key | None:
         return min(nonzero, key=lambda k: (p.values[k], k))
     if zeros:
         return zeros[0]
-    return s.total if s.total not in hidden else None
+    return s.total if s.total not in hidden and s.total not in zero else None
 
 
 class _Component:
@@ -247,12 +274,42 @@ class _Component:
             rhs.append(b)
         self.a = csr_matrix((data, (row_of, col_of)), shape=(len(rows), len(keys)))
         self.b = np.array(rhs, dtype=float)
+        self._highs: highspy.Highs | None = None
 
     def solve(self, c: np.ndarray) -> np.ndarray:
-        res = _lp(c, self.a, self.b, (0, self.upper))
-        if res.status != 0:  # the true values are feasible and the box is bounded: should not happen
-            raise RuntimeError(f"LP failed ({res.message}) on a component of {len(self.keys)} cells")
-        return np.asarray(res.x)
+        """min c @ x over the component. One HiGHS model per component, kept between solves: only the
+        objective changes, so each solve starts from the last basis (about ten times faster than
+        building the LP afresh, as scipy's linprog does, on the audit's many small objectives)."""
+        if self._highs is None:
+            self._highs = _model(self.a, self.b, float(self.upper))
+        highs = self._highs
+        highs.changeColsCost(len(c), np.arange(len(c), dtype=np.int32), np.asarray(c, dtype=float))
+        highs.run()
+        if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            # the true values are feasible and the box is bounded: this should not happen
+            raise RuntimeError(f"LP failed ({highs.modelStatusToString(highs.getModelStatus())}) "
+                               f"on a component of {len(self.keys)} cells")
+        return np.asarray(highs.getSolution().col_value)
+
+
+def _model(a: csr_matrix, b: np.ndarray, upper: float) -> highspy.Highs:
+    """A HiGHS model of a @ x == b, 0 <= x <= upper, to be solved for many objectives."""
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = a.shape[1], a.shape[0]
+    lp.col_cost_ = np.zeros(a.shape[1])
+    lp.col_lower_ = np.zeros(a.shape[1])
+    lp.col_upper_ = np.full(a.shape[1], upper)
+    lp.row_lower_ = lp.row_upper_ = b
+    csc = a.tocsc()
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = csc.indptr
+    lp.a_matrix_.index_ = csc.indices
+    lp.a_matrix_.value_ = csc.data.astype(float)
+    highs = highspy.Highs()
+    highs.setOptionValue("output_flag", False)
+    highs.setOptionValue("presolve", "off")  # the same model is solved again and again from the last basis
+    highs.passModel(lp)
+    return highs
 
 
 def _lp(c: np.ndarray, a: csr_matrix, b: np.ndarray, bounds: tuple[float, float] | np.ndarray) -> OptimizeResult:
@@ -319,23 +376,26 @@ class _Audit:
         self.exact: dict[tuple[int, Key, int], tuple[Key, ...]] = {}
         self.where: dict[Key, list[tuple[int, _Component]]] = {}
         self.repairer = _Repair(ix)
+        self.zero: set[Key] = set()
 
     def run(self, hidden: set[Key]) -> list[Key]:
         """One round: witness every hidden cell in every system; return those proven too narrow."""
         p = self.ix.problem
         self.where = defaultdict(list)
+        self.zero = zero = _known_zero(self.ix, hidden)
         for s, system in enumerate(self.ix.systems):
-            for comp in _components(self.ix, system, lambda k: k in hidden or k not in p.published):
+            for comp in _components(self.ix, system, lambda k: (k in hidden or k not in p.published) and k not in zero):
                 audited = [k for k in comp.keys if k in hidden]
                 comp.audited = audited
                 for k in audited:
                     self.where[k].append((s, comp))
                     self.seen[s].setdefault(k, [float(p.values[k])] * 2)
                 self._witness(s, comp)
-        return [k for k in sorted(hidden) if not self._settle(k)]
+        return [k for k in sorted(hidden) if k not in zero and not self._settle(k)]
 
     def ranges(self, hidden: set[Key]) -> dict[Key, tuple[int, int]]:
-        return {k: self._range(k) for k in sorted(hidden)}
+        """Every hidden cell's proven range; (0, 0) for a cell a shown zero total pins (see above)."""
+        return {k: (0, 0) if k in self.zero else self._range(k) for k in sorted(hidden)}
 
     def _range(self, key: Key) -> tuple[int, int]:
         """The intersection over the key's systems: each system alone is a relaxation."""
@@ -349,19 +409,44 @@ class _Audit:
         return hi - lo >= self.threshold
 
     def _witness(self, s: int, comp: _Component) -> None:
-        """Widen witnesses cheaply: min and max of the sum of unproven cells, then random ±1
-        objectives while they keep proving cells (_settle then solves for single ends)."""
+        """Widen witnesses cheaply, before _settle solves for single ends: min and max of the sum of
+        unproven cells; then, while each LP proves several cells, push up (or down) a set of unproven
+        cells no two of which share a sum, so they do not compete for the same people (a hidden
+        team's row, say, one cell per question: a handful of LPs prove a whole row)."""
         todo = [k for k in comp.audited if not self._wide(s, k)]
         tries = 0
         while todo and tries < _RANDOM_LPS + 2:
             c = np.zeros(len(comp.keys))
-            at = [comp.pos[k] for k in todo]
-            c[at] = (1.0, -1.0)[tries] if tries < 2 else self.rng.choice([-1.0, 1.0], size=len(at))
+            if tries < 2:
+                c[[comp.pos[k] for k in todo]] = (1.0, -1.0)[tries]
+            else:
+                up = tries % 2 == 0
+                for k in self._apart(todo, self.rng.permutation(len(todo)), up, s):
+                    c[comp.pos[k]] = -1.0 if up else 1.0
             self._solve(s, comp, c)
             left = [k for k in todo if not self._wide(s, k)]
-            if tries >= 1 and len(todo) - len(left) < 2:
+            if tries >= 3 and len(todo) - len(left) < 2:
                 return  # from here, one LP per end of a cell proves as much
             todo, tries = left, tries + 1
+
+    def _apart(self, todo: list[Key], order: np.ndarray, up: bool, s: int) -> list[Key]:
+        """Unproven cells, in the given order, that share no sum with one already taken: pushed the
+        same way together, none takes the room another needs. Up for cells still near their lowest
+        witness, down for those near their highest."""
+        taken: list[Key] = []
+        used: set[int] = set()
+        for j in order:
+            k = todo[j]
+            lo, hi = self.seen[s][k]
+            value = self.ix.problem.values[k]
+            if (up and hi - value >= self.threshold) or (not up and value - lo >= self.threshold):
+                continue  # this end already reaches far enough
+            sums = self.ix.of_cell.get(k, ())
+            if any(i in used for i in sums):
+                continue
+            used.update(sums)
+            taken.append(k)
+        return taken
 
     def _solve(self, s: int, comp: _Component, c: np.ndarray) -> None:
         x = comp.solve(c)
@@ -391,6 +476,7 @@ class _Audit:
         added: set[Key] = set()
         stuck: list[Key] = []
         p = self.ix.problem
+        self.repairer.zero = self.zero
         for k in failing:
             found = self._plan(hidden, k)
             if found is None:
@@ -482,6 +568,7 @@ class _Repair:
         self.ix = ix
         self.members = [set(system) for system in ix.systems]
         self.lps = 0
+        self.zero: set[Key] = set()  # cells pinned at 0 by a shown zero total: they cannot move
 
     def cells_to_hide(
         self, s: int, hidden: set[Key], key: Key, target: int, up: bool
@@ -514,7 +601,7 @@ class _Repair:
         m = csr_matrix((v_, (r_, c_)), shape=(len(rows), len(cells))).tocsc()
         a = np.array([p.values[c] for c in cells], dtype=float)
         edge = np.array([any(i in self.members[s] and i not in inside for i in ix.of_cell[c]) for c in cells])
-        free = np.array([c in hidden or c not in p.published for c in cells]) & ~edge
+        free = np.array([(c in hidden or c not in p.published) and c not in self.zero for c in cells]) & ~edge
         shown = np.flatnonzero(~free & ~edge)
         low, high = np.where(free, -a, 0.0), np.where(free, ix.upper - a, 0.0)
         if up:
@@ -565,13 +652,17 @@ def feasible_ranges(
         raise ValueError(f"unknown hidden cells: {sorted(secret - p.values.keys())[:10]}")
     targets = sorted(secret & p.published) if keys is None else list(keys)
 
+    zero = _known_zero(ix, secret)
+
     def is_var(k: Key) -> bool:
-        return k in secret or k not in p.published
+        return (k in secret or k not in p.published) and k not in zero
 
     block = {k: comp for comp in _components(ix, range(len(ix.sums)), is_var) for k in comp.keys}
     out: dict[Key, tuple[int, int]] = {}
     for k in targets:
-        if not is_var(k):
+        if k in zero:
+            out[k] = (0, 0)
+        elif not is_var(k):
             out[k] = (p.values[k], p.values[k])
         elif k not in block:
             out[k] = (0, ix.upper)

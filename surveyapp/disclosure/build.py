@@ -40,6 +40,9 @@ BANDS: dict[str, tuple[tuple[str, int, int | None], ...]] = {
 }
 DEFAULT_BANDS = (("0 to 4", 0, 4), ("5 to 9", 5, 9), ("10 to 19", 10, 19), ("20 or more", 20, None))
 CASELOAD = "children_allocated"
+# A service area is broken down by role, contract and years in role only from this many respondents:
+# split 16 ways, a smaller area's breakdowns would be almost all hidden, and each hidden row costs the audit.
+MIN_AREA_FOR_BREAKDOWNS = 50
 ASYE_ROLE = "nqsw_asye"
 
 
@@ -93,9 +96,10 @@ def dimensions(questionnaire: Questionnaire) -> list[Question]:
 class Builder:
     """Collects cells and sums; `build` below drives it."""
 
-    def __init__(self, structure: Structure, questionnaire: Questionnaire, policy: Policy, with_teams: bool) -> None:
+    def __init__(self, structure: Structure, questionnaire: Questionnaire, policy: Policy, with_teams: bool,
+                 min_breakdown: int = 0) -> None:
         self.structure, self.questionnaire, self.policy = structure, questionnaire, policy
-        self.with_teams = with_teams
+        self.with_teams, self.min_breakdown = with_teams, min_breakdown
         self.out = Built()
         self.counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))  # group -> measure -> n
         self.dims = dimensions(questionnaire)
@@ -127,7 +131,9 @@ class Builder:
         return [c.team(t) for t in sorted(ids, key=lambda t: self.structure.teams[t][0])]
 
     def breakdown_units(self) -> list[str]:
-        return [g for g in self.unit_groups() if not g.startswith("team:")]
+        """The council, and the areas big enough for a breakdown to show more than "Hidden"."""
+        return [g for g in self.unit_groups() if g == c.ALL or (
+            g.startswith("area:") and self.count(c.RESPONDENTS, g) >= self.min_breakdown)]
 
     def options(self, dimension: Question) -> list[str]:
         return [value for value, _ in dimension.choices()] + [c.NOT_GIVEN]
@@ -242,9 +248,16 @@ class Builder:
             for unit in self.breakdown_units():
                 self.add_sum(system, c.cell(measure, unit),
                              [c.cell(measure, c.breakdown(unit, d.id, o)) for o in self.options(d)])
+            broken_down = [a for a in areas if a in self.breakdown_units()]
+            if not broken_down:
+                continue
             for o in self.options(d):
-                self.add_sum(system, c.cell(measure, c.breakdown(c.ALL, d.id, o)),
-                             [c.cell(measure, c.breakdown(a, d.id, o)) for a in areas])
+                total = c.cell(measure, c.breakdown(c.ALL, d.id, o))
+                parts = [c.cell(measure, c.breakdown(a, d.id, o)) for a in broken_down]
+                if len(broken_down) < len(areas):  # the smaller areas, not broken down, as one unknown
+                    rest = self.out.values[total] - sum(self.out.values[k] for k in parts)
+                    parts.append(self.put(measure, c.breakdown("area:smaller", d.id, o), rest, shown=False))
+                self.add_sum(system, total, parts)
 
     def respondents(self) -> None:
         for group in self.groups_for(None):
@@ -267,6 +280,10 @@ class Builder:
         if question.type == "multiple_choice":
             self.multiple_choice(question, system, groups, values)
             return
+        # When everyone answered (a required question), anyone can tell that the answers of every group
+        # add up to its size; otherwise some skipped, and who is left unknown.
+        everyone = self.count(c.RESPONDENTS, c.ALL) == sum(self.count(c.measure(question.id, v), c.ALL) for v in values) \
+            if question.type != "number" else False
         for group in groups:
             n = self.count(c.RESPONDENTS, group)
             if question.type == "number":
@@ -275,11 +292,12 @@ class Builder:
                 answered = sum(self.count(c.measure(question.id, v), group) for v in values)
                 parts = [self.put(c.measure(question.id, v), group) for v in values]
                 self.add_sum(system, self.put(c.measure(question.id, c.ANSWERED), group, answered), parts)
-            self.add_sum(system, c.cell(c.RESPONDENTS, group),
-                         [c.cell(c.measure(question.id, c.ANSWERED), group),
-                          self.put(c.measure(question.id, c.NOT_GIVEN), group, n - answered, shown=False)])
+            rest = [] if everyone else [self.put(c.measure(question.id, c.NOT_GIVEN), group, n - answered, shown=False)]
+            self.add_sum(system, c.cell(c.RESPONDENTS, group), [c.cell(c.measure(question.id, c.ANSWERED), group), *rest])
         for measure in [c.measure(question.id, v) for v in values] + [c.measure(question.id, c.ANSWERED)]:
             self.hierarchy(system, measure, question)
+        if not everyone:
+            self.hierarchy(system, c.measure(question.id, c.NOT_GIVEN), question)
         if question.id in {d.id for d in self.dims}:
             for unit in self.breakdown_units():
                 for v in values:
@@ -344,11 +362,12 @@ class Builder:
 
 
 def build(structure: Structure, questionnaire: Questionnaire, policy: Policy, rows: Iterable[TallyRow],
-          with_teams: bool = True, extra: Callable[[Builder], None] | None = None) -> Built:
+          with_teams: bool = True, extra: Callable[[Builder], None] | None = None,
+          min_breakdown: int = MIN_AREA_FOR_BREAKDOWNS) -> Built:
     """Every cell of a run any user could be shown, with the sums that tie them, in audit systems:
     one for the group sizes, and one per section of agreement questions or per other question, each
     with the group sizes' sums (a cell's range is the narrowest any of its systems allows)."""
-    builder = Builder(structure, questionnaire, policy, with_teams)
+    builder = Builder(structure, questionnaire, policy, with_teams, min_breakdown)
     builder.add_rows(rows)
     builder.fill_not_given()
     builder.respondents()

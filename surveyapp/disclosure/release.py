@@ -122,15 +122,28 @@ def protect(built: Built, closed: set[str], rule: Thresholds,
     """Suppress and prove; a group whose size has to be hidden is then hidden whole, and proved again.
     `also` are single cells that must be hidden (themes whose members changed since an earlier release)."""
     by_group = _group_cells(built)
+    if built.values.get(c.cell(c.RESPONDENTS, c.ALL), 0) < rule.figures:
+        # Fewer people than a figure needs in the whole run: nothing can be shown, and there is nothing to prove.
+        return audit.Result(frozenset(built.published), {}, 0, 0), set(by_group)
     closed = set(closed) | {g for g in by_group
                             if 0 < built.values.get(c.cell(c.RESPONDENTS, g), 0) < rule.figures}
-    names = list(built.systems)
+    # First the group sizes alone (a small problem): a group whose size must be hidden is hidden whole,
+    # which saves the full audit from finding that out question by question.
+    sizes = [built.sums[i] for i in built.systems["n"]]
+    size_cells = frozenset(k for k in built.published if c.split(k)[0] == c.RESPONDENTS)
+    first = audit.protect(audit.Problem(values=built.values, sums=sizes, published=size_cells,
+                                        forced=frozenset(c.cell(c.RESPONDENTS, g) for g in closed
+                                                         if c.cell(c.RESPONDENTS, g) in size_cells),
+                                        threshold=rule.figures))
+    closed |= {c.split(k)[1] for k in first.hidden}
     while True:
         forced = frozenset(k for g in closed for k in by_group.get(g, [])) | frozenset(also)
         problem = audit.Problem(values=built.values, sums=built.sums, published=frozenset(built.published),
-                                systems=[built.systems[n] for n in names], forced=forced, threshold=rule.figures)
+                                systems=list(built.systems.values()), forced=forced, threshold=rule.figures)
         result = audit.protect(problem)
-        newly = {g for g in by_group if g not in closed and c.cell(c.RESPONDENTS, g) in result.hidden}
+        # A group of nobody whose size was hidden keeps its rows of zeros: they describe nobody.
+        newly = {g for g in by_group if g not in closed and c.cell(c.RESPONDENTS, g) in result.hidden
+                 and built.values[c.cell(c.RESPONDENTS, g)] > 0}
         if not newly:
             return result, closed
         closed |= newly
