@@ -82,6 +82,7 @@ class Problem:
     forced: frozenset[Key] = frozenset()
     threshold: int = 5
     upper: int | None = None
+    keep: frozenset[Key] = frozenset()  # shown cells never chosen as complements (the council's total, say)
 
 
 @dataclass
@@ -233,7 +234,7 @@ def _quick_pick(p: Problem, s: Sum, hidden: set[Key], zero: set[Key]) -> Key | N
     if not all(k in p.published for k in s.cells()):
         return None  # a structural unknown in the sum: it hides the difference
     secret = [k for k in s.cells() if k in hidden and k not in zero]
-    visible = [k for k in s.parts if k not in hidden and k not in zero]
+    visible = [k for k in s.parts if k not in hidden and k not in zero and k not in p.keep]
     nonzero = [k for k in visible if p.values[k] > 0]
     if len(secret) == 1:
         zeros = sorted(set(visible) - set(nonzero))
@@ -245,7 +246,7 @@ def _quick_pick(p: Problem, s: Sum, hidden: set[Key], zero: set[Key]) -> Key | N
         return min(nonzero, key=lambda k: (p.values[k], k))
     if zeros:
         return zeros[0]
-    return s.total if s.total not in hidden and s.total not in zero else None
+    return s.total if s.total not in hidden and s.total not in zero and s.total not in p.keep else None
 
 
 class _Component:
@@ -600,7 +601,8 @@ class _Repair:
         r_, c_, v_ = zip(*at, strict=True)
         m = csr_matrix((v_, (r_, c_)), shape=(len(rows), len(cells))).tocsc()
         a = np.array([p.values[c] for c in cells], dtype=float)
-        edge = np.array([any(i in self.members[s] and i not in inside for i in ix.of_cell[c]) for c in cells])
+        edge = np.array([any(i in self.members[s] and i not in inside for i in ix.of_cell[c])
+                         or (c in p.keep and c not in hidden) for c in cells])
         free = np.array([(c in hidden or c not in p.published) and c not in self.zero for c in cells]) & ~edge
         shown = np.flatnonzero(~free & ~edge)
         low, high = np.where(free, -a, 0.0), np.where(free, ix.upper - a, 0.0)

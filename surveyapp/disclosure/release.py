@@ -134,12 +134,13 @@ def protect(built: Built, closed: set[str], rule: Thresholds,
     first = audit.protect(audit.Problem(values=built.values, sums=sizes, published=size_cells,
                                         forced=frozenset(c.cell(c.RESPONDENTS, g) for g in closed
                                                          if c.cell(c.RESPONDENTS, g) in size_cells),
-                                        threshold=rule.figures))
+                                        threshold=rule.figures, keep=frozenset({c.cell(c.RESPONDENTS, c.ALL)})))
     closed |= {c.split(k)[1] for k in first.hidden}
     while True:
         forced = frozenset(k for g in closed for k in by_group.get(g, [])) | frozenset(also)
         problem = audit.Problem(values=built.values, sums=built.sums, published=frozenset(built.published),
-                                systems=list(built.systems.values()), forced=forced, threshold=rule.figures)
+                                systems=list(built.systems.values()), forced=forced, threshold=rule.figures,
+                                keep=frozenset({c.cell(c.RESPONDENTS, c.ALL)}))
         result = audit.protect(problem)
         # A group of nobody whose size was hidden keeps its rows of zeros: they describe nobody.
         newly = {g for g in by_group if g not in closed and c.cell(c.RESPONDENTS, g) in result.hidden

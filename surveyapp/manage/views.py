@@ -177,9 +177,9 @@ def close(run_id: int) -> Any:
     form = ConfirmForm()
     if request.method == "POST" and form.validate_on_submit():
         removed = runs.close_run(db.session(), survey_run)
-        if survey_run.kind == "health_check":
-            start_release(survey_run, ReleaseKind.FINAL)
         flash(f"{survey_run.title} is closed. {removed} unfinished set{'s' if removed != 1 else ''} of answers "
               "that were never submitted have been deleted.")
+        if survey_run.kind == "health_check" and start_release(survey_run, ReleaseKind.FINAL):
+            flash("Its results are being released: managers will see them here when they are ready.")
         return redirect(url_for("manage.run", run_id=run_id))
     return render_template("manage/close.html", run=survey_run, form=form)

@@ -98,7 +98,7 @@ def _truncate(url: str) -> None:
 def app(database_url: str) -> Iterator[Flask]:
     application = create_app({
         "ENV_NAME": "testing", "TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": SECRET,
-        "BASE_URL": "http://localhost",
+        "BASE_URL": "http://localhost", "RELEASES_INLINE": True,
     })
     yield application
     # A theme analysis a test started must finish before its database is emptied or dropped.

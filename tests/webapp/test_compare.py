@@ -24,10 +24,12 @@ def test_results_compare_with_last_year(client, session):
     now = factories.run(session, made)
     factories.agreement_responses(session, now, team, agree=30, disagree=10)  # 75% this year
     assert compare.previous_run(session, now).id == last.id
+    factories.release(session, last)
+    factories.release(session, now)
     factories.sign_in(client, factories.user(session, made, Role.ADMIN))
 
     question = client.get(f"/manage/runs/{now.id}/results/caseload_manageable")
-    row = cells(question, "Everyone")["Agree"]
+    row = cells(question, made.name)["Agree"]
     assert row[0] == "30" and row[1].startswith("75%") and row[2] == "25%"
     assert row[3] == "+50.0 (more than chance)"
 
@@ -54,17 +56,29 @@ def test_caseload_against_the_councils_policy(client, session):
         session.add(response)
     session.commit()
     factories.sign_in(client, factories.user(session, made, Role.ADMIN))
+    factories.release(session, run, "interim")
     page = client.get(f"/manage/runs/{run.id}/results/children_allocated")
     assert "Set the council’s caseload policy" in page.text()
     saved = client.submit("/manage/settings", {"caseload_policy": "18", "asye_caseload_limit": "15"})
     assert saved.status == 302
     refused = client.submit("/manage/settings", {"caseload_policy": "lots"})
     assert refused.errors() == ["Enter the caseload policy as a number of children, like 18"]
-    page = client.get(f"/manage/runs/{run.id}/results/children_allocated")
+    # The run's first release had no policy, and a run keeps the policy of its first release.
+    factories.release(session, run, "final")
+    assert "Against the council’s caseload policy" not in client.get(f"/manage/runs/{run.id}/results/children_allocated").text()
+    later = factories.run(session, made)
+    for i, children in enumerate(caseloads):
+        response = Response(run_id=later.id, team_id=team.id)
+        response.answers.append(Answer(question_id="children_allocated", number=children))
+        response.answers.append(Answer(question_id="role", option="nqsw_asye" if i >= 10 else "social_worker"))
+        session.add(response)
+    session.commit()
+    factories.release(session, later)
+    page = client.get(f"/manage/runs/{later.id}/results/children_allocated")
     rows = cells(page, "Against the council’s caseload policy")
     # Above 18: 19, 21, 22, 24, 25 = 5 of 16. ASYE above 15: 16, 17, 18 = 3 of 6, too few to show.
     assert rows["Above the council’s caseload policy of 18 children"][:2] == ["5 (31%)", "16"]
-    assert rows["ASYE social workers above their protected limit of 15"][0] == "Fewer than 5"
+    assert rows["ASYE social workers above their protected limit of 15"][0] == "Hidden"
 
 
 def test_number_bands_include_their_edges(client, session):
@@ -81,9 +95,10 @@ def test_number_bands_include_their_edges(client, session):
         response.answers.append(Answer(question_id="role", option=role))
         session.add(response)
     session.commit()
+    factories.release(session, run)
     factories.sign_in(client, factories.user(session, made, Role.ADMIN))
     page = client.get(f"/manage/runs/{run.id}/results/children_allocated")
-    everyone = cells(page, "Everyone")
+    everyone = cells(page, made.name)
     assert [everyone[band][0] for band in bands] == ["5", "10", "5", "5", "5", "5"]
     by_role = cells(page, "By role")
     assert by_role["Social worker"][:7] == ["30", "5", "5", "5", "5", "5", "5"]
@@ -95,13 +110,16 @@ def test_results_follow_new_responses(client, session):
     team = factories.team(session, made, "Assessment North")
     run = factories.run(session, made)
     factories.agreement_responses(session, run, team, 6, 6)
+    factories.release(session, run, "interim")
     factories.sign_in(client, factories.user(session, made, Role.ADMIN))
-    before = cells(client.get(f"/manage/runs/{run.id}/results/caseload_manageable"), "Everyone")
+    before = cells(client.get(f"/manage/runs/{run.id}/results/caseload_manageable"), made.name)
     assert before["Agree"][0] == "6"
-    # Five more submit while the run is open (fewer would be refused by the differencing guard:
-    # comparing the totals before and after one response would give that person's answers away).
+    # Five more submit while the run is open (fewer would be refused: comparing the totals of two
+    # releases before and after one response would give that person's answers away).
     factories.agreement_responses(session, run, team, 5, 0)
-    after = cells(client.get(f"/manage/runs/{run.id}/results/caseload_manageable"), "Everyone")
+    assert cells(client.get(f"/manage/runs/{run.id}/results/caseload_manageable"), made.name)["Agree"][0] == "6"
+    factories.release(session, run, "final")
+    after = cells(client.get(f"/manage/runs/{run.id}/results/caseload_manageable"), made.name)
     assert after["Agree"][0] == "11" and after["Disagree"][0] == "6"
     overview = cells(client.get(f"/manage/runs/{run.id}/results"), "Share agreeing")
     assert overview["Workload and caseload"][1] == "11"

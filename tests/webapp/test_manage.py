@@ -266,7 +266,8 @@ def invite_many(session, run, team, count: int, submitted: int, prefix: str) -> 
 
 
 def rates_table(page) -> dict[str, list[str]]:
-    table = page.soup.find("caption", string="Response rate by team").find_parent("table")
+    caption = page.soup.find("caption", string=("Response rate by team", "Links used so far, by team"))
+    table = caption.find_parent("table")
     rows = {}
     for tr in table.select("tbody tr"):
         cells = [c.get_text(" ", strip=True) for c in tr.find_all(["th", "td"])]
@@ -286,15 +287,20 @@ def test_response_rate_by_team_hides_small_teams(client, session):
 
     page = client.get(f"/manage/runs/{run.id}")
     assert page.status == 200
-    assert "4 of 15 invited people have responded (27%)." in page.text()
-    assert "A further 1 responded through the open link." in page.text()
+    # Before a release: links used, by the invitation's team; nothing about what anyone said.
+    assert "Fewer than 5 of 15 invitation links have been used so far." in page.text()
     rows = rates_table(page)
-    # 3 responses is below the one rule's 5: the rate is hidden even though 6 were invited.
+    # Four links used in all, below the one rule's 5: every team's count is hidden, the zero too.
     assert rows["Assessment North"] == ["Referral and Assessment", "Assessment North", "6", "Hidden"]
-    # With North hidden and nothing else to hide beside it, the rule hides the zero too.
+    assert rows["Assessment South"] == ["Referral and Assessment", "Assessment South", "4", "Hidden"]
     assert rows["Children in Care"] == ["Looked After Children", "Children in Care", "5", "Hidden"]
-    assert rows["Assessment South"] == ["Referral and Assessment", "Assessment South", "Fewer than 5", "Hidden"]
-    assert "25%" not in page.text(), "the hidden team's rate (1 of 4) must not appear anywhere"
+    assert "25%" not in page.text() and "50%" not in page.text(), "a hidden team's rate must not appear anywhere"
+
+    # After the release, the run page shows the release's respondents, as the results pages do.
+    factories.release(session, run)
+    page = client.get(f"/manage/runs/{run.id}")
+    assert "5 people responded, of 15 invited." in page.text()
+    assert "invitation links have been used" not in page.text()
 
 
 # Roles and councils ----------------------------------------------------------------------------

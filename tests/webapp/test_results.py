@@ -1,4 +1,4 @@
-"""Results pages: right figures for a small run, small groups hidden, other councils kept out."""
+"""Results pages: a release's figures for a small run, small groups hidden, other councils kept out."""
 
 from __future__ import annotations
 
@@ -7,9 +7,8 @@ import io
 
 from sqlalchemy import select
 
-from surveyapp.models import Answer, Response, ServiceArea
-from surveyapp.results import queries
-from surveyapp.results.anonymity import DifferencingGuard, Thresholds
+from surveyapp.disclosure import cells as c
+from surveyapp.models import Answer, Response, Role, ServiceArea, Team, User, UserScope
 
 from . import factories
 
@@ -45,6 +44,11 @@ def seeded(session):
     return made, run
 
 
+def released(session):
+    made, run = seeded(session)
+    return made, run, factories.release(session, run)
+
+
 def signed_in(client, session, made):
     email = factories.user(session, made)
     assert factories.sign_in(client, email).status == 302
@@ -57,78 +61,97 @@ def cells(page, caption):
             for tr in table.select("tbody tr")}
 
 
-def test_overview_figures_and_hidden_response_counts(client, session):
+def shown_cells(made_release) -> dict:
+    return made_release.content["cells"]
+
+
+def test_before_a_release_managers_see_links_used_and_no_figures(client, session):
     made, run = seeded(session)
     page = signed_in(client, session, made).get(f"/manage/runs/{run.id}/results")
+    assert page.status == 200 and "Results have not been released yet" in page.text()
+    assert "Share agreeing" not in page.text() and "strongly" not in page.text().lower()
+    assert "Links used so far, by team" in page.text()
+    assert "invitation links have been used so far" in page.text()
+    assert client.get(f"/manage/runs/{run.id}/results/caseload_manageable").status == 200
+    assert "Results have not been released yet" in client.get(f"/manage/runs/{run.id}/results/caseload_manageable").text()
+
+
+def test_overview_shows_the_release_and_hides_what_it_hides(client, session):
+    made, run, made_release = released(session)
+    cells_of = shown_cells(made_release)
+    page = signed_in(client, session, made).get(f"/manage/runs/{run.id}/results")
     assert page.status == 200 and page.h1 == run.title
-    assert "24 people responded" in page.text()
-    # 18 of the 23 answers that were not "don't know" agree.
-    assert cells(page, "by section")["Workload and caseload"] == ["78%", "18", "23"]
-    rates = cells(page, "Response rate by team")
-    assert rates["Referral and Assessment"][-1] == "Fewer than 5"  # 3 responded from 6 invited
+    assert cells_of[c.cell("n", c.ALL)] == 24 and "24 people responded" in page.text()
+    workload = cells(page, "by section")["Workload and caseload"]
+    agree, answered = cells_of["sec:workload:agree@all"], cells_of["sec:workload:answered@all"]
+    if agree is None or answered is None:
+        assert workload == ["Hidden", "Hidden", "Hidden"]
+    else:  # 18 of the 23 answers that were not "don't know" agree
+        assert (agree, answered) == (18, 23) and workload == ["78%", "18", "23"]
     heat = cells(page, "by team and section")
-    assert heat["Referral and Assessment: Assessment South"][0] == "Fewer than 5"
-    assert heat["Looked After Children: Children in Care"][0] == "Fewer than 5"  # hidden to protect the 3
-    assert heat["Looked After Children: Care Leavers"][:2] == ["7", "100%"]
-    assert page.soup.select("td.app-suppressed")
+    south = factories.team(session, made, "Assessment South")
+    assert cells_of[c.cell("n", c.team(south.id))] is None  # three people
+    assert heat["Assessment South"][0] == "Hidden"
+    for team_name, row in heat.items():
+        team = factories.team(session, made, team_name)
+        n = cells_of[c.cell("n", c.team(team.id))]
+        assert row[0] == ("Hidden" if n is None else str(n))
     link = page.soup.find("a", string="My caseload is manageable.")
-    assert link["href"] == f"/manage/runs/{run.id}/results/caseload_manageable"
+    assert link["href"] == f"/manage/runs/{run.id}/results/caseload_manageable?unit=all"
 
 
-def test_question_distribution_breakdowns_and_differencing(client, session):
-    made, run = seeded(session)
+def test_question_page_shows_true_counts_or_hidden(client, session):
+    made, run, made_release = released(session)
+    cells_of = shown_cells(made_release)
     page = signed_in(client, session, made).get(f"/manage/runs/{run.id}/results/caseload_manageable")
     assert page.status == 200 and page.h1 == "My caseload is manageable."
-    everyone = cells(page, "Everyone")
-    assert everyone["Strongly agree"][0] == "5" and everyone["Agree"][:2] == ["13", "54%"]
-    assert everyone["Strongly disagree"][0] == "0"
-    # 3, 2 and 1: each hidden, and together 6, so none can be worked out from the total of 24.
-    for small in ("Neither agree nor disagree", "Disagree", "Don't know or not applicable"):
-        assert everyone[small][0] == "Fewer than 5"
-        assert "app-suppressed" in page.soup.find("td", string="Fewer than 5")["class"]
+    truth = {"strongly_agree": 5, "agree": 13, "neither": 3, "disagree": 2, "strongly_disagree": 0, "dont_know": 1}
+    labels = {"strongly_agree": "Strongly agree", "agree": "Agree", "neither": "Neither agree nor disagree",
+              "disagree": "Disagree", "strongly_disagree": "Strongly disagree",
+              "dont_know": "Don't know or not applicable"}
+    everyone = cells(page, "answers)")
+    for value, n in truth.items():
+        shown = cells_of[f"caseload_manageable:{value}@all"]
+        assert shown in (None, n)
+        assert everyone[labels[value]][0] == ("Hidden" if shown is None else str(n))
+    for small in ("neither", "disagree", "dont_know"):  # 3, 2 and 1 people
+        assert cells_of[f"caseload_manageable:{small}@all"] is None
     teams = cells(page, "By team")
-    assert teams["Referral and Assessment: Assessment South"][0] == "Fewer than 5"
-    assert teams["Looked After Children: Children in Care"][0] == "Fewer than 5"
-    assert teams["Looked After Children: Care Leavers"][:3] == ["7", "0", "7"]
-    # Referral and Assessment (11) was shown first; North (8) would leave South's 3 as the difference.
-    assert cells(page, "By service area")["Referral and Assessment"][0] == "11"
-    assert "too close in size" in teams["Referral and Assessment: Assessment North"][0]
-    assert "8" not in " ".join(teams["Referral and Assessment: Assessment North"])
-
-
-def test_differencing_is_remembered_across_pages(client, session):
-    made, run = seeded(session)
-    signed_in(client, session, made).get(f"/manage/runs/{run.id}/results")  # shows Assessment North: 8
-    page = client.get(f"/manage/runs/{run.id}/results/caseload_manageable")
-    areas = cells(page, "By service area")
-    assert "too close in size" in areas["Referral and Assessment"][0]
-    assert cells(page, "By team")["Referral and Assessment: Assessment North"][0] == "8"
+    leavers = factories.team(session, made, "Care Leavers")
+    row = teams["Looked After Children: Care Leavers"]
+    assert row[0] == ("Hidden" if cells_of[c.cell("n", c.team(leavers.id))] is None else "7")
+    assert "Hidden" in teams["Referral and Assessment: Assessment South"]
+    assert page.soup.select("td.app-suppressed")
 
 
 def test_number_questions_are_shown_in_bands(client, session):
-    made, run = seeded(session)
+    made, run, made_release = released(session)
     page = signed_in(client, session, made).get(f"/manage/runs/{run.id}/results/children_allocated")
-    everyone = cells(page, "Everyone")
+    everyone = cells(page, "answers)")
+    # Eight people answered, all with 12 children: the band holds all of them.
     assert everyone["11 to 15"][:2] == ["8", "100%"] and everyone["31 or more"][0] == "0"
 
 
-def test_queries_use_the_rule_and_the_guard(app, session):
-    made, run = seeded(session)
-    question = queries.questionnaire_of(run).question("caseload_manageable")
-    rule = Thresholds(figures=8)  # raised: teams of 3, 6 and 7 are now too small
-    guard = DifferencingGuard(rule)
-    teams = queries.breakdown(session, queries.Population(run), question, "team", rule, guard, queries.questionnaire_of(run))
-    shown = {r.label: r.size for r in teams.rows}
-    assert shown.pop("Referral and Assessment: Assessment North") == 8
-    assert set(shown.values()) == {None}
-    north = next(r for r in teams.rows if r.size)
-    assert north.counts["agree"] is None and north.counts["disagree"] is None and north.counts["neither"] == 0
-    assert guard.seen[-1].size == 8
-    assert queries.distribution(session, queries.Population(run), question, rule, guard).counts["agree"] == 13
+def test_managers_read_only_the_units_of_their_scope(client, session):
+    made, run, _ = released(session)
+    email = factories.user(session, made, Role.MANAGER)
+    manager = session.query(User).filter_by(email=email).one()
+    area = session.scalar(select(ServiceArea).where(ServiceArea.name == "Looked After Children"))
+    manager.scopes.append(UserScope(service_area_id=area.id))
+    session.commit()
+    assert factories.sign_in(client, email).status == 302
+    page = client.get(f"/manage/runs/{run.id}/results")
+    assert "Showing Looked After Children" in page.text()
+    assert "Assessment North" not in page.text()
+    assert client.get(f"/manage/runs/{run.id}/results?unit={c.ALL}").status == 404
+    north = factories.team(session, made, "Assessment North")
+    assert client.get(f"/manage/runs/{run.id}/results?unit={c.team(north.id)}").status == 404
+    leavers = factories.team(session, made, "Care Leavers")
+    assert client.get(f"/manage/runs/{run.id}/results?unit={c.team(leavers.id)}").status == 200
 
 
 def test_other_councils_runs_and_unknown_questions_are_not_found(client, session):
-    made, run = seeded(session)
+    made, run, _ = released(session)
     other = factories.council(session, "southshire")
     signed_in(client, session, other)
     assert client.get(f"/manage/runs/{run.id}/results").status == 404
@@ -136,46 +159,40 @@ def test_other_councils_runs_and_unknown_questions_are_not_found(client, session
 
 
 def test_unknown_or_free_text_questions_are_not_found_and_sign_in_is_needed(client, session):
-    made, run = seeded(session)
+    made, run, _ = released(session)
     assert client.get(f"/manage/runs/{run.id}/results").status == 302
     signed_in(client, session, made)
     assert client.get(f"/manage/runs/{run.id}/results/no_such_question").status == 404
     assert client.get(f"/manage/runs/{run.id}/results/biggest_difference").status == 404
+    assert client.get(f"/manage/runs/{run.id}/results?unit=team:999999").status == 404
     run_page = client.get(f"/manage/runs/{run.id}")
     assert run_page.soup.find("a", string="Results")["href"] == f"/manage/runs/{run.id}/results"
 
 
-def test_csv_exports_hide_what_the_page_hides_and_start_no_formulas(client, session):
+def test_csv_exports_show_what_the_page_shows_and_start_no_formulas(client, session):
     made, run = seeded(session)
     team = factories.team(session, made, "Care Leavers")
     team.name = "=HYPERLINK(\"http://evil.example\")"
     session.commit()
+    made_release = factories.release(session, run)
     signed_in(client, session, made)
     page = client.get(f"/manage/runs/{run.id}/results/caseload_manageable")
     download = page.soup.find("a", string="Download these tables (CSV)")["href"]
     exported = client.get(download)
     assert exported.status == 200 and exported.response.mimetype == "text/csv"
     text = exported.html.lstrip("\ufeff")
-    assert "Everyone,24,5,13,Fewer than 5,Fewer than 5,0,Fewer than 5" in text
-    assert "Looked After Children: =HYPERLINK" in text  # inside a cell, not at its start
-    lines = text.splitlines()
-    assert "Referral and Assessment: Assessment South,Fewer than 5,,,,,," in lines
-    overview = client.get(f"/manage/runs/{run.id}/results?format=csv").html.lstrip("\ufeff")
-    assert "Workload and caseload,18,23" in overview
-    assert "Referral and Assessment,Assessment North,6,Fewer than 5" in overview
+    rows = list(csv.reader(io.StringIO(text)))
+    everyone = next(row for row in rows if row[:1] == [made.name])
+    cells_of = shown_cells(made_release)
+    values = ["strongly_agree", "agree", "neither", "disagree", "strongly_disagree", "dont_know"]
+    assert everyone[3:] == ["Hidden" if cells_of[f"caseload_manageable:{v}@all"] is None
+                            else str(cells_of[f"caseload_manageable:{v}@all"]) for v in values]
+    assert any("Looked After Children: =HYPERLINK" in cell for row in rows for cell in row)  # inside, not at the start
     area = session.scalar(select(ServiceArea).where(ServiceArea.name == "Referral and Assessment"))
     area.name = "+Referral"
     session.commit()
+    factories.release(session, run)  # names are frozen in a release: the next one carries the new name
     overview = client.get(f"/manage/runs/{run.id}/results?format=csv").html.lstrip("\ufeff")
     rows = list(csv.reader(io.StringIO(overview)))
     assert any(row[:1] == ["'+Referral"] for row in rows)  # the rates table starts with the service area
     assert not [cell for row in rows for cell in row if cell[:1] in ("=", "+", "-", "@")]
-
-
-def test_differencing_survives_signing_out_and_a_second_browser(client, session):
-    made, run = seeded(session)
-    signed_in(client, session, made).get(f"/manage/runs/{run.id}/results")  # shows Assessment North: 8
-    other = client.another()
-    factories.sign_in(other, f"admin@{made.slug}.example")
-    page = other.get(f"/manage/runs/{run.id}/results/caseload_manageable")
-    assert "too close in size" in cells(page, "By service area")["Referral and Assessment"][0]

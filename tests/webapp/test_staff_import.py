@@ -145,7 +145,7 @@ def test_a_good_list_creates_one_single_use_link_per_person(client, session, tmp
     for url in (f"/manage/runs/{run.id}", f"/manage/runs/{run.id}/staff"):
         later = client.get(url)
         assert not any(token in later.html for token in tokens), url
-    assert "0 of 3 invited people have responded" in client.get(f"/manage/runs/{run.id}").text()
+    assert "0 of 3 invitation links have been used so far" in client.get(f"/manage/runs/{run.id}").text()
 
     # Each link opens the survey, in a browser of its own.
     for link in links:
