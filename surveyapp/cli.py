@@ -78,10 +78,12 @@ def _release(run: SurveyRun) -> None:
 def _demo_releases() -> None:
     """Release the demo's runs once, so managers have results to read at first sign-in."""
     session = db.session()
-    for run in session.scalars(select(SurveyRun).join(Council).where(Council.slug == loader.SLUG)
-                               .order_by(SurveyRun.id)):
-        if release.latest(session, run) is None:
-            _release(run)
+    runs = [run for run in session.scalars(select(SurveyRun).join(Council).where(Council.slug == loader.SLUG)
+                                           .order_by(SurveyRun.id)) if release.latest(session, run) is None]
+    if runs:
+        click.echo("Releasing the demo's results (first time only: the audit takes a few minutes)...")
+    for run in runs:
+        _release(run)
 
 
 def register_commands(app: Flask) -> None:

@@ -44,17 +44,23 @@ def test_small_changes_in_small_groups_are_not_marked():
     assert compare.change((None, 6), (2, 6)) is None  # hidden this year: nothing to compare
 
 
-def test_caseload_against_the_councils_policy(client, session):
-    made = factories.council(session)
-    team = factories.team(session, made, "Assessment North")
-    run = factories.run(session, made)
-    caseloads = [12, 14, 16, 19, 21, 22, 24, 25, 17, 18] + [13, 16, 17, 18, 12, 11]  # the last six are ASYE
-    for i, children in enumerate(caseloads):
+CASELOADS = [12, 14, 16, 19, 21, 22, 24, 25, 17, 18] + [13, 16, 17, 18, 12, 11]  # the last six are ASYE
+
+
+def caseload_responses(session, run, team) -> None:
+    for i, children in enumerate(CASELOADS):
         response = Response(run_id=run.id, team_id=team.id)
         response.answers.append(Answer(question_id="children_allocated", number=children))
         response.answers.append(Answer(question_id="role", option="nqsw_asye" if i >= 10 else "social_worker"))
         session.add(response)
     session.commit()
+
+
+def test_caseload_against_the_councils_policy(client, session):
+    made = factories.council(session)
+    team = factories.team(session, made, "Assessment North")
+    run = factories.run(session, made)
+    caseload_responses(session, run, team)
     factories.sign_in(client, factories.user(session, made, Role.ADMIN))
     factories.release(session, run, "interim")
     page = client.get(f"/manage/runs/{run.id}/results/children_allocated")
@@ -67,12 +73,7 @@ def test_caseload_against_the_councils_policy(client, session):
     factories.release(session, run, "final")
     assert "Against the council’s caseload policy" not in client.get(f"/manage/runs/{run.id}/results/children_allocated").text()
     later = factories.run(session, made)
-    for i, children in enumerate(caseloads):
-        response = Response(run_id=later.id, team_id=team.id)
-        response.answers.append(Answer(question_id="children_allocated", number=children))
-        response.answers.append(Answer(question_id="role", option="nqsw_asye" if i >= 10 else "social_worker"))
-        session.add(response)
-    session.commit()
+    caseload_responses(session, later, team)
     factories.release(session, later)
     page = client.get(f"/manage/runs/{later.id}/results/children_allocated")
     rows = cells(page, "Against the council’s caseload policy")
