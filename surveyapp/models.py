@@ -309,8 +309,9 @@ class Release(Base):
     stage: Mapped[str] = mapped_column(String(200), default="Waiting to start")
     requested_at: Mapped[dt.datetime] = mapped_column(DateTime)
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
-    content: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    audit: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Loaded only when read: a council-sized release is megabytes, and pages read it from a per-process cache.
+    content: Mapped[dict[str, Any] | None] = mapped_column(JSON, deferred=True)
+    audit: Mapped[dict[str, Any] | None] = mapped_column(JSON, deferred=True)
     run: Mapped[SurveyRun] = relationship()
 
 

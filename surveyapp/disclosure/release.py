@@ -181,6 +181,7 @@ def compute(db: Session, release: Release, rule: Thresholds, progress: Progress 
         "invited": {c.team(t): n for t, n in invited.items()},
         "cells": (shown_cells := {k: None if k in result.hidden else built.values[k] for k in sorted(built.published)}),
         "themes": theme_cells.texts(analyses, shown_cells, rule.comments, lambda team_id: _finest(s, team_id, teams)),
+        "analyses": {q: r.get("job") for q, r in analyses.items()},
         "stats": {"cells": len(built.published), "hidden": len(result.hidden), "lps": result.lps,
                   "rounds": result.rounds, "closed_groups": len(closed)},
     }

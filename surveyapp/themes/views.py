@@ -62,7 +62,7 @@ def show(run_id: int, question_id: str) -> Any:
     except access.NotInScope:
         abort(404)
     summary = reader.theme_summary(reading.data, question_id, reading.unit, reading.previous) if reading else None
-    released_job = (reading.release.audit or {}).get("analyses", {}).get(question_id) if reading else None
+    released_job = reading.data.content.get("analyses", {}).get(question_id) if reading else None
     newer = job is not None and job.status == "done" and job.id != released_job
     if summary is not None and (fmt := export_format()):
         return exports.download(_tables(summary), f"themes-{run.id}-{question_id}-{reading.unit.replace(':', '-')}", fmt)

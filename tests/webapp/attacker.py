@@ -27,7 +27,7 @@ def rebuilt(session: Session, run: SurveyRun, made: Release) -> Built:
     """Every cell of the run with its true value, laid out as the release was (same policy, same analyses)."""
     policy = made.content["policy"]
     analyses = {q: r for q, r in releases.analyses_of(session, run).items()
-                if r.get("job") == (made.audit or {}).get("analyses", {}).get(q)}
+                if r.get("job") == made.content.get("analyses", {}).get(q)}
     return build(releases.structure(session, run), questionnaire_for(run), Policy(policy["caseload"], policy["asye"]),
                  releases.tally_rows(session, run), releases.with_teams(run),
                  extra=lambda builder: theme_cells.add(builder, analyses))
