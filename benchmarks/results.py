@@ -685,12 +685,12 @@ def report(measures: list[Measure], targets: list[Target], rows: dict[str, dict[
                  "at the end (other work on the machine slows every figure).  ")
     versions = [pg_version() if t.name == "PostgreSQL" else f"SQLite {sqlite3.sqlite_version}" for t in targets]
     lines.append(f"Databases: {'; '.join(versions)}.  ")
-    lines.append("First view: each user's first request for the page. The app keeps no cache of results between "
-                 "requests: every view sums the run's answer tally afresh, so the first view after new responses "
-                 "costs the same as any other.  ")
+    lines.append("First view: each user's first request for the page. Pages read the run's latest release, "
+                 "computed once beforehand (its time is in the load column) and parsed once per process, so the "
+                 "admin's first view also pays for parsing it.  ")
     lines.append("Under 300 ms: yes when both the first view and the p95 of the repeat views are.  ")
     lines.append(f"Each page: one warm-up request, then {repeat} timed requests through Flask's test client "
-                 "(the whole request: queries, anonymity rule, template, session cookie; no network). "
+                 "(the whole request: queries, reading the release, template, session cookie; no network). "
                  f"p95 is the nearest rank (with {repeat} requests, the slowest). SQL is the median time a request spent "
                  "in the database driver's execute (SQLite computes some rows only as they are fetched, so there it "
                  f"is a lower bound). The manager sees {MANAGER_AREA} "
