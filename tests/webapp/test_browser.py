@@ -1,7 +1,8 @@
 """The real app in a real browser: Debian's chromium driven by Playwright, on the demo council.
 
 One server (on a fresh SQLite file) and one browser serve the whole module; each test has its
-own browser context, so its own cookies.
+own browser context, so its own cookies. The demo's runs are released once, as `flask demo` does,
+before the server starts: managers read releases, never live counts.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,10 +20,15 @@ from flask import Flask
 from playwright.sync_api import Browser, Page, Request, expect, sync_playwright
 from werkzeug.serving import make_server
 
-from surveyapp import create_app, db
-from surveyapp.cli import upgrade
-from surveyapp.demo import loader
+from sqlalchemy import select
 
+from surveyapp import create_app, db
+from surveyapp.cli import _demo_releases, upgrade
+from surveyapp.demo import loader
+from surveyapp.disclosure import release
+from surveyapp.models import Council, ServiceArea, SurveyRun, Team
+
+from .attacker import respond
 from .conftest import SECRET
 
 pytestmark = pytest.mark.browser
@@ -30,6 +37,7 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 COMMENT = "Smaller caseloads, and time to see the children we work with."
+RELEASE_TIMEOUT = 8 * 60  # seconds: a release of the demo health check audits about 16,000 figures
 
 
 @dataclass(frozen=True)
@@ -40,6 +48,26 @@ class Server:
     def links(self) -> loader.DemoLinks:
         with self.app.app_context():
             return loader.links(db.session(), self.base_url)
+
+    def health_check(self) -> int:
+        """This year's demo health check (open)."""
+        with self.app.app_context():
+            return db.session().scalar(select(SurveyRun.id).join(Council).where(
+                Council.slug == loader.SLUG, SurveyRun.status == "open",
+                SurveyRun.year == dt.date.today().year, SurveyRun.title.like("Social work health check%")))
+
+    def responses_enough_for_a_release(self, run_id: int) -> None:
+        """Others answer meanwhile: tops up the responses since the last release to at least 5 (a release
+        is refused while 1 to 4 people have responded since the last one, and tests before this one add some)."""
+        with self.app.app_context():
+            session = db.session()
+            run = session.get(SurveyRun, run_id)
+            new = release.new_since_last(session, run)
+            if 0 < new < 5:
+                team = session.scalar(select(Team).join(ServiceArea).where(
+                    ServiceArea.council_id == run.council_id, ServiceArea.name == "Referral and Assessment"))
+                for _ in range(5 - new):
+                    respond(session, run, team, caseload_manageable="disagree", biggest_difference=COMMENT)
 
 
 @pytest.fixture(scope="module")
@@ -52,6 +80,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     app.config["BASE_URL"] = base_url
     with app.app_context():
         loader.load(db.session())
+        _demo_releases()  # as `flask demo` does: every demo run released once
     thread = threading.Thread(target=http.serve_forever, name="browser-test-server", daemon=True)
     thread.start()
     yield Server(app, base_url)
@@ -220,14 +249,20 @@ def test_the_demo_manager_signs_in_and_sees_response_rates(server: Server, page:
     title = f"Social work health check {dt.date.today().year}"
     page.get_by_role("link", name=title).click()
     expect(page.locator("h1")).to_have_text(title)
-    expect(page.locator("main")).to_contain_text(re.compile(r"\d+ of 120 invited people have responded"))
+    # The run's figures come from its release: the demo's first (interim) release, as `flask demo` made it.
+    main = page.locator("main")
+    expect(main).to_contain_text(re.compile(r"\(interim release \d+\)"))
+    expect(main).to_contain_text(re.compile(r"Demo Borough Council: \d+ people responded, of 120 invited\."))
+    expect(page.get_by_role("button", name="Publish an interim release")).to_be_visible()
     table = page.locator("table", has=page.locator("caption", has_text="Response rate by team"))
     expect(table).to_be_visible()
     rows = table.locator("tbody tr")
     assert rows.count() >= 10
-    for row in rows.all():
-        responded = row.locator("td").last.inner_text().strip()
+    shown = [row.locator("td").last.inner_text().strip() for row in rows.all()]
+    for responded in shown:
         assert responded == "Hidden" or re.fullmatch(r"\d+ \(\d+%\)", responded), responded
+    assert any(r != "Hidden" for r in shown), shown
+    assert "Fewer than 5" not in main.inner_text()
 
     page.get_by_role("button", name="Sign out").click()
     expect(page.locator("h1")).to_have_text("Sign in")
@@ -268,14 +303,56 @@ def test_the_demo_manager_reads_results_and_themes_for_their_service(server: Ser
     page.get_by_role("link", name="Back to " + title).click()
     page.get_by_role("link", name="Themes in comments").click()
     page.get_by_role("link", name="What one thing would make the biggest difference to you?").click()
+    run_id = server.health_check()
+    server.responses_enough_for_a_release(run_id)
     page.get_by_role("button", name="Find themes").click()
-    # The analysis runs in the background; the page refreshes itself until it is done.
+    # The analysis runs in the background; the page says to refresh it (it does not reload itself).
+    deadline = time.monotonic() + 240
+    while page.locator("#progress").count():
+        expect(page.locator("#progress")).to_contain_text("Refresh this page to see how it is going")
+        assert time.monotonic() < deadline, "the analysis did not finish in 4 minutes"
+        page.wait_for_timeout(2000)
+        page.reload()
+    main = page.locator("main")
+    expect(main).not_to_contain_text("failed")
+    # Done, but the release managers read was made before it: no themes until the results are released again.
+    expect(main).to_contain_text("A newer analysis has finished.")
+    expect(main).to_contain_text("The latest release has no themes for this question")
+    expect(page.get_by_role("table", name="Themes", exact=True)).to_have_count(0)
+
+    # The principal social worker releases the results again, from the run's page.
+    admin = page.context.browser.new_context(viewport={"width": 1280, "height": 900})
+    admin.set_default_timeout(30_000)
+    psw = admin.new_page()
+    try:
+        psw.goto(f"{server.base_url}/manage/sign-in")
+        psw.get_by_role("textbox", name="Email address").fill(loader.ADMIN_EMAIL)
+        psw.get_by_role("textbox", name="Password", exact=True).fill(loader.ADMIN_PASSWORD)
+        psw.get_by_role("button", name="Sign in").click()
+        psw.get_by_role("link", name=title).click()
+        expect(psw.locator("main")).to_contain_text("(interim release 1)")
+        psw.get_by_role("button", name="Publish an interim release").click()
+        expect(psw.locator("main")).to_contain_text("The release is being made.")
+        started = time.monotonic()
+        while not psw.locator("main").inner_text().count("(interim release 2)"):
+            assert psw.locator("main").get_by_text("Only ").count() == 0, psw.locator("main").inner_text()
+            assert time.monotonic() - started < RELEASE_TIMEOUT, "the release took more than 8 minutes"
+            psw.wait_for_timeout(5000)
+            psw.reload()
+        assert "could not be made" not in psw.locator("main").inner_text()
+    finally:
+        admin.close()
+
+    page.reload()
+    expect(main).not_to_contain_text("A newer analysis has finished.")
     themes = page.get_by_role("table", name="Themes", exact=True)
-    expect(themes).to_be_visible(timeout=240_000)
+    expect(themes).to_be_visible()
     sizes = [cell.inner_text() for cell in themes.locator("tbody tr td:nth-child(2)").all()]
     assert any(re.match(r"\d+ \(\d+%\)", s) for s in sizes), sizes
-    assert all(re.match(r"(\d+ \(\d+%\)|Fewer than 5)$", s) for s in sizes), sizes
-    expect(page.locator("main")).to_contain_text("Showing Referral and Assessment")
+    assert all(re.match(r"(\d+ \(\d+%\)|Hidden)$", s) for s in sizes), sizes
+    expect(main).to_contain_text(re.compile(r"\d+ comments\."))
+    expect(main).to_contain_text("Showing Referral and Assessment")
+    expect(main).not_to_contain_text("Fostering Support")
     themes_shot = tmp_path / "themes.png"
     page.screenshot(path=str(themes_shot), full_page=True)
     assert_png(themes_shot)

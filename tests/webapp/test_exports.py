@@ -1,14 +1,22 @@
-"""Exports: every report's tables as CSV, XLSX and JSON, hiding what the page hides, with no formulas."""
+"""Exports: every report's tables as CSV, XLSX and JSON, read from the release as the page is, with no formulas."""
 
 from __future__ import annotations
 
+import csv
 import io
 
 from openpyxl import load_workbook
 
-from surveyapp.models import Answer, Response, Role, ThemeJob
+from surveyapp.disclosure import cells as c
+from surveyapp.models import Role, ThemeJob
 
 from . import factories
+from .attacker import respond
+
+HIDDEN = "Hidden"
+Q = "caseload_manageable"
+# caseload_manageable's answers in the order of its options
+OPTIONS = ["strongly_agree", "agree", "neither", "disagree", "strongly_disagree", "dont_know"]
 
 
 def workbook(page):
@@ -22,40 +30,73 @@ def all_values(book) -> list[object]:
             if cell.value is not None]
 
 
-def test_results_xlsx_hides_small_groups_and_defuses_formulas(client, session):
+def written(cells: dict, key: str) -> object:
+    """A release's cell as every export writes it."""
+    return HIDDEN if cells[key] is None else cells[key]
+
+
+def test_results_exports_write_hidden_figures_as_hidden_and_defuse_formulas(client, session):
     made = factories.council(session, teams={"Referral and Assessment": ["Assessment North", "Assessment South"],
                                              "=HYPERLINK(\"x\")": ["Tiny Team"]})
     run = factories.run(session, made)
-    factories.agreement_responses(session, run, factories.team(session, made, "Assessment North"), 12, 8)
-    factories.agreement_responses(session, run, factories.team(session, made, "Tiny Team"), 2, 1)
-    factories.agreement_responses(session, run, factories.team(session, made, "Assessment South"), 5, 5)  # hidden beside Tiny Team
+    teams = {t.name: t for a in made.service_areas for t in a.teams}
+    true = {"Assessment North": {"agree": 12, "disagree": 8}, "Tiny Team": {"agree": 2, "disagree": 1},
+            "Assessment South": {"agree": 5, "disagree": 5}}
+    for name, answers in true.items():
+        factories.agreement_responses(session, run, teams[name], answers["agree"], answers["disagree"])
     factories.sign_in(client, factories.user(session, made, Role.ADMIN))
 
-    book = workbook(client.get(f"/manage/runs/{run.id}/results/caseload_manageable?format=xlsx"))
+    # Nothing released yet: no file of figures, only the run's page.
+    before = client.get(f"/manage/runs/{run.id}/results/{Q}?format=xlsx")
+    assert before.status == 200 and before.response.mimetype == "text/html"
+    assert "Results have not been released yet." in before.text()
+
+    released = factories.release(session, run)
+    cells = released.content["cells"]
+    book = workbook(client.get(f"/manage/runs/{run.id}/results/{Q}?format=xlsx"))
     values = all_values(book)
-    assert "Everyone" in book.sheetnames[0] or any(v == "Everyone" for v in values)
+    assert book.sheetnames[0] == "Everyone"
     texts = [v for v in values if isinstance(v, str)]
     assert not any(t.startswith(("=", "+", "-", "@")) for t in texts), "no cell may start a formula"
     assert any(t.startswith("'=HYPERLINK") for t in texts)
+    assert "Fewer than 5" not in texts and "–" not in texts
+    everyone = [cell.value for cell in book["Everyone"][3]]
+    assert everyone[:3] == ["Northshire Council", 33, 33]  # numbers stay numbers
+    assert everyone[3:] == [written(cells, c.cell(f"{Q}:{o}", c.ALL)) for o in OPTIONS]
+
     by_team = next(s for s in book.worksheets if s["A1"].value == "By team")
-    rows = {r[0].value: [c.value for c in r[1:]] for r in by_team.iter_rows(min_row=3)}
-    small = next(v for k, v in rows.items() if "Tiny Team" in str(k))
-    assert small[0] == "Fewer than 5" and all(v in (None, "") for v in small[1:])
-    north = next(v for k, v in rows.items() if "Assessment North" in str(k))
-    assert north[0] == 20  # numbers stay numbers
+    rows = {r[0].value: [cell.value for cell in r[1:]] for r in by_team.iter_rows(min_row=3)}
+    assert len(rows) == 3
+    for name, team in teams.items():
+        row = next(v for k, v in rows.items() if k.endswith(": " + name))
+        group = c.team(team.id)
+        expected = [written(cells, c.cell(c.RESPONDENTS, group)), written(cells, c.cell(f"{Q}:=", group))] + [
+            written(cells, c.cell(f"{Q}:{o}", group)) for o in OPTIONS]
+        assert row == expected, name
+        answers = true[name]
+        counted = [sum(answers.values())] * 2 + [answers.get(o, 0) for o in OPTIONS]
+        assert all(v in (HIDDEN, t) for v, t in zip(row, counted)), f"{name}: {row} against the answers {counted}"
+        assert all(v == HIDDEN for v, t in zip(row, counted) if 0 < t < 5), f"{name}: a small figure shown"
+    tiny = next(v for k, v in rows.items() if k.endswith("Tiny Team"))
+    assert tiny[0] == HIDDEN and tiny[1] == HIDDEN  # 3 people
+    assert 1 not in tiny and 2 not in tiny and 3 not in tiny
 
     csv_page = client.get(f"/manage/runs/{run.id}/results?format=csv")
     assert csv_page.response.mimetype == "text/csv" and csv_page.html.startswith("\ufeff")
+    lines = list(csv.reader(io.StringIO(csv_page.html.lstrip("\ufeff"))))
+    responses = lines[lines.index(["Responses"]) + 2]
+    assert responses[:2] == ["Northshire Council", "33"]
+    assert any(HIDDEN in line for line in lines), "the Tiny Team's figures are hidden in the CSV too"
+    assert not any(cell.startswith(("=", "+", "-", "@")) for line in lines for cell in line)
 
     # The JSON for other programs carries the same cells as the files: what is hidden stays hidden.
-    api = client.get(f"/manage/runs/{run.id}/results/caseload_manageable?format=json")
+    api = client.get(f"/manage/runs/{run.id}/results/{Q}?format=json")
     assert api.status == 200 and api.response.mimetype == "application/json"
     tables = {t["title"]: t for t in api.response.get_json()["tables"]}
-    assert tables["By team"]["columns"][:2] == ["Team", "Respondents"]
-    teams = {row[0]: row[1:] for row in tables["By team"]["rows"]}
-    small = next(v for k, v in teams.items() if "Tiny Team" in k)
-    assert small[0] == "Fewer than 5" and 3 not in small and 2 not in small
-    assert next(v for k, v in teams.items() if "Assessment North" in k)[:3] == [20, 0, 12]  # strongly agree, agree
+    assert tables["By team"]["columns"][:3] == ["Team", "Respondents", "Answered"]
+    found = {row[0]: row[1:] for row in tables["By team"]["rows"]}
+    assert {k.split(": ", 1)[1]: v for k, v in found.items()} == {k.split(": ", 1)[1]: v for k, v in rows.items()}
+    assert tables["Everyone"]["rows"][0][1:3] == [33, 33]
 
 
 def test_leavers_and_themes_export_what_the_page_shows(client, session):
@@ -63,18 +104,19 @@ def test_leavers_and_themes_export_what_the_page_shows(client, session):
     exit_run = factories.run(session, made, "exit-interview")
     north = factories.team(session, made, "Assessment North")
     for i in range(7):
-        response = Response(run_id=exit_run.id, team_id=north.id)
-        response.answers.append(Answer(question_id="main_reasons", ordinal=0, option="caseload_workload"))
-        response.answers.append(Answer(question_id="main_reasons", ordinal=1, option="pay" if i < 5 else "retirement"))
-        response.answers.append(Answer(question_id="destination", option="agency"))
-        session.add(response)
+        respond(session, exit_run, north, main_reasons=["caseload_workload", "pay" if i < 5 else "retirement"],
+                destination="agency")
     health = factories.run(session, made)
+
     def theme(i: int) -> str:
         return "pay_reward" if i < 11 else "caseload_workload" if i < 19 else "supervision"
 
-    rows = [{"row": i, "theme": theme(i), "confidence": 0.9, "sentiment": "negative"} for i in range(22)]
+    responses = [respond(session, health, north, biggest_difference=f"Comment {i}") for i in range(22)]
+    # No sentiment: a theme's shown sentiment counts would bound its hidden size from below.
+    rows = [{"row": i, "theme": theme(i), "confidence": 0.9, "sentiment": None} for i in range(22)]
     session.add(ThemeJob(run_id=health.id, question_id="biggest_difference", status="done", progress=100,
-                         stage="Done", result={"rows": rows, "row_teams": [north.id] * 22, "notes": [],
+                         stage="Done", result={"mode": "taxonomy", "rows": rows, "row_teams": [north.id] * 22,
+                                               "row_responses": [r.id for r in responses], "notes": [],
                                                "emerging_themes": [],
                                                "themes": [{"id": "pay_reward", "label": "Pay and reward",
                                                            "keywords": ["pay"], "description": None,
@@ -85,26 +127,62 @@ def test_leavers_and_themes_export_what_the_page_shows(client, session):
                                                            "keywords": [], "description": None, "quotes": []}]}))
     session.commit()
     factories.sign_in(client, factories.user(session, made, Role.ADMIN))
+    # Before a release there is no file, only the page saying so.
+    assert client.get(f"/manage/runs/{exit_run.id}/leavers/?format=xlsx").response.mimetype == "text/html"
+    assert client.get(f"/manage/runs/{health.id}/themes/biggest_difference?format=xlsx").response.mimetype == "text/html"
+    factories.release(session, exit_run)
+    factories.release(session, health)
 
-    leavers = all_values(workbook(client.get(f"/manage/runs/{exit_run.id}/leavers/?format=xlsx")))
+    book = workbook(client.get(f"/manage/runs/{exit_run.id}/leavers/?format=xlsx"))
+    leavers = all_values(book)
     assert "Caseload and workload" in leavers and 7 in leavers
-    # 2 retirements are hidden, and pay (5) beside them so they cannot be worked out, as on the page.
-    assert "Retirement" in leavers and 2 not in leavers and 5 not in leavers
+    reasons = {r[0].value: r[1].value for r in book["Main reasons for leaving"].iter_rows(min_row=3)}
+    assert reasons["Caseload and workload"] == 7
+    # 2 retirements are hidden, and pay (5) beside them (5 ticked, 2 not), as on the page.
+    assert reasons["Retirement"] == HIDDEN and reasons["Pay"] == HIDDEN
+    assert 2 not in leavers and 5 not in leavers
+    page = client.get(f"/manage/runs/{exit_run.id}/leavers/")
+    table = next(t for t in page.soup.select("table") if "Main reasons" in t.caption.get_text())
+    on_page = {tr.th.get_text(strip=True): tr.td.get_text(strip=True) for tr in table.select("tbody tr")}
+    assert on_page == {label: str(value) for label, value in reasons.items()}
+    csv_text = client.get(f"/manage/runs/{exit_run.id}/leavers/?format=csv").html
+    assert "Retirement,Hidden" in csv_text and "Caseload and workload,7" in csv_text
 
     themes = workbook(client.get(f"/manage/runs/{health.id}/themes/biggest_difference?format=xlsx"))
     sheet = themes["Themes"]
-    found = {r[0].value: [c.value for c in r[1:]] for r in sheet.iter_rows(min_row=3)}
+    found = {r[0].value: [cell.value for cell in r[1:]] for r in sheet.iter_rows(min_row=3)}
     assert found["Pay and reward"][0] == 11 and "Pay us what agency staff get" in found["Pay and reward"][4]
-    assert found["Supervision"][0] == "Fewer than 5"
+    assert found["Pay and reward"][3] == "pay"
+    assert found["Supervision"][0] == HIDDEN  # 3 comments
+    assert found["Caseload"][0] == HIDDEN  # 8, hidden beside them: 22 - 11 would give the 3 away
+    teams = {r[0].value: [cell.value for cell in r[1:]] for r in themes["Themes by team"].iter_rows(min_row=3)}
+    assert teams["Assessment North"][:2] == [22, 11]
+    api = client.get(f"/manage/runs/{health.id}/themes/biggest_difference?format=json").response.get_json()
+    rows = {row[0]: row[1:] for row in api["tables"][0]["rows"]}
+    assert rows["Supervision"][0] == HIDDEN and rows["Pay and reward"][0] == 11
+    page = client.get(f"/manage/runs/{health.id}/themes/biggest_difference")
+    table = next(t for t in page.soup.select("table") if t.caption.get_text(strip=True) == "Themes")
+    on_page = {tr.th.get_text(strip=True): tr.td.get_text(strip=True) for tr in table.select("tbody tr")}
+    assert on_page == {"Pay and reward": "11 (50%)", "Caseload": HIDDEN, "Supervision": HIDDEN}
 
 
 def test_every_report_offers_downloads_and_a_print_button(client, session):
     made = factories.council(session)
     run = factories.run(session, made)
-    factories.agreement_responses(session, run, factories.team(session, made, "Assessment North"), 5, 5)
+    north = factories.team(session, made, "Assessment North")
+    factories.agreement_responses(session, run, north, 5, 5)
+    exit_run = factories.run(session, made, "exit-interview")
+    for _ in range(5):
+        respond(session, exit_run, north, main_reasons=["pay"], destination="agency")
+    factories.release(session, run)
+    factories.release(session, exit_run)
     factories.sign_in(client, factories.user(session, made, Role.ADMIN))
-    for url in (f"/manage/runs/{run.id}/results", f"/manage/runs/{run.id}/results/caseload_manageable"):
+    for url in (f"/manage/runs/{run.id}/results", f"/manage/runs/{run.id}/results/{Q}",
+                f"/manage/runs/{exit_run.id}/leavers/"):
         page = client.get(url)
         links = [a["href"] for a in page.soup.select(".app-report-actions a")]
-        assert any(h.endswith("format=csv") for h in links) and any(h.endswith("format=xlsx") for h in links)
-        assert page.soup.select_one("[data-module=app-print]")
+        assert any(h.endswith("format=csv") for h in links) and any(h.endswith("format=xlsx") for h in links), url
+        assert page.soup.select_one("[data-module=app-print]"), url
+        for href in links:
+            if "format=" in href:
+                assert client.get(href).status == 200, href

@@ -1,4 +1,4 @@
-"""Themes in the app: the analysis runs in the background, and what managers see obeys the anonymity rule."""
+"""Themes in the app: the analysis runs in the background; managers read the themes a release froze."""
 
 from __future__ import annotations
 
@@ -6,13 +6,13 @@ import time
 
 from sqlalchemy import select
 
-from surveyapp.models import Answer, Response, Role, ThemeJob
-from surveyapp.results.anonymity import Thresholds
-from surveyapp.themes import summary
 from surveyapp.disclosure import compare
+from surveyapp.models import Answer, Response, Role, ThemeJob, User, UserScope
 
 from . import factories
+from .attacker import respond
 
+Q = "biggest_difference"
 CASELOAD = ["My caseload is far too high at {} children.", "Too many cases: I hold {} children and cannot visit them all."]
 SUPERVISION = ["Supervision keeps being cancelled, I had {} sessions this year.",
                "I need regular reflective supervision, not {} rushed catch-ups."]
@@ -21,7 +21,7 @@ SUPERVISION = ["Supervision keeps being cancelled, I had {} sessions this year."
 def seed_comments(session, run, team, texts: list[str]) -> None:
     for text in texts:
         response = Response(run_id=run.id, team_id=team.id)
-        response.answers.append(Answer(question_id="biggest_difference", text=text))
+        response.answers.append(Answer(question_id=Q, text=text))
         session.add(response)
     session.commit()
 
@@ -31,7 +31,23 @@ def sign_in(client, email: str) -> None:
     assert page.status == 302, page.errors()
 
 
-def test_manager_starts_an_analysis_and_reads_themes_with_quotes(app, client, session):
+def themes_table(page) -> dict[str, list[str]]:
+    table = next(t for t in page.soup.select("table") if t.caption.get_text(strip=True) == "Themes")
+    return {row.select("th, td")[0].get_text(strip=True): [cell.get_text(strip=True) for cell in row.select("td")]
+            for row in table.select("tbody tr")}
+
+
+def by_team(page) -> dict[str, list[str]]:
+    table = next(t for t in page.soup.select("table") if t.caption.get_text(strip=True) == "Themes by team")
+    rows = [[cell.get_text(strip=True) for cell in row.select("th, td")] for row in table.select("tbody tr")]
+    return {row[0]: row[1:] for row in rows}
+
+
+def quotes(page) -> list[str]:
+    return [q.get_text(strip=True) for q in page.soup.select("blockquote")]
+
+
+def test_an_admin_finds_themes_and_managers_read_them_once_released(app, client, session):
     made = factories.council(session)
     run = factories.run(session, made)
     north = factories.team(session, made, "Assessment North")
@@ -39,69 +55,170 @@ def test_manager_starts_an_analysis_and_reads_themes_with_quotes(app, client, se
                   + [SUPERVISION[i % 2].format(i + 2) for i in range(6)])
     sign_in(client, factories.user(session, made, Role.ADMIN))
 
-    started = client.submit(f"/manage/runs/{run.id}/themes/biggest_difference")
-    assert started.response.headers["Location"].endswith("/themes/biggest_difference")
+    started = client.submit(f"/manage/runs/{run.id}/themes/{Q}")
+    assert started.response.headers["Location"].endswith(f"/themes/{Q}")
     deadline = time.monotonic() + 240
     while True:
-        page = client.get(f"/manage/runs/{run.id}/themes/biggest_difference")
+        page = client.get(f"/manage/runs/{run.id}/themes/{Q}")
         job = session.scalar(select(ThemeJob))
         if job.status in ("done", "failed") or time.monotonic() > deadline:
             break
-        assert "Finding themes" in page.text() and page.soup.select_one("meta[http-equiv=refresh]")
+        # The page does not reload itself (an accessibility fix): it says to refresh it.
+        assert "Finding themes" in page.text() and "Refresh this page to see how it is going" in page.text()
+        assert not page.soup.select_one("meta[http-equiv=refresh]")
+        assert not page.soup.select(f"form[action$='/themes/{Q}']"), "no second analysis while one runs"
         time.sleep(1)
     assert job.status == "done", job.stage
-    page = client.get(f"/manage/runs/{run.id}/themes/biggest_difference")
+
+    # Finished, but nothing is released yet: no figure, no quote, and a note that a newer analysis is waiting.
+    page = client.get(f"/manage/runs/{run.id}/themes/{Q}")
     text = page.text()
-    assert "18 comments" in text
-    table = {row.select("th, td")[0].get_text(strip=True): [c.get_text(strip=True) for c in row.select("td")]
-             for row in page.soup.select("table")[0].select("tbody tr")}
+    assert "Nothing has been released yet, so no themes are shown." in text
+    assert "A newer analysis has finished." in text
+    assert "comments." not in text and not quotes(page) and not page.soup.select("table")
+
+    factories.release(session, run)
+    page = client.get(f"/manage/runs/{run.id}/themes/{Q}")
+    text = page.text()
+    assert "A newer analysis has finished." not in text
+    assert "18 comments." in text and "Showing Northshire Council" in text
+    table = themes_table(page)
     caseload = next(v for k, v in table.items() if "caseload" in k.lower() or "workload" in k.lower())
     assert caseload[0].startswith("12")
-    # 12 comments on caseload: quotes shown; 6 on supervision: figures but no quotes.
-    quotes = [q.get_text(strip=True) for q in page.soup.select("blockquote")]
-    assert quotes and all("children" in q for q in quotes)
-    assert "Quotes are shown only for themes with at least 10 comments." in text
+    supervision = next(v for k, v in table.items() if "supervision" in k.lower())
+    assert supervision[0].startswith("6")
+    # 12 comments on caseload: quotes shown; 6 on supervision: a figure but no quotes.
+    found = quotes(page)
+    assert found and all("children" in q for q in found)
+    assert "Key words and quotes are shown only for themes with at least 10 comments" in text
+    assert "No quotes: they are shown only for themes with at least 10 comments here." in text
+
+    # Finding themes again is allowed; managers keep reading the released themes until the next release.
+    again = client.submit(f"/manage/runs/{run.id}/themes/{Q}")
+    assert again.status == 302
+    deadline = time.monotonic() + 240
+    while session.scalar(select(ThemeJob).order_by(ThemeJob.id.desc())).status not in ("done", "failed"):
+        assert time.monotonic() < deadline
+        time.sleep(1)
+    page = client.get(f"/manage/runs/{run.id}/themes/{Q}")
+    assert "A newer analysis has finished." in page.text() and "18 comments." in page.text()
 
 
 def test_viewers_cannot_start_an_analysis(client, session):
     made = factories.council(session)
     run = factories.run(session, made)
     sign_in(client, factories.user(session, made, Role.VIEWER))
-    page = client.get(f"/manage/runs/{run.id}/themes/biggest_difference")
-    assert not page.soup.select("form[action$='/themes/biggest_difference']")
+    page = client.get(f"/manage/runs/{run.id}/themes/{Q}")
+    assert not page.soup.select(f"form[action$='/themes/{Q}']")
     token = factories.csrf_token(page)  # from the sign-out form
-    refused = client.post(f"/manage/runs/{run.id}/themes/biggest_difference", {"csrf_token": token})
+    refused = client.post(f"/manage/runs/{run.id}/themes/{Q}", {"csrf_token": token})
     assert refused.status == 403
     assert session.scalar(select(ThemeJob)) is None
 
 
-def result_for(themes: dict[str, list[int]], teams: list[int]) -> dict:
-    """An engine report in miniature: row i belongs to team teams[i]."""
-    rows = [None] * len(teams)
-    for theme, members in themes.items():
-        for i in members:
-            rows[i] = {"row": i, "theme": theme, "confidence": 0.9, "sentiment": "negative"}
-    return {"rows": rows, "row_teams": teams, "notes": [], "emerging_themes": [],
-            "themes": [{"id": t, "label": t.title(), "keywords": [], "description": None,
-                        "quotes": [{"row": m[0], "text": f"quote {t}"}]} for t, m in themes.items()]}
+def analysed(session, run, comments: list[tuple[object, str]], flagged: set[int] = frozenset(),
+             keywords: dict[str, list[str]] | None = None) -> ThemeJob:
+    """Responses with comments, and a finished analysis of them in miniature: comment i is (team, theme).
+
+    Each theme's quotes are its first two comments (flagged ones included: the release must leave them out)."""
+    responses = [respond(session, run, team, **{Q: f"comment {i} on {theme}"}) for i, (team, theme) in
+                 enumerate(comments)]
+    rows = [{"row": i, "theme": theme, "confidence": 0.9, "sentiment": "negative",
+             "flag": "risk_to_child" if i in flagged else None} for i, (_, theme) in enumerate(comments)]
+    names = list(dict.fromkeys(theme for _, theme in comments))
+    themes = [{"id": t, "label": t.replace("_", " ").capitalize(), "keywords": (keywords or {}).get(t, [f"{t}word"]),
+               "description": None,
+               "quotes": [{"row": i, "text": f"comment {i} on {t}"} for i, (_, theme) in enumerate(comments)
+                          if theme == t][:2]} for t in names]
+    job = ThemeJob(run_id=run.id, question_id=Q, status="done", progress=100, stage="Done",
+                   result={"mode": "taxonomy", "rows": rows, "row_teams": [team.id for team, _ in comments],
+                           "row_responses": [r.id for r in responses], "notes": [], "emerging_themes": [],
+                           "themes": themes})
+    session.add(job)
+    session.commit()
+    return job
 
 
-def test_summary_hides_small_themes_and_quotes_below_ten():
-    result = result_for({"pay": list(range(0, 12)), "systems": list(range(12, 15)), "team": list(range(15, 20))},
-                        [1] * 20)
-    shown = {t.id: t for t in summary.summarise(result, None, Thresholds()).themes}
-    assert shown["pay"].size == 12 and shown["pay"].quotes == ["quote pay"]
-    assert shown["systems"].size is None and shown["team"].size is None  # 3 hidden, so the next smallest too
-    assert shown["team"].quotes == []
+def test_small_themes_are_hidden_and_words_need_ten_comments(client, session):
+    made = factories.council(session)
+    run = factories.run(session, made)
+    north = factories.team(session, made, "Assessment North")
+    south = factories.team(session, made, "Assessment South")
+    analysed(session, run, [(north, "pay")] * 8 + [(south, "pay")] * 4 + [(north, "systems")] * 3
+             + [(south, "teamwork")] * 5 + [(north, "teamwork")] * 2)
+    factories.release(session, run)
+    sign_in(client, factories.user(session, made, Role.ADMIN))
+    page = client.get(f"/manage/runs/{run.id}/themes/{Q}")
+    text = page.text()
+    assert "22 comments." in text
+    table = themes_table(page)
+    assert table["Pay"][0] == "12 (55%)"
+    assert table["Pay"][3] == "payword"  # keywords: 12 comments
+    assert table["Systems"][0] == "Hidden"  # 3 comments
+    # With the total shown, 3 hidden alone would be 22 - 12 - 7: the next smallest goes too.
+    assert table["Teamwork"][0] == "Hidden"
+    assert table["Systems"][3] == "" and table["Teamwork"][3] == ""
+    assert quotes(page) == ["comment 0 on pay", "comment 1 on pay"]
+    assert "comment 12 on systems" not in page.html and "systemsword" not in page.html
+    teams = by_team(page)
+    assert set(teams) == {"Assessment North", "Assessment South", "Children in Care"}
+    for row in teams.values():
+        assert all(v == "Hidden" or not 0 < int(v) < 5 for v in row), row
+    assert teams["Children in Care"] == ["0", "0", "0", "0"]
 
 
-def test_summary_counts_only_the_managers_teams():
-    result = result_for({"pay": list(range(0, 12)), "systems": list(range(12, 24))}, [1] * 12 + [2] * 12)
-    scoped = summary.summarise(result, {2}, Thresholds())
-    assert scoped.comments == 12
-    shown = {t.id: t for t in scoped.themes}
-    assert shown["systems"].size == 12 and shown["pay"].size == 0 and shown["pay"].quotes == []
-    assert not summary.summarise(result, {3}, Thresholds()).enough
+def test_a_comment_flagged_as_a_safeguarding_concern_is_never_quoted(client, session):
+    made = factories.council(session)
+    run = factories.run(session, made)
+    north = factories.team(session, made, "Assessment North")
+    job = analysed(session, run, [(north, "caseload")] * 11 + [(north, "pay")] * 10, flagged={0, 11})
+    factories.release(session, run)
+    sign_in(client, factories.user(session, made, Role.ADMIN))
+    page = client.get(f"/manage/runs/{run.id}/themes/{Q}")
+    table = themes_table(page)
+    assert table["Caseload"][0] == "11 (52%)" and table["Pay"][0] == "10 (48%)"
+    # The first quote of each theme is flagged: only the second is shown, and flagged rows still count.
+    assert job.result["themes"][0]["quotes"][0]["row"] == 0
+    assert quotes(page) == ["comment 1 on caseload", "comment 12 on pay"]
+    assert "comment 0 on caseload" not in page.html and "comment 11 on pay" not in page.html
+
+
+def test_a_manager_reads_only_their_teams(client, session):
+    made = factories.council(session)
+    run = factories.run(session, made)
+    north = factories.team(session, made, "Assessment North")
+    south = factories.team(session, made, "Assessment South")
+    care = factories.team(session, made, "Children in Care")
+    analysed(session, run, [(north, "pay")] * 12 + [(south, "systems")] * 12)
+    for _ in range(6):
+        respond(session, run, care, caseload_manageable="agree")  # no comments in Children in Care
+    factories.release(session, run)
+    emails = {}
+    for name, team in (("south", south), ("care", care)):
+        emails[name] = factories.user(session, made, Role.MANAGER, email=f"{name}@northshire.example")
+        manager = session.scalar(select(User).where(User.email == emails[name]))
+        manager.scopes.append(UserScope(team_id=team.id))
+    session.commit()
+
+    sign_in(client, emails["south"])
+    page = client.get(f"/manage/runs/{run.id}/themes/{Q}")
+    text = page.text()
+    assert "Showing Assessment South" in text and "12 comments." in text
+    table = themes_table(page)
+    assert table["Systems"][0] == "12 (100%)" and table["Pay"][0] == "0 (0%)"
+    assert quotes(page) == ["comment 12 on systems", "comment 13 on systems"]  # none of North's
+    assert "Themes by team" not in text  # a team is not broken down further
+    assert client.get(f"/manage/runs/{run.id}/themes/{Q}?unit=team:{north.id}").status == 404
+    assert client.get(f"/manage/runs/{run.id}/themes/{Q}?unit=all").status == 404
+
+    other = client.another()
+    sign_in(other, emails["care"])
+    page = other.get(f"/manage/runs/{run.id}/themes/{Q}")
+    text = page.text()
+    assert "Showing Looked After Children" in text and "0 comments." in text
+    assert not quotes(page)
+    assert page.soup.find("a", href=f"/manage/runs/{run.id}/themes/{Q}?unit=team:{care.id}")
+    assert by_team(page) == {"Children in Care": ["0", "0", "0"]}
 
 
 def test_change_from_last_year_is_marked_only_beyond_noise():
