@@ -2,7 +2,8 @@
 
 Admins (the principal social worker) see the whole council. Managers and
 viewers see only the service areas and teams in their `UserScope` rows; with
-none, they see no results. Every results query filters by `team_ids()`.
+none, they see no results. Pages show the units of a release that `team_ids()`
+covers (`disclosure.reader.Released.visible_units`).
 """
 
 from __future__ import annotations

@@ -1,1 +1,1 @@
-"""Results for managers: by team and theme, with one anonymity rule for every figure."""
+"""Results for managers: the pages and exports of a run's latest release, read through `surveyapp.disclosure`."""
