@@ -93,6 +93,18 @@ def test_an_admin_finds_themes_and_managers_read_them_once_released(app, client,
     assert "Key words and quotes are shown only for themes with at least 10 comments" in text
     assert "No quotes: they are shown only for themes with at least 10 comments here." in text
 
+    # A manager of the area reads the same release for their area.
+    email = factories.user(session, made, Role.MANAGER)
+    manager = session.scalar(select(User).where(User.email == email))
+    manager.scopes.append(UserScope(service_area_id=north.service_area_id))
+    session.commit()
+    other = client.another()
+    sign_in(other, email)
+    page = other.get(f"/manage/runs/{run.id}/themes/{Q}")
+    assert "Showing Referral and Assessment" in page.text() and "18 comments." in page.text()
+    assert "A newer analysis has finished." not in page.text()
+    assert next(v for k, v in themes_table(page).items() if "supervision" in k.lower())[0].startswith("6")
+
     # Finding themes again is allowed; managers keep reading the released themes until the next release.
     again = client.submit(f"/manage/runs/{run.id}/themes/{Q}")
     assert again.status == 302
