@@ -285,8 +285,8 @@ def theme_summary(released: Released, question_id: str, unit: str,
         if share is not None and before is not None and before_total:
             change = round(100 * (share - before / before_total), 1)
             notable = notable_change(share, comments or 0, before / before_total, before_total)
-        sentiment = {s: released.value(f"th:{question_id}:{t['id']}:{s}", c.ALL) if unit == c.ALL else None
-                     for s in SENTIMENTS}
+        sentiment = {s: released.value(f"th:{question_id}:{t['id']}:{s}", c.ALL)
+                     if unit == c.ALL and size is not None else None for s in SENTIMENTS}
         quotes = [q["text"] for q in t["quotes"] if _inside(released, q["unit"], unit)] if (
             size is not None and size >= released.content.get("comments", 10)) else []
         rows.append(ThemeRow(t["id"], t["label"], t.get("description"), t["keywords"], size, share, change,

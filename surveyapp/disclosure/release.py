@@ -9,7 +9,8 @@
    senior practitioners of its area are seen to be the same people.
 3. `audit.protect` hides small cells and enough others that linear programming
    proves no hidden cell can be narrowed to fewer than 5 values (max - min >= 5).
-   A group whose size ends up hidden is hidden whole, and the audit runs again.
+   A group under 5 is hidden whole; one whose size is hidden to protect another keeps its rows,
+   which the audit hides cell by cell where it must.
 4. The release stores the shown cells (hidden ones as null) and, privately, the
    respondents and groups it was made from, for the next release's audit.
 """
@@ -119,35 +120,22 @@ def _group_cells(built: Built) -> dict[str, list[str]]:
 
 def protect(built: Built, closed: set[str], rule: Thresholds,
             also: set[str] = frozenset()) -> tuple[audit.Result, set[str]]:  # type: ignore[assignment]
-    """Suppress and prove; a group whose size has to be hidden is then hidden whole, and proved again.
-    `also` are single cells that must be hidden (themes whose members changed since an earlier release)."""
+    """Suppress and prove. `closed` groups are hidden whole; `also` are single cells that must be hidden
+    (themes whose members changed since an earlier release)."""
     by_group = _group_cells(built)
     if built.values.get(c.cell(c.RESPONDENTS, c.ALL), 0) < rule.figures:
         # Fewer people than a figure needs in the whole run: nothing can be shown, and there is nothing to prove.
         return audit.Result(frozenset(built.published), {}, 0, 0), set(by_group)
     closed = set(closed) | {g for g in by_group
                             if 0 < built.values.get(c.cell(c.RESPONDENTS, g), 0) < rule.figures}
-    # First the group sizes alone (a small problem): a group whose size must be hidden is hidden whole,
-    # which saves the full audit from finding that out question by question.
-    sizes = [built.sums[i] for i in built.systems["n"]]
-    size_cells = frozenset(k for k in built.published if c.split(k)[0] == c.RESPONDENTS)
-    first = audit.protect(audit.Problem(values=built.values, sums=sizes, published=size_cells,
-                                        forced=frozenset(c.cell(c.RESPONDENTS, g) for g in closed
-                                                         if c.cell(c.RESPONDENTS, g) in size_cells),
-                                        threshold=rule.figures, keep=frozenset({c.cell(c.RESPONDENTS, c.ALL)})))
-    closed |= {c.split(k)[1] for k in first.hidden}
-    while True:
-        forced = frozenset(k for g in closed for k in by_group.get(g, [])) | frozenset(also)
-        problem = audit.Problem(values=built.values, sums=built.sums, published=frozenset(built.published),
-                                systems=list(built.systems.values()), forced=forced, threshold=rule.figures,
-                                keep=frozenset({c.cell(c.RESPONDENTS, c.ALL)}))
-        result = audit.protect(problem)
-        # A group of nobody whose size was hidden keeps its rows of zeros: they describe nobody.
-        newly = {g for g in by_group if g not in closed and c.cell(c.RESPONDENTS, g) in result.hidden
-                 and built.values[c.cell(c.RESPONDENTS, g)] > 0}
-        if not newly:
-            return result, closed
-        closed |= newly
+    # Only a group too small to show is hidden whole up front. One whose size is hidden to protect
+    # another keeps its rows, which the audit hides cell by cell where it must: hiding a service area
+    # whole because its size was hidden would hide every team in it as well.
+    forced = frozenset(k for g in closed for k in by_group.get(g, [])) | frozenset(also)
+    problem = audit.Problem(values=built.values, sums=built.sums, published=frozenset(built.published),
+                            systems=list(built.systems.values()), forced=forced, threshold=rule.figures,
+                            keep=frozenset({c.cell(c.RESPONDENTS, c.ALL)}))
+    return audit.protect(problem), closed
 
 
 def compute(db: Session, release: Release, rule: Thresholds, progress: Progress = lambda p, s: None) -> None:
