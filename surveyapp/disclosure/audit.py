@@ -99,6 +99,7 @@ class Result:
     ranges: dict[Key, tuple[int, int]]
     rounds: int
     lps: int
+    how: str = ""  # how the caller ran the audit, in words, for the record
 
 
 class UnprotectableError(ValueError):

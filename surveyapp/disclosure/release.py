@@ -35,6 +35,9 @@ from .build import Built, Policy, Structure, TallyRow, build, dimensions
 from .thresholds import Thresholds
 
 FORMAT = 1
+# The joined audit (one linear program over every table) is run when the per-question audit leaves no
+# more hidden cells than this: beyond it, on small councils with many hidden cells, it took many minutes.
+JOINED_LIMIT = 3000
 Progress = Callable[[int, str], None]
 
 
@@ -132,10 +135,27 @@ def protect(built: Built, closed: set[str], rule: Thresholds,
     # another keeps its rows, which the audit hides cell by cell where it must: hiding a service area
     # whole because its size was hidden would hide every team in it as well.
     forced = frozenset(k for g in closed for k in by_group.get(g, [])) | frozenset(also)
-    problem = audit.Problem(values=built.values, sums=built.sums, published=frozenset(built.published),
-                            systems=list(built.systems.values()), forced=forced, threshold=rule.figures,
-                            keep=frozenset({c.cell(c.RESPONDENTS, c.ALL)}))
-    return audit.protect(problem), closed
+    published = frozenset(built.published)
+    keep = frozenset({c.cell(c.RESPONDENTS, c.ALL)})
+    first = audit.protect(audit.Problem(values=built.values, sums=built.sums, published=published,
+                                        systems=list(built.systems.values()), forced=forced,
+                                        threshold=rule.figures, keep=keep))
+    hidden_sizes = [k for k in first.hidden & published if c.split(k)[0] == c.RESPONDENTS]
+    if not hidden_sizes:
+        first.how = "per question; exact, as no group size is hidden"
+        return first, closed
+    if len(first.hidden & published) > JOINED_LIMIT:
+        first.how = (f"per question only: {len(first.hidden & published)} hidden cells is over the "
+                     f"{JOINED_LIMIT} the joined audit is run for")
+        return first, closed
+    # Every question's table shares the hidden group sizes: an attacker who joins them all can narrow
+    # those sizes more than any one table does. So the per-question result is audited again as one
+    # program over every table, which hides more if it must.
+    joined = audit.protect(audit.Problem(values=built.values, sums=built.sums, published=published,
+                                         forced=first.hidden & published, threshold=rule.figures, keep=keep))
+    joined.lps += first.lps
+    joined.how = "per question, then over every table joined"
+    return joined, closed
 
 
 def compute(db: Session, release: Release, rule: Thresholds, progress: Progress = lambda p, s: None) -> None:
@@ -171,7 +191,8 @@ def compute(db: Session, release: Release, rule: Thresholds, progress: Progress 
         "themes": theme_cells.texts(analyses, shown_cells, rule.comments, lambda team_id: _finest(s, team_id, teams)),
         "analyses": {q: r.get("job") for q, r in analyses.items()},
         "stats": {"cells": len(built.published), "hidden": len(result.hidden), "lps": result.lps,
-                  "rounds": result.rounds, "closed_groups": len(closed)},
+                  "rounds": result.rounds, "closed_groups": len(closed),
+                  "audit": result.how},
     }
     shown = [g for g in members if not c.structural(g) and g not in closed
              and c.cell(c.RESPONDENTS, g) not in result.hidden]

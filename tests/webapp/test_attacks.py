@@ -55,6 +55,8 @@ def test_an_area_minus_its_shown_teams_does_not_give_the_hidden_team(session):
     made_release = factories.release(session, run)
     tiny = c.team(teams["Tiny"].id)
     assert_unpinned(session, run, made_release, [key(c.RESPONDENTS, tiny), key(f"{Q}:strongly_disagree", tiny)])
+    # A group size is hidden, so the release was audited again over every table joined.
+    assert made_release.content["stats"]["audit"] == "per question, then over every table joined"
 
 
 def test_everyone_minus_a_breakdown_does_not_give_the_hidden_row(session):
