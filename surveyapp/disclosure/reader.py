@@ -96,6 +96,7 @@ class Released:
         self.units: list[str] = content["units"]
         self.parents: dict[str, str] = content.get("parents", {})
         self.threshold: int = content["threshold"]
+        self.teams = [u for u in self.units if u.startswith("team:")]  # empty for exit interviews
 
     def value(self, measure: str, group: str) -> int | None:
         return self.cells.get(c.cell(measure, group))
@@ -149,7 +150,7 @@ class Released:
         if unit == c.ALL:
             found.append(Breakdown("service_area", "Service area", options,
                                    [self.row(question, a) for a in self.children(c.ALL)]))
-            teams = [t for t in self.units if t.startswith("team:")]
+            teams = self.teams
             if teams:
                 found.append(Breakdown("team", "Team", options, [
                     self.row(question, t, f"{self.label(self.area_of(t))}: {self.label(t)}") for t in teams]))
@@ -169,9 +170,8 @@ class Released:
 
     def heat_units(self, unit: str) -> list[str]:
         """The units a unit's by-team tables list: every team (exit interviews: every area), or the unit itself."""
-        teams = [t for t in self.units if t.startswith("team:")]
         if unit == c.ALL:
-            return teams or self.children(c.ALL)
+            return self.teams or self.children(c.ALL)
         return self.children(unit) if unit.startswith("area:") else [unit]
 
     def heatmap(self, unit: str) -> list[HeatRow]:
@@ -197,15 +197,15 @@ class Released:
 
     def rates(self, unit: str) -> list[TeamRate]:
         invited: dict[str, int] = self.content.get("invited", {})
-        teams = [t for t in self.heat_units(unit) if t.startswith("team:")]
         return [TeamRate(t, self.label(self.area_of(t)), self.label(t), invited.get(t, 0), self.respondents(t))
-                for t in teams if invited.get(t)]
+                for t in self._teams_under(unit) if invited.get(t)]
 
     def invited(self, unit: str) -> int:
         invited: dict[str, int] = self.content.get("invited", {})
-        teams = [t for t in self.units if t.startswith("team:")] if unit == c.ALL else [
-            t for t in self.heat_units(unit) if t.startswith("team:")]
-        return sum(invited.get(t, 0) for t in teams)
+        return sum(invited.get(t, 0) for t in self._teams_under(unit))
+
+    def _teams_under(self, unit: str) -> list[str]:
+        return [t for t in self.heat_units(unit) if t.startswith("team:")]
 
 
 def options_of(question: Question) -> list[tuple[str, str]]:

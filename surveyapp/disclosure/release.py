@@ -67,9 +67,8 @@ def tally_rows(db: Session, run: SurveyRun) -> list[TallyRow]:
     return [(bq, bo, q, None if team == 0 else team, value, int(n)) for bq, bo, q, team, value, n in rows]
 
 
-def memberships(db: Session, run: SurveyRun, built: Built, teams: bool) -> dict[str, frozenset[str]]:
+def memberships(db: Session, run: SurveyRun, s: Structure, built: Built, teams: bool) -> dict[str, frozenset[str]]:
     """Who is in each group, by the responses' random ids: the same rule as `build`, counted person by person."""
-    s = structure(db, run)
     dims = [d.id for d in dimensions(questionnaire_for(run))]
     answers: dict[str, dict[str, str]] = defaultdict(dict)
     for response_id, question_id, option in db.execute(
@@ -170,7 +169,7 @@ def compute(db: Session, release: Release, rule: Thresholds, progress: Progress 
     built = build(s, questionnaire_for(run), policy, tally_rows(db, run), teams,
                   extra=lambda builder: theme_cells.add(builder, analyses))
     progress(30, "Checking who is in each group")
-    members = memberships(db, run, built, teams)
+    members = memberships(db, run, s, built, teams)
     shown_members = {g: m for g, m in members.items() if not c.structural(g)}
     closed = audit.membership_conflicts(shown_members, [_shown_then(e, members) for e in earlier],
                                         rule.figures, {g: c.rank(g) for g in shown_members})

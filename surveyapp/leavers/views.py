@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import Blueprint, abort, render_template, request
 from flask_login import current_user
+from sqlalchemy import select
 
 from .. import db, scope
 from ..auth import role_required
@@ -88,8 +89,6 @@ def _tables(ctx: dict[str, Any]) -> list[exports.Table]:
 def _beside_health_check(run: SurveyRun, team_ids: set[int] | None,
                          reading: access.Reading) -> list[dict[str, Any]]:
     """Per service area: why leavers went, beside the biggest themes of the same area's released health check."""
-    from sqlalchemy import select
-
     health = db.session().scalars(select(SurveyRun).where(
         SurveyRun.council_id == run.council_id, SurveyRun.questionnaire.has(kind="health_check"))
         .order_by(SurveyRun.year.desc(), SurveyRun.id.desc())).first()
