@@ -304,6 +304,8 @@ def test_the_demo_manager_reads_results_and_themes_for_their_service(server: Ser
     run_id = server.health_check()
     server.responses_enough_for_a_release(run_id)
     page.get_by_role("button", name="Find themes").click()
+    # Wait for the page the button leads to (counting "#progress" on the old page raced the navigation).
+    expect(page.locator("#progress").or_(page.get_by_text("A newer analysis has finished."))).to_be_visible()
     # The analysis runs in the background; the page says to refresh it (it does not reload itself).
     deadline = time.monotonic() + 240
     while page.locator("#progress").count():
