@@ -48,7 +48,7 @@ def plan_of(extra_pay: int = 9, extra_caseload: int = 9) -> dict[str, list[str]]
             "caseload": CASELOAD + [f"Caseload comment {i}." for i in range(extra_caseload)]}
 
 
-def setup(session, plan=None, **options):
+def moderated_council(session, plan=None, **options):
     made = factories.council(session)
     run = factories.run(session, made)
     teams = [factories.team(session, made, "Assessment North"), factories.team(session, made, "Assessment South")]
@@ -93,7 +93,7 @@ def everything_a_manager_reads(client, run) -> str:
 
 
 def test_only_approved_quotes_are_released_and_an_edit_replaces_the_original(client, session):
-    made, run, teams, _ = setup(session)
+    made, run, teams, _ = moderated_council(session)
     factories.invitation(session, run, teams[0], name="Jo Bloggs")  # the staff list's names are redacted from edits
     sign_in(client, factories.user(session, made, Role.ADMIN))
     queue = client.get(f"/manage/runs/{run.id}/moderation/")
@@ -142,7 +142,7 @@ def test_only_approved_quotes_are_released_and_an_edit_replaces_the_original(cli
 
 
 def test_a_decision_holds_when_a_reanalysis_chooses_the_same_comment(client, session):
-    made, run, teams, first = setup(session)
+    made, run, teams, first = moderated_council(session)
     factories.approve_quotes(session, run)
     assert session.scalar(select(QuoteDecision).where(QuoteDecision.key == quote_key(Q, PAY[1]))) is not None
     # The same comments analysed again, in another order: other rows, other responses' positions.
@@ -164,7 +164,7 @@ def test_a_decision_holds_when_a_reanalysis_chooses_the_same_comment(client, ses
 
 
 def test_managers_and_viewers_never_see_the_queue(client, session):
-    made, run, teams, _ = setup(session, flagged={3})
+    made, run, teams, _ = moderated_council(session, flagged={3})
     exit_run = factories.run(session, made, "exit-interview")
     sign_in(client, factories.user(session, made, Role.ADMIN))
     queue = client.get(f"/manage/runs/{run.id}/moderation/")
@@ -242,7 +242,7 @@ def test_safeguarding_flags_are_routed_to_the_psw_and_never_quoted(client, sessi
 
 
 def test_a_flagged_comment_is_never_quoted_even_with_an_approval(client, session):
-    made, run, teams, _ = setup(session, flagged={0})
+    made, run, teams, _ = moderated_council(session, flagged={0})
     email = factories.user(session, made, Role.ADMIN)
     admin = session.scalar(select(User).where(User.email == email))
     # An approval recorded before the comment was flagged (an earlier analysis did not flag it).
