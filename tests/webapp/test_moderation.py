@@ -142,7 +142,7 @@ def test_only_approved_quotes_are_released_and_an_edit_replaces_the_original(cli
 
 
 def test_a_decision_holds_when_a_reanalysis_chooses_the_same_comment(client, session):
-    made, run, teams, first = moderated_council(session)
+    made, run, _, first = moderated_council(session)
     factories.approve_quotes(session, run)
     assert session.scalar(select(QuoteDecision).where(QuoteDecision.key == quote_key(Q, PAY[1]))) is not None
     # The same comments analysed again, in another order: other rows, other responses' positions.
@@ -242,7 +242,7 @@ def test_safeguarding_flags_are_routed_to_the_psw_and_never_quoted(client, sessi
 
 
 def test_a_flagged_comment_is_never_quoted_even_with_an_approval(client, session):
-    made, run, teams, _ = moderated_council(session, flagged={0})
+    made, run, _, _ = moderated_council(session, flagged={0})
     email = factories.user(session, made, Role.ADMIN)
     admin = session.scalar(select(User).where(User.email == email))
     # An approval recorded before the comment was flagged (an earlier analysis did not flag it).
