@@ -37,6 +37,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .results.views import bp as results_bp
     from .themes.views import bp as themes_bp
     from .leavers.views import bp as leavers_bp
+    from .moderation.views import bp as moderation_bp
 
     auth.init_app(app)
     errors.init_app(app)
@@ -46,6 +47,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(results_bp)
     app.register_blueprint(themes_bp)
     app.register_blueprint(leavers_bp)
+    app.register_blueprint(moderation_bp)
     register_commands(app)
     return app
 

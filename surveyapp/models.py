@@ -315,5 +315,54 @@ class Release(Base):
     run: Mapped[SurveyRun] = relationship()
 
 
+
+class QuoteStatus(str, enum.Enum):
+    APPROVED = "approved"
+    EDITED = "edited"  # released as the admin's edited text, redacted again
+    WITHHELD = "withheld"
+
+
+class QuoteDecision(Base):
+    """The principal social worker's decision on one quote a release would show.
+
+    Keyed by a hash of the question and the comment's text (`disclosure.themes.quote_key`), never by a
+    response, so a decision holds for the same comment when a re-analysis chooses it again. Rows are
+    only added: the latest for a key is the decision, the earlier ones are its history (who, when,
+    what). `original` is the quote as the engine redacted it, kept privately; `text` is what an
+    edit releases.
+    """
+
+    __tablename__ = "quote_decision"
+    __table_args__ = (Index("ix_quote_decision_run_id_key", "run_id", "key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("survey_run.id"))
+    question_id: Mapped[str] = mapped_column(String(80))
+    key: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(20))
+    original: Mapped[str] = mapped_column(Text)
+    text: Mapped[str | None] = mapped_column(Text)
+    decided_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    decided_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    decided_by: Mapped[User] = relationship()
+
+
+class ConcernReview(Base):
+    """A comment flagged as a possible safeguarding concern, marked as seen (and what was done) by the PSW.
+
+    Keyed like a quote decision, by a hash of the question and the comment's text. Only added to.
+    """
+
+    __tablename__ = "concern_review"
+    __table_args__ = (Index("ix_concern_review_run_id_key", "run_id", "key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("survey_run.id"))
+    question_id: Mapped[str] = mapped_column(String(80))
+    key: Mapped[str] = mapped_column(String(64))
+    note: Mapped[str] = mapped_column(Text)
+    reviewed_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    reviewed_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    reviewed_by: Mapped[User] = relationship()
+
+
 # Every response written through a session keeps the answer tally in step, in the same transaction.
 from . import tally  # noqa: E402,F401

@@ -8,6 +8,13 @@ minus the shown teams give them away). Words taken from comments (keywords, a
 discovered theme's label, quotes) are shown only for a theme with at least 10
 comments, and quotes only where the shown unit has that many.
 
+Moderation: a quote is released only when the principal social worker approved
+it (or edited it: then the edited text, redacted again, is released instead).
+Decisions are keyed by a hash of the question and the comment's text
+(`quote_key`), so they hold when a re-analysis chooses the same comment again.
+Keywords, and a discovered theme's label, are taken from the released quotes'
+words only: a withheld comment cannot show through a keyword.
+
 Over time: the people who commented in a unit, and the members of each theme,
 are compared with the same groups in every earlier release of the run; a group
 that changed by 1 to 4 people is hidden, so re-running an analysis after one
@@ -16,10 +23,17 @@ more comment does not tell which theme it went to.
 
 from __future__ import annotations
 
+import hashlib
+import re
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..models import QuoteDecision, QuoteStatus
 from . import cells as c
 from .build import Builder
 
@@ -126,9 +140,89 @@ def forced_cells(closed: set[tuple[str, str, str]], published: set[str]) -> set[
     return forced
 
 
+@dataclass(frozen=True)
+class Decision:
+    """The admin's decision on a quote: approved, edited (`text` is what is released) or withheld."""
+
+    status: str
+    text: str | None = None
+
+    def released(self, original: str) -> str | None:
+        if self.status == QuoteStatus.APPROVED.value:
+            return original
+        if self.status == QuoteStatus.EDITED.value and self.text and self.text.strip():
+            return self.text
+        return None
+
+
+Decisions = Mapping[str, Decision]  # quote_key -> the latest decision
+
+
+def quote_key(question_id: str, text: str) -> str:
+    """A decision's key: the question and the comment's words (spacing aside), never the response."""
+    return hashlib.sha256(f"{question_id}\n{' '.join(text.split())}".encode()).hexdigest()
+
+
+def decisions(db: Session, run_id: int) -> dict[str, Decision]:
+    """The run's quote decisions, the latest for each comment."""
+    found: dict[str, Decision] = {}
+    for key, status, text in db.execute(select(QuoteDecision.key, QuoteDecision.status, QuoteDecision.text)
+                                        .where(QuoteDecision.run_id == run_id).order_by(QuoteDecision.id)):
+        found[key] = Decision(status, text)
+    return found
+
+
+_WORD = re.compile(r"[a-z][a-z]+")  # the engine's keyword tokens (analysis.describe), lower-cased
+
+
+def words_of(texts: Iterable[str]) -> frozenset[str]:
+    return frozenset(w for t in texts for w in _WORD.findall(t.lower()))
+
+
+def from_words(phrases: Iterable[str], words: frozenset[str]) -> list[str]:
+    """The phrases every word of which is in `words`: keywords drawn from released text only."""
+    return [p for p in phrases if (found := _WORD.findall(p.lower())) and set(found) <= words]
+
+
+def label_from(keywords: list[str]) -> str | None:
+    """A discovered theme's label from its (released) keywords, as the engine makes one: "Pay, hours and desks"."""
+    if not keywords:
+        return None
+    words = keywords[:3]
+    text = words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+    return text[0].upper() + text[1:]
+
+
+def released_quotes(question_id: str, theme: dict[str, Any], flagged: set[int],
+                    chosen: Decisions) -> list[tuple[dict[str, Any], str]]:
+    """(quote, text to release) for each quote the admin approved or edited; never a flagged comment."""
+    found = []
+    for quote in theme.get("quotes", []):
+        decision = chosen.get(quote_key(question_id, quote["text"]))
+        text = decision.released(quote["text"]) if decision is not None and quote["row"] not in flagged else None
+        if text is not None:
+            found.append((quote, text))
+    return found
+
+
+def _label(theme: dict[str, Any], discovered: bool, enough: bool, words: frozenset[str],
+           keywords: list[str], number: int) -> str:
+    """A taxonomy theme's name is the council's own words, always shown. A discovered theme's label is made
+    from its comments' words, so it is shown only where its keywords may be: with enough comments, and
+    built from released words (its own label if every word of it was released, else one from the
+    released keywords), or "Theme N"."""
+    if not discovered:
+        return theme["label"]
+    if enough and set(_WORD.findall(theme["label"].lower())) - {"and"} <= words:
+        return theme["label"]
+    return (label_from(keywords) if enough else None) or f"Theme {number}"
+
+
 def texts(analyses: Analyses, cells: dict[str, int | None], rule_comments: int,
-          unit_of: Callable[[int | None], str]) -> dict[str, Any]:
-    """What may be shown in words: labels, descriptions, keywords and quotes, where enough comments stand behind them."""
+          unit_of: Callable[[int | None], str], chosen: Decisions | None = None) -> dict[str, Any]:
+    """What may be shown in words: labels, descriptions, keywords and quotes, where enough comments stand
+    behind them and the admin approved the quotes (`chosen`; none approved, none shown)."""
+    chosen = chosen or {}
     shown: dict[str, Any] = {}
     for question_id, result in analyses.items():
         discovered = result.get("mode") == "discovery"
@@ -138,13 +232,15 @@ def texts(analyses: Analyses, cells: dict[str, int | None], rule_comments: int,
         for theme in result.get("themes", []):
             size = cells.get(c.cell(measure(question_id, theme["id"]), c.ALL))
             enough = size is not None and size >= rule_comments
+            quotes = released_quotes(question_id, theme, flagged, chosen) if enough else []
+            words = words_of(text for _, text in quotes)
+            keywords = from_words(theme.get("keywords", []), words)[:8]
             themes.append({
                 "id": theme["id"],
-                "label": theme["label"] if enough or not discovered else f"Theme {len(themes) + 1}",
+                "label": _label(theme, discovered, enough, words, keywords, len(themes) + 1),
                 "description": theme.get("description"),
-                "keywords": theme.get("keywords", [])[:8] if enough else [],
-                "quotes": [{"text": q["text"], "unit": unit_of(_team(result, q["row"]))}
-                           for q in theme.get("quotes", []) if q["row"] not in flagged] if enough else [],
+                "keywords": keywords,
+                "quotes": [{"text": text, "unit": unit_of(_team(result, q["row"]))} for q, text in quotes],
             })
         shown[question_id] = {"mode": result.get("mode"), "themes": themes, "notes": result.get("notes", [])}
     return shown

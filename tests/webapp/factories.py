@@ -143,3 +143,20 @@ def release(session: Session, survey_run: SurveyRun, kind: str | None = None, fi
     releases.run_release(session, made.id, Thresholds(figures=figures))
     session.refresh(made)
     return made
+
+
+def approve_quotes(session: Session, survey_run: SurveyRun) -> int:
+    """The principal social worker approves every quote the next release could show; returns how many."""
+    from sqlalchemy import select
+
+    from surveyapp.models import QuoteStatus, User
+    from surveyapp.moderation import quotes
+
+    admin = session.scalar(select(User).where(User.council_id == survey_run.council_id, User.role == Role.ADMIN.value))
+    if admin is None:
+        email = user(session, survey_run.council, Role.ADMIN, email=f"moderator@{survey_run.council.slug}.example")
+        admin = session.scalar(select(User).where(User.email == email))
+    found = quotes.candidates(session, survey_run, comments_needed=10, figures=5)
+    for quote in found:
+        quotes.decide(session, survey_run, quote, admin, QuoteStatus.APPROVED)
+    return len(found)

@@ -14,9 +14,11 @@ from surveyapp.models import Answer, Response, Role, User, UserScope
 from . import factories
 
 ADMIN_ONLY = {"manage.new_run", "manage.import_staff", "manage.close", "manage.open_link", "manage.settings",
-              "manage.new_release"}
+              "manage.new_release", "moderation.queue", "moderation.decide", "moderation.edit", "moderation.concern",
+              "moderation.named_leavers"}
 ANALYSE = {"themes.start"}  # admins and managers
-EXIT_ONLY = {"leavers.overview"}
+EXIT_ONLY = {"leavers.overview", "moderation.named_leavers"}
+KEYED = {"moderation.decide", "moderation.edit", "moderation.concern"}  # no such quote or concern: 404, for admins
 QUESTION = {"results.question": "caseload_manageable", "themes.show": "biggest_difference",
             "themes.start": "biggest_difference"}
 NOT_RUN_ROUTES = {"manage.dashboard", "manage.new_run", "manage.sign_in", "manage.sign_out", "manage.settings"}
@@ -62,7 +64,7 @@ def two_councils(session):
 def url_for_route(rule: str, endpoint: str, runs: dict[str, object]) -> str:
     run = runs["exit"] if endpoint in EXIT_ONLY else runs["health"]
     url = rule.replace("<int:run_id>", str(run.id))
-    return url.replace("<question_id>", QUESTION.get(endpoint, ""))
+    return url.replace("<question_id>", QUESTION.get(endpoint, "")).replace("<key>", "0" * 64)
 
 
 def expected(endpoint: str, role: Role) -> set[int]:
@@ -70,6 +72,8 @@ def expected(endpoint: str, role: Role) -> set[int]:
         return {403}
     if endpoint in ANALYSE and role is Role.VIEWER:
         return {403}
+    if endpoint in KEYED:
+        return {404}
     return {200, 302}
 
 

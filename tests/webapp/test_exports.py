@@ -131,6 +131,7 @@ def test_leavers_and_themes_export_what_the_page_shows(client, session):
     assert client.get(f"/manage/runs/{exit_run.id}/leavers/?format=xlsx").response.mimetype == "text/html"
     assert client.get(f"/manage/runs/{health.id}/themes/biggest_difference?format=xlsx").response.mimetype == "text/html"
     factories.release(session, exit_run)
+    factories.approve_quotes(session, health)  # the PSW approves the quote (moderation)
     factories.release(session, health)
 
     book = workbook(client.get(f"/manage/runs/{exit_run.id}/leavers/?format=xlsx"))

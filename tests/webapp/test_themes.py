@@ -77,6 +77,7 @@ def test_an_admin_finds_themes_and_managers_read_them_once_released(app, client,
     assert "A newer analysis has finished." in text
     assert "comments." not in text and not quotes(page) and not page.soup.select("table")
 
+    factories.approve_quotes(session, run)  # the PSW approves every quote (moderation)
     factories.release(session, run)
     page = client.get(f"/manage/runs/{run.id}/themes/{Q}")
     text = page.text()
@@ -91,7 +92,7 @@ def test_an_admin_finds_themes_and_managers_read_them_once_released(app, client,
     found = quotes(page)
     assert found and all("children" in q for q in found)
     assert "Key words and quotes are shown only for themes with at least 10 comments" in text
-    assert "No quotes: they are shown only for themes with at least 10 comments here." in text
+    assert "No quotes: they are shown only for themes with at least 10 comments here, and only those" in text
 
     # A manager of the area reads the same release for their area.
     email = factories.user(session, made, Role.MANAGER)
@@ -138,7 +139,7 @@ def analysed(session, run, comments: list[tuple[object, str]], flagged: set[int]
     rows = [{"row": i, "theme": theme, "confidence": 0.9, "sentiment": "negative",
              "flag": "risk_to_child" if i in flagged else None} for i, (_, theme) in enumerate(comments)]
     names = list(dict.fromkeys(theme for _, theme in comments))
-    themes = [{"id": t, "label": t.replace("_", " ").capitalize(), "keywords": (keywords or {}).get(t, [f"{t}word"]),
+    themes = [{"id": t, "label": t.replace("_", " ").capitalize(), "keywords": (keywords or {}).get(t, [t, f"{t}word"]),
                "description": None,
                "quotes": [{"row": i, "text": f"comment {i} on {t}"} for i, (_, theme) in enumerate(comments)
                           if theme == t][:2]} for t in names]
@@ -158,6 +159,7 @@ def test_small_themes_are_hidden_and_words_need_ten_comments(client, session):
     south = factories.team(session, made, "Assessment South")
     analysed(session, run, [(north, "pay")] * 8 + [(south, "pay")] * 4 + [(north, "systems")] * 3
              + [(south, "teamwork")] * 5 + [(north, "teamwork")] * 2)
+    factories.approve_quotes(session, run)  # the PSW approves every quote (moderation)
     factories.release(session, run)
     sign_in(client, factories.user(session, made, Role.ADMIN))
     page = client.get(f"/manage/runs/{run.id}/themes/{Q}")
@@ -165,7 +167,8 @@ def test_small_themes_are_hidden_and_words_need_ten_comments(client, session):
     assert "22 comments." in text
     table = themes_table(page)
     assert table["Pay"][0] == "12 (55%)"
-    assert table["Pay"][3] == "payword"  # keywords: 12 comments
+    # Keywords: 12 comments, and only words of the approved quotes ("payword" is in none of them).
+    assert table["Pay"][3] == "pay"
     assert table["Systems"][0] == "Hidden"  # 3 comments
     # With the total shown, 3 hidden alone would be 22 - 12 - 7: the next smallest goes too.
     assert table["Teamwork"][0] == "Hidden"
@@ -184,6 +187,7 @@ def test_a_comment_flagged_as_a_safeguarding_concern_is_never_quoted(client, ses
     run = factories.run(session, made)
     north = factories.team(session, made, "Assessment North")
     job = analysed(session, run, [(north, "caseload")] * 11 + [(north, "pay")] * 10, flagged={0, 11})
+    factories.approve_quotes(session, run)  # the PSW approves every quote (moderation)
     factories.release(session, run)
     sign_in(client, factories.user(session, made, Role.ADMIN))
     page = client.get(f"/manage/runs/{run.id}/themes/{Q}")
@@ -204,6 +208,7 @@ def test_a_manager_reads_only_their_teams(client, session):
     analysed(session, run, [(north, "pay")] * 12 + [(south, "systems")] * 12)
     for _ in range(6):
         respond(session, run, care, caseload_manageable="agree")  # no comments in Children in Care
+    factories.approve_quotes(session, run)  # the PSW approves every quote (moderation)
     factories.release(session, run)
     emails = {}
     for name, team in (("south", south), ("care", care)):

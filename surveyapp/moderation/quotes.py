@@ -1,0 +1,143 @@
+"""The quotes the next release would show, and the admin's decision on each.
+
+A candidate is a quote of the latest finished analysis of a free-text question, in a theme with at least
+as many comments as words need (10), never a comment flagged as a safeguarding concern: exactly what
+`disclosure.themes.texts` would quote if approved. The release quotes only what is approved here, or the
+edited text of an edit (redacted again, as the engine redacts comments); the original is kept on the
+decision, for the admin only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..disclosure import release
+from ..disclosure.themes import quote_key
+from ..models import Invitation, QuoteDecision, QuoteStatus, SurveyRun, User
+from ..questionnaires import questionnaire_for
+from .places import Places
+
+MAX_LENGTH = 1500  # as long as a comment may be
+
+
+class UnknownQuote(LookupError):
+    """No quote of the run's latest analyses has this key."""
+
+
+@dataclass(frozen=True)
+class Recorded:
+    status: str
+    text: str | None
+    by: str
+    at: dt.datetime
+
+
+@dataclass(frozen=True)
+class Candidate:
+    key: str
+    question_id: str
+    question: str
+    theme: str
+    theme_size: int
+    rank: int  # 1: the comment closest to the theme's centre
+    chosen: int  # how many quotes the analysis chose for the theme
+    text: str  # as the engine redacted it
+    where: str
+    history: list[Recorded] = field(default_factory=list)  # newest first
+
+    @property
+    def decision(self) -> Recorded | None:
+        return self.history[0] if self.history else None
+
+    @property
+    def released(self) -> str | None:
+        """What the next release would show for this quote."""
+        d = self.decision
+        if d is None or d.status == QuoteStatus.WITHHELD.value:
+            return None
+        return self.text if d.status == QuoteStatus.APPROVED.value else d.text
+
+    @property
+    def reason(self) -> str:
+        return (f"In the theme “{self.theme}” ({self.theme_size} comments). The analysis chose {self.chosen} "
+                f"comments as the most typical of the theme, those closest to its centre; this is number "
+                f"{self.rank} of them.")
+
+
+def candidates(db: Session, run: SurveyRun, comments_needed: int, figures: int) -> list[Candidate]:
+    """Every quote the next release could show, by question and theme, with its decisions so far."""
+    texts = {q.id: q.text for q in questionnaire_for(run).questions()}
+    places = Places(db, run, figures)
+    history = _history(db, run)
+    found = []
+    for question_id, result in release.analyses_of(db, run).items():
+        sizes = Counter(row["theme"] for row in result.get("rows", []))
+        flagged = {row["row"] for row in result.get("rows", []) if row.get("flag")}
+        teams = result.get("row_teams", [])
+        for theme in result.get("themes", []):
+            if sizes[theme["id"]] < comments_needed:
+                continue
+            quotes = [q for q in theme.get("quotes", []) if q["row"] not in flagged]
+            for rank, quote in enumerate(quotes, 1):
+                key = quote_key(question_id, quote["text"])
+                team = teams[quote["row"]] if 0 <= quote["row"] < len(teams) else None
+                found.append(Candidate(key, question_id, texts.get(question_id, question_id), theme["label"],
+                                       sizes[theme["id"]], rank, len(quotes), quote["text"], places.of(team),
+                                       history.get(key, [])))
+    return found
+
+
+def _history(db: Session, run: SurveyRun) -> dict[str, list[Recorded]]:
+    found: dict[str, list[Recorded]] = {}
+    for row in db.scalars(select(QuoteDecision).where(QuoteDecision.run_id == run.id)
+                          .order_by(QuoteDecision.id.desc())):
+        found.setdefault(row.key, []).append(Recorded(row.status, row.text, row.decided_by.name, row.decided_at))
+    return found
+
+
+def find(db: Session, run: SurveyRun, key: str, comments_needed: int, figures: int) -> Candidate:
+    found = next((c for c in candidates(db, run, comments_needed, figures) if c.key == key), None)
+    if found is None:
+        raise UnknownQuote(key)
+    return found
+
+
+def decide(db: Session, run: SurveyRun, quote: Candidate, user: User, status: QuoteStatus,
+           edited: str | None = None) -> QuoteDecision:
+    """Record a decision. An edit is redacted again before it is stored: it is what the release shows."""
+    text = None
+    if status is QuoteStatus.EDITED:
+        text = redact(db, run, edited or "")
+        if not text.strip():
+            raise ValueError("Enter the text to release")
+    decision = QuoteDecision(run_id=run.id, question_id=quote.question_id, key=quote.key, status=status.value,
+                             original=quote.text, text=text, decided_by_id=user.id,
+                             decided_at=dt.datetime.now(dt.UTC).replace(tzinfo=None))
+    db.add(decision)
+    db.commit()
+    return decision
+
+
+def redact(db: Session, run: SurveyRun, text: str) -> str:
+    return redact_all(db, run, [text])[0]
+
+
+def redact_all(db: Session, run: SurveyRun, texts: list[str]) -> list[str]:
+    """The engine's redaction (names from the run's staff list, common names, numbers, addresses)."""
+    if not texts:
+        return []
+    from analysis.clean import Redactor  # the theme engine: loaded only when it is needed
+
+    names = list(db.scalars(select(Invitation.name).where(Invitation.run_id == run.id)))
+    return Redactor(staff_names=names).transform(texts)
+
+
+def summary(found: list[Candidate]) -> dict[str, Any]:
+    decided = Counter(c.decision.status if c.decision else "undecided" for c in found)
+    return {"total": len(found), **decided}
