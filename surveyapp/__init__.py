@@ -37,6 +37,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .results.views import bp as results_bp
     from .themes.views import bp as themes_bp
     from .leavers.views import bp as leavers_bp
+    from .action_plans.views import bp as plans_bp
+    from .action_plans.public import bp as public_plans_bp
 
     auth.init_app(app)
     errors.init_app(app)
@@ -46,6 +48,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(results_bp)
     app.register_blueprint(themes_bp)
     app.register_blueprint(leavers_bp)
+    app.register_blueprint(plans_bp)
+    app.register_blueprint(public_plans_bp)
     register_commands(app)
     return app
 
