@@ -84,9 +84,11 @@ def question(data: Released, previous: Released | None, question_id: str, measur
         return None
     options = AGREE if measure == "agree" else DISAGREE
     now = agreement(data, question_id, options)
+    if now[1] == 0:
+        return None  # nobody was asked it (or nobody answered): nothing to show, not a hidden figure
     before = agreement(previous, question_id, options) if previous and previous.questionnaire.question(
         question_id) else None
-    return Figure("question", question_id, asked.text, measure, now[0], now[1], change(now, before))
+    return Figure("question", question_id, asked.text.rstrip("."), measure, now[0], now[1], change(now, before))
 
 
 def section(data: Released, previous: Released | None, section_id: str) -> Figure | None:

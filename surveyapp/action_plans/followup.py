@@ -16,7 +16,14 @@ from sqlalchemy.orm import Session
 from ..disclosure import access, release
 from ..disclosure import cells as c
 from ..disclosure.compare import previous_run
-from ..models import ActionPlan, Commitment, CommitmentUpdate, PlanStatus, Questionnaire, SurveyRun
+from ..models import (
+    ActionPlan,
+    Commitment,
+    CommitmentUpdate,
+    PlanStatus,
+    Questionnaire,
+    SurveyRun,
+)
 from . import evidence, plans
 from .evidence import Figure
 

@@ -17,8 +17,18 @@ from sqlalchemy.orm import Session
 
 from ..disclosure import access
 from ..disclosure import cells as c
-from ..models import (ActionPlan, Commitment, CommitmentStatus, CommitmentUpdate, Council, PlanEvent, PlanRow,
-                      PlanStatus, PlanVersion, SurveyRun)
+from ..models import (
+    ActionPlan,
+    Commitment,
+    CommitmentStatus,
+    CommitmentUpdate,
+    Council,
+    PlanEvent,
+    PlanRow,
+    PlanStatus,
+    PlanVersion,
+    SurveyRun,
+)
 from . import draft, library
 
 STATUS_LABELS = {
