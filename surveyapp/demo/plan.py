@@ -12,7 +12,16 @@ import datetime as dt
 from sqlalchemy.orm import Session
 
 from ..action_plans import followup
-from ..models import ActionPlan, Commitment, CommitmentUpdate, PlanEvent, PlanRow, PlanStatus, PlanVersion, SurveyRun
+from ..models import (
+    ActionPlan,
+    Commitment,
+    CommitmentUpdate,
+    PlanEvent,
+    PlanRow,
+    PlanStatus,
+    PlanVersion,
+    SurveyRun,
+)
 
 PSW = "Principal Social Worker"
 # (you said, evidence, standards, asks, [(key, we will, owner, status, [(days after publishing, note, new status)])])

@@ -18,7 +18,14 @@ from sqlalchemy import select
 from surveyapp.action_plans import draft, evidence, followup, library
 from surveyapp.disclosure import cells as c
 from surveyapp.disclosure.reader import Released
-from surveyapp.models import ActionPlan, Commitment, PlanEvent, PlanVersion, Role, SurveyRun
+from surveyapp.models import (
+    ActionPlan,
+    Commitment,
+    PlanEvent,
+    PlanVersion,
+    Role,
+    SurveyRun,
+)
 from surveyapp.questionnaires import questionnaire_for
 
 from . import factories

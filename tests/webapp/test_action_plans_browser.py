@@ -24,19 +24,19 @@ AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.m
 WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
 
-def no_accessibility_violations(page: Page) -> None:
-    page.add_script_tag(path=str(AXE))
-    found = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_22_AA)
+def no_accessibility_violations(tab: Page) -> None:
+    tab.add_script_tag(path=str(AXE))
+    found = tab.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_22_AA)
     problems = [f"{v['id']}: {v['help']} ({', '.join(n['target'][0] for n in v['nodes'][:3])})"
                 for v in found["violations"]]
-    assert problems == [], f"{page.url}: {problems}"
+    assert problems == [], f"{tab.url}: {problems}"
 
 
-def sign_in(page: Page, base_url: str) -> None:
-    page.goto(f"{base_url}/manage/sign-in")
-    page.get_by_role("textbox", name="Email address").fill(loader.ADMIN_EMAIL)
-    page.get_by_role("textbox", name="Password", exact=True).fill(loader.ADMIN_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+def sign_in(tab: Page, base_url: str) -> None:
+    tab.goto(f"{base_url}/manage/sign-in")
+    tab.get_by_role("textbox", name="Email address").fill(loader.ADMIN_EMAIL)
+    tab.get_by_role("textbox", name="Password", exact=True).fill(loader.ADMIN_PASSWORD)
+    tab.get_by_role("button", name="Sign in").click()
 
 
 def test_the_admin_drafts_and_publishes_a_plan_and_staff_read_it_on_a_phone(server, page: Page, browser: Browser):  # noqa: F811
