@@ -38,6 +38,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .themes.views import bp as themes_bp
     from .leavers.views import bp as leavers_bp
     from .moderation.views import bp as moderation_bp
+    from .action_plans.views import bp as plans_bp
+    from .action_plans.public import bp as public_plans_bp
 
     auth.init_app(app)
     errors.init_app(app)
@@ -48,6 +50,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(themes_bp)
     app.register_blueprint(leavers_bp)
     app.register_blueprint(moderation_bp)
+    app.register_blueprint(plans_bp)
+    app.register_blueprint(public_plans_bp)
     register_commands(app)
     return app
 

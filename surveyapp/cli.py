@@ -104,6 +104,8 @@ def register_commands(app: Flask) -> None:
         click.echo(f"Health check respondent link: {found.respondent or 'all demo links used: run make reset-demo'}")
         click.echo(f"Exit interview leaver link: {found.leaver or 'all demo links used: run make reset-demo'}")
         click.echo(f"Manager sign-in: {found.sign_in} (email {found.email}, password {found.password})")
+        click.echo(f"Last year's action plan, as staff read it (no sign-in): "
+                   f"{current_app.config['BASE_URL']}/plans/{loader.SLUG}")
         click.echo(f"  (also {loader.MANAGER_EMAIL}, a manager for Referral and Assessment, and "
                    f"{loader.VIEWER_EMAIL}, a viewer for Looked After Children, with the same password)")
         click.echo("")

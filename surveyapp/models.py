@@ -135,6 +135,9 @@ class SurveyRun(Base):
     closes_on: Mapped[dt.date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(20), default=RunStatus.OPEN.value)
     open_link_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # Follow-up questions on last year's action plan, asked as one more section (`questionnaire_for`):
+    # [{"id": "followup_<commitment key>", "text": "I have seen action on: ...", "commitment": key}].
+    follow_up: Mapped[list[dict[str, str]] | None] = mapped_column(JSON)
     council: Mapped[Council] = relationship()
     questionnaire: Mapped[Questionnaire] = relationship()
 
@@ -315,7 +318,6 @@ class Release(Base):
     run: Mapped[SurveyRun] = relationship()
 
 
-
 class QuoteStatus(str, enum.Enum):
     APPROVED = "approved"
     EDITED = "edited"  # released as the admin's edited text, redacted again
@@ -362,6 +364,112 @@ class ConcernReview(Base):
     reviewed_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     reviewed_at: Mapped[dt.datetime] = mapped_column(DateTime)
     reviewed_by: Mapped[User] = relationship()
+
+
+class PlanStatus(str, enum.Enum):
+    DRAFT = "draft"
+    APPROVED = "approved"  # by the admin (the principal social worker)
+    PUBLISHED = "published"
+
+
+class CommitmentStatus(str, enum.Enum):
+    """The BRAG ratings councils report to scrutiny."""
+
+    NOT_STARTED = "not_started"
+    ON_TRACK = "on_track"  # green
+    AT_RISK = "at_risk"  # amber
+    OFF_TRACK = "off_track"  # red
+    DONE = "done"  # blue
+
+
+class ActionPlan(Base):
+    """"You said / We will / We expect you" for one released run: the council's answer to its staff."""
+
+    __tablename__ = "action_plan"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("survey_run.id"), unique=True)
+    council_id: Mapped[int] = mapped_column(ForeignKey("council.id"), index=True)
+    title: Mapped[str] = mapped_column(String(300))
+    status: Mapped[str] = mapped_column(String(20), default=PlanStatus.DRAFT.value)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    approved_by: Mapped[str | None] = mapped_column(String(200))
+    approved_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    published_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    run: Mapped[SurveyRun] = relationship()
+    council: Mapped[Council] = relationship()
+    rows: Mapped[list[PlanRow]] = relationship(back_populates="plan", order_by="PlanRow.position",
+                                               cascade="all, delete-orphan")
+
+
+class PlanRow(Base):
+    """One thing staff said, the evidence for it (references into the release, read as released) and the answer."""
+
+    __tablename__ = "action_plan_row"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("action_plan.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    you_said: Mapped[str] = mapped_column(Text)
+    # {"questions": [ids], "sections": [ids], "themes": [[question id, theme id]], "reasons": [option values]}
+    evidence: Mapped[dict[str, Any]] = mapped_column(JSON)
+    standards: Mapped[list[int]] = mapped_column(JSON)  # Standards for employers of social workers, 1 to 8
+    asks: Mapped[list[str]] = mapped_column(JSON)  # "We expect you"
+    plan: Mapped[ActionPlan] = relationship(back_populates="rows")
+    commitments: Mapped[list[Commitment]] = relationship(back_populates="row", order_by="Commitment.position",
+                                                         cascade="all, delete-orphan")
+
+
+class Commitment(Base):
+    """A "We will": owned, dated, rated, and followed up next year under its stable key."""
+
+    __tablename__ = "commitment"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    row_id: Mapped[int] = mapped_column(ForeignKey("action_plan_row.id"), index=True)
+    key: Mapped[str] = mapped_column(String(32), unique=True)
+    position: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    owner: Mapped[str] = mapped_column(String(200), default="")
+    due_on: Mapped[dt.date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20), default=CommitmentStatus.NOT_STARTED.value)
+    row: Mapped[PlanRow] = relationship(back_populates="commitments")
+    updates: Mapped[list[CommitmentUpdate]] = relationship(order_by="CommitmentUpdate.id",
+                                                           cascade="all, delete-orphan")
+
+
+class CommitmentUpdate(Base):
+    """A dated note of progress; a change of status always comes with one (its reason)."""
+
+    __tablename__ = "commitment_update"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    commitment_id: Mapped[int] = mapped_column(ForeignKey("commitment.id"), index=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime)
+    author: Mapped[str] = mapped_column(String(200))
+    note: Mapped[str] = mapped_column(Text)
+    status_before: Mapped[str] = mapped_column(String(20))
+    status_after: Mapped[str] = mapped_column(String(20))
+
+
+class PlanEvent(Base):
+    """Who changed what in a plan, and when."""
+
+    __tablename__ = "action_plan_event"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("action_plan.id"), index=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime)
+    author: Mapped[str] = mapped_column(String(200))
+    what: Mapped[str] = mapped_column(Text)
+
+
+class PlanVersion(Base):
+    """The plan as published, and again after every edit once it is published."""
+
+    __tablename__ = "action_plan_version"
+    __table_args__ = (UniqueConstraint("plan_id", "number"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("action_plan.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    at: Mapped[dt.datetime] = mapped_column(DateTime)
+    author: Mapped[str] = mapped_column(String(200))
+    content: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 
 # Every response written through a session keeps the answer tally in step, in the same transaction.

@@ -104,6 +104,9 @@ def load(db: Session, today: dt.date | None = None) -> Council:
     # some worse, so this year's comparison has real changes and unchanged sections to show.
     climate = {t.id: rng.uniform(-1.0, 1.0) for t in teams}
     _answers(db, previous, teams, PREVIOUS_RESPONSES, comments["health_check"], rng, climate, LAST_YEAR)
+    from .plan import last_years_plan
+
+    health.follow_up = last_years_plan(db, previous, today)  # this year's run asks about last year's commitments
     _invite(db, health, teams, "health", STAFF, HEALTH_CHECK_RESPONSES, rng)
     _invite(db, exits, teams, "exit", LEAVERS, EXIT_RESPONSES, rng)
     _answers(db, health, teams, HEALTH_CHECK_RESPONSES, comments["health_check"], rng, climate)

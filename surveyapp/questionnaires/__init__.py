@@ -246,7 +246,8 @@ def builtin() -> list[Questionnaire]:
     return [load_file(p) for p in sorted(DEFINITIONS.glob("*.yaml"))]
 
 
-_PARSED: dict[tuple[int, str, int], Questionnaire] = {}
+_PARSED: dict[tuple[Any, ...], Questionnaire] = {}
+FOLLOW_UP_SECTION = "last_years_plan"
 
 
 def questionnaire_for(run: Any) -> Questionnaire:
@@ -255,10 +256,27 @@ def questionnaire_for(run: Any) -> Questionnaire:
     Here, below every journey, because respondents, results, releases and the
     demo all need it. A stored snapshot never changes, so it is validated once
     per process, not on every page (validation against the JSON Schema costs about 25 ms).
+    A run's follow-up questions on last year's action plan are one more section,
+    so the journey asks them and releases count them like any other question.
     """
     stored = run.questionnaire
-    key = (stored.id, stored.key, stored.version)
+    follow_up = tuple((f["id"], f["text"]) for f in (getattr(run, "follow_up", None) or []))
+    key = (stored.id, stored.key, stored.version, follow_up)
     found = _PARSED.get(key)
     if found is None:
-        found = _PARSED[key] = from_dict(stored.definition, f"questionnaire {stored.key} {stored.version}")
+        definition = with_follow_up(stored.definition, follow_up)
+        found = _PARSED[key] = from_dict(definition, f"questionnaire {stored.key} {stored.version}")
     return found
+
+
+def with_follow_up(definition: dict[str, Any], follow_up: tuple[tuple[str, str], ...]) -> dict[str, Any]:
+    """The definition with a section of agreement questions on last year's commitments, before the comments."""
+    if not follow_up:
+        return definition
+    section = {"id": FOLLOW_UP_SECTION, "title": "What we did after last year’s health check",
+               "intro": "Last year we published an action plan in answer to what you told us. "
+                        "Tell us whether you have seen action on each thing we said we would do.",
+               "questions": [{"id": qid, "type": "agreement", "text": text} for qid, text in follow_up]}
+    sections = list(definition["sections"])
+    at = next((i for i, s in enumerate(sections) if s["id"] == "your_comments"), len(sections))
+    return {**definition, "sections": [*sections[:at], section, *sections[at:]]}

@@ -193,7 +193,7 @@ def check() -> Any:
             session.clear()
             return notice("submitted", j.run)
         session.clear()
-        session["done"] = {"title": j.run.title, "kind": j.run.kind}
+        session["done"] = {"title": j.run.title, "kind": j.run.kind, "council": j.run.council_id}
         return redirect(url_for("respond.done"))
     teams = dict(journey.team_choices(db.session(), j.run))
     return render_template("respond/check.html", run=j.run, questionnaire=j.questionnaire,

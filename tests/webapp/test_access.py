@@ -16,6 +16,12 @@ from . import factories
 ADMIN_ONLY = {"manage.new_run", "manage.import_staff", "manage.close", "manage.open_link", "manage.settings",
               "manage.new_release", "moderation.queue", "moderation.decide", "moderation.edit", "moderation.concern",
               "moderation.named_leavers"}
+# Action plans are the admin's (they read the whole council's figures). A
+# plan's own pages may be 404 even for the admin (until closing a run releases it and a plan is drafted), and 403 for everyone else before anything is looked up.
+PLAN_PAGES = {"plans.add_row", "plans.edit_row", "plans.remove_row", "plans.add_commitment", "plans.edit_commitment",
+              "plans.remove_commitment", "plans.progress", "plans.approve", "plans.publish", "plans.history",
+              "plans.download"}
+ADMIN_ONLY |= PLAN_PAGES | {"plans.show", "plans.create", "plans.follow_up"}
 ANALYSE = {"themes.start"}  # admins and managers
 EXIT_ONLY = {"leavers.overview", "moderation.named_leavers"}
 KEYED = {"moderation.decide", "moderation.edit", "moderation.concern"}  # no such quote or concern: 404, for admins
@@ -63,8 +69,8 @@ def two_councils(session):
 
 def url_for_route(rule: str, endpoint: str, runs: dict[str, object]) -> str:
     run = runs["exit"] if endpoint in EXIT_ONLY else runs["health"]
-    url = rule.replace("<int:run_id>", str(run.id))
-    return url.replace("<question_id>", QUESTION.get(endpoint, "")).replace("<key>", "0" * 64)
+    url = rule.replace("<int:run_id>", str(run.id)).replace("<int:row_id>", "1").replace("<int:commitment_id>", "1")
+    return url.replace("<question_id>", QUESTION.get(endpoint, "")).replace("<key>", "0" * 64).replace("<fmt>", "csv")
 
 
 def expected(endpoint: str, role: Role) -> set[int]:
@@ -74,7 +80,7 @@ def expected(endpoint: str, role: Role) -> set[int]:
         return {403}
     if endpoint in KEYED:
         return {404}
-    return {200, 302}
+    return {200, 302} | ({404} if endpoint in PLAN_PAGES else set())
 
 
 @pytest.mark.parametrize("role", list(Role))
