@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from ..models import (Answer, AnswerTally, Invitation, Release, ReleaseKind, ReleaseStatus, Response, ServiceArea,
                       SurveyRun, Team, ThemeJob)
 from ..questionnaires import questionnaire_for
-from . import audit
+from . import audit, joint
 from . import cells as c
 from . import themes as theme_cells
 from .build import Built, Policy, Structure, TallyRow, build, dimensions
@@ -37,7 +37,6 @@ from .thresholds import Thresholds
 FORMAT = 1
 # The joined audit (one linear program over every table) is run when the per-question audit leaves no
 # more hidden cells than this: beyond it, on small councils with many hidden cells, it took many minutes.
-JOINED_LIMIT = 3000
 Progress = Callable[[int, str], None]
 
 
@@ -139,21 +138,12 @@ def protect(built: Built, closed: set[str], rule: Thresholds,
     first = audit.protect(audit.Problem(values=built.values, sums=built.sums, published=published,
                                         systems=list(built.systems.values()), forced=forced,
                                         threshold=rule.figures, keep=keep))
-    hidden_sizes = [k for k in first.hidden & published if c.split(k)[0] == c.RESPONDENTS]
-    if not hidden_sizes:
-        first.how = "per question; exact, as no group size is hidden"
-        return first, closed
-    if len(first.hidden & published) > JOINED_LIMIT:
-        first.how = (f"per question only: {len(first.hidden & published)} hidden cells is over the "
-                     f"{JOINED_LIMIT} the joined audit is run for")
-        return first, closed
     # Every question's table shares the hidden group sizes: an attacker who joins them all can narrow
-    # those sizes more than any one table does. So the per-question result is audited again as one
-    # program over every table, which hides more if it must.
-    joined = audit.protect(audit.Problem(values=built.values, sums=built.sums, published=published,
-                                         forced=first.hidden & published, threshold=rule.figures, keep=keep))
-    joined.lps += first.lps
-    joined.how = "per question, then over every table joined"
+    # those sizes more than any one table does. So the per-question result is audited again over every
+    # table joined (joint.py), which hides more if it must.
+    joined = joint.protect(audit.Problem(values=built.values, sums=built.sums, published=published,
+                                         systems=list(built.systems.values()), forced=forced,
+                                         threshold=rule.figures, keep=keep), first)
     return joined, closed
 
 
