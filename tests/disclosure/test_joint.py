@@ -20,7 +20,7 @@ from surveyapp.disclosure.audit import Problem, feasible_ranges, protect
 from .test_audit import assert_protected, two_questions
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from benchmarks.audit import Case, build  # noqa: E402
+from benchmarks.audit import Case, build
 
 # Councils of 20 to 80 people with 4 questions in which the joined LP narrows a hidden cell of the
 # per-question result to a width of 3 (found by scanning random cases of benchmarks/audit.py's builder).
