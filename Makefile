@@ -11,7 +11,7 @@ FLASK := SURVEYAPP_ENV=development BASE_URL=http://$(HOST):$(PORT) $(BIN)/flask 
 ## install: build .venv with the app, the theme engine and the test tools, and the front-end assets
 install: $(VENV)/.installed surveyapp/static/css/app.css
 
-$(VENV)/.installed: requirements.txt requirements-analysis.txt requirements-dev.txt
+$(VENV)/.installed: requirements.txt requirements-analysis.txt requirements-worker.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	# torch first, from the pinned CPU build: nothing may pull a CUDA build instead.

@@ -11,7 +11,6 @@ GOV.UK Notify's tests do: valid HTML, a title, no duplicate ids, a form action.
 from __future__ import annotations
 
 import os
-from concurrent import futures
 import re
 import shutil
 import uuid
@@ -98,11 +97,12 @@ def _truncate(url: str) -> None:
 def app(database_url: str) -> Iterator[Flask]:
     application = create_app({
         "ENV_NAME": "testing", "TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": SECRET,
-        "BASE_URL": "http://localhost", "RELEASES_INLINE": True,
+        "BASE_URL": "http://localhost",
+        # Huey's immediate mode: a queued job (release, theme analysis, email) runs at once, in the request
+        # that queued it, so tests are quick and deterministic. test_background.py runs real workers.
+        "QUEUE_BACKEND": "immediate",
     })
     yield application
-    # A theme analysis a test started must finish before its database is emptied or dropped.
-    futures.wait(application.extensions.get("surveyapp.theme_futures", {}).values(), timeout=600)
     application.extensions["surveyapp.engine"].dispose()
 
 
