@@ -14,7 +14,7 @@ from surveyapp.models import Answer, Response, Role, User, UserScope
 from . import factories
 
 ADMIN_ONLY = {"manage.new_run", "manage.import_staff", "manage.close", "manage.open_link", "manage.settings",
-              "manage.new_release"}
+              "manage.new_release", "manage.reminders"}
 ANALYSE = {"themes.start"}  # admins and managers
 EXIT_ONLY = {"leavers.overview"}
 QUESTION = {"results.question": "caseload_manageable", "themes.show": "biggest_difference",
