@@ -27,17 +27,17 @@ surveyapp/static/css/app.css: node_modules/.package-lock.json scripts/build-asse
 
 assets: surveyapp/static/css/app.css
 
-## run: install, migrate an SQLite database in instance/, load the demo council, serve it
+## run: install, migrate an SQLite database in instance/, load the demo council, serve it with a background worker
 run: install
 	mkdir -p instance
 	$(FLASK) migrate
 	$(FLASK) demo
-	@echo "Serving on http://$(HOST):$(PORT) (Ctrl-C to stop)"
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	@SURVEYAPP_ENV=development HOST=$(HOST) PORT=$(PORT) BASE_URL=http://$(HOST):$(PORT) \
+		scripts/run-dev.sh $(BIN)/flask --app wsgi
 
 ## reset-demo: start the demo council again from scratch
 reset-demo:
-	rm -f instance/surveyapp.db instance/surveyapp.db-wal instance/surveyapp.db-shm
+	rm -f instance/surveyapp.db instance/surveyapp.db-wal instance/surveyapp.db-shm instance/queue.db*
 
 ## browser: Debian's chromium, for the Playwright tests (Playwright never downloads one)
 browser:
