@@ -20,8 +20,7 @@ from sqlalchemy.orm import Session
 
 from .. import heartbeat
 from ..models import Answer, Invitation, Response, SurveyRun, ThemeJob
-from ..questionnaires import Question
-from ..questionnaires import questionnaire_for
+from ..questionnaires import Question, questionnaire_for
 
 log = logging.getLogger(__name__)
 TAXONOMY = {"health_check": "health-check", "exit_interview": "exit"}

@@ -16,7 +16,7 @@ import types
 import uuid
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, ClassVar
 
 import huey.api
 import jwt
@@ -100,7 +100,7 @@ def test_emails_keep_to_the_rate_and_the_rest_wait_their_turn(app, client, sessi
 
 
 def test_a_reminder_goes_to_everyone_invited_worded_for_those_who_took_part(client, session, tmp_path, mailbox):
-    made, run = admin_with_run(client, session)
+    _, run = admin_with_run(client, session)
     upload(client, run.id, write_csv(tmp_path, GOOD_LIST))
     invitations = {m["To"]: link_in(m) for m in mailbox.messages}
     stored_before = session.execute(select(Invitation.id, Invitation.email, Invitation.token_hash)).all()
@@ -165,10 +165,10 @@ def test_without_email_the_admin_gets_an_open_link_not_personal_links(app, clien
 
 
 class FakeNotify(BaseHTTPRequestHandler):
-    answers: list[int] = []
-    received: list[dict[str, Any]] = []
+    answers: ClassVar[list[int]] = []
+    received: ClassVar[list[dict[str, Any]]] = []
 
-    def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+    def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         FakeNotify.received.append({"path": self.path, "auth": self.headers["Authorization"], "body": body})
         status = FakeNotify.answers.pop(0) if FakeNotify.answers else 201
