@@ -11,7 +11,7 @@ FLASK := SURVEYAPP_ENV=development BASE_URL=http://$(HOST):$(PORT) $(BIN)/flask 
 ## install: build .venv with the app, the theme engine and the test tools, and the front-end assets
 install: $(VENV)/.installed surveyapp/static/css/app.css
 
-$(VENV)/.installed: requirements.txt requirements-analysis.txt requirements-dev.txt
+$(VENV)/.installed: requirements.txt requirements-analysis.txt requirements-worker.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	# torch first, from the pinned CPU build: nothing may pull a CUDA build instead.
@@ -27,17 +27,17 @@ surveyapp/static/css/app.css: node_modules/.package-lock.json scripts/build-asse
 
 assets: surveyapp/static/css/app.css
 
-## run: install, migrate an SQLite database in instance/, load the demo council, serve it
+## run: install, migrate an SQLite database in instance/, load the demo council, serve it with a background worker
 run: install
 	mkdir -p instance
 	$(FLASK) migrate
 	$(FLASK) demo
-	@echo "Serving on http://$(HOST):$(PORT) (Ctrl-C to stop)"
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	@SURVEYAPP_ENV=development HOST=$(HOST) PORT=$(PORT) BASE_URL=http://$(HOST):$(PORT) \
+		scripts/run-dev.sh $(BIN)/flask --app wsgi
 
 ## reset-demo: start the demo council again from scratch
 reset-demo:
-	rm -f instance/surveyapp.db instance/surveyapp.db-wal instance/surveyapp.db-shm
+	rm -f instance/surveyapp.db instance/surveyapp.db-wal instance/surveyapp.db-shm instance/queue.db*
 
 ## browser: Debian's chromium, for the Playwright tests (Playwright never downloads one)
 browser:

@@ -13,6 +13,7 @@ from jinja2.utils import missing
 
 from . import config as app_config
 from . import db
+from . import background
 
 csrf = CSRFProtect()
 
@@ -27,6 +28,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     _templates(app)
     db.init_app(app)
+    background.init_app(app)
     csrf.init_app(app)
     WTFormsHelpers(app)
 

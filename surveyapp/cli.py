@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import click
@@ -12,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from . import db, tally
+from . import background, db, heartbeat, tally
 from .auth import create_user
 from .demo import loader
 from .disclosure import jobs as jobs_release
@@ -67,10 +68,13 @@ def _demo_themes() -> None:
 
 
 def _release(run: SurveyRun) -> None:
+    """Make a release now, in this process (the CLI waits for it rather than queue it)."""
     kind = ReleaseKind.PERIOD if run.kind == "exit_interview" else (
         ReleaseKind.FINAL if run.status == RunStatus.CLOSED.value else ReleaseKind.INTERIM)
-    made = jobs_release.start(db.session(), current_app.extensions["surveyapp.sessionmaker"], run, kind,
-                              Thresholds.from_config(current_app.config), inline=True)
+    make_session = current_app.extensions["surveyapp.sessionmaker"]
+    rule, limits = Thresholds.from_config(current_app.config), heartbeat.Limits.from_config(current_app.config)
+    made = jobs_release.start(db.session(), run, kind, rule,
+                              lambda release_id: jobs_release.work(make_session, release_id, rule, limits), limits)
     db.session().refresh(made)
     click.echo(f"{run.title}: release {made.number} {made.status} ({release.describe(made.content or {})}).")
 
@@ -109,6 +113,19 @@ def register_commands(app: Flask) -> None:
         click.echo(f"  (also {loader.MANAGER_EMAIL}, a manager for Referral and Assessment, and "
                    f"{loader.VIEWER_EMAIL}, a viewer for Looked After Children, with the same password)")
         click.echo("")
+
+    @app.cli.command("worker")
+    @click.option("--threads", default=2, show_default=True, help="Jobs run at once by this worker.")
+    def worker(threads: int) -> None:
+        """Run background jobs (theme analyses, releases, emails) until stopped (Ctrl-C or SIGTERM)."""
+        huey = background.queue(current_app).huey
+        if huey.immediate:
+            raise click.ClickException("QUEUE_BACKEND=immediate runs every job at once where it is queued: "
+                                       "there is nothing for a worker to do. Set QUEUE_BACKEND=redis or sqlite.")
+        if not logging.getLogger().handlers:
+            logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+        click.echo(f"Worker: {threads} thread(s), jobs from {background.describe(current_app.config)}.")
+        huey.create_consumer(workers=threads, worker_type="thread", periodic=True).run()
 
     @app.cli.command("create-user")
     @click.option("--council", "council_slug", required=True, help="The council's short name (slug).")

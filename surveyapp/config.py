@@ -51,7 +51,52 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "MIN_GROUP_FOR_FIGURES": max(5, int(os.environ.get("MIN_GROUP_FOR_FIGURES", 5))),
         "MIN_GROUP_FOR_COMMENTS": max(10, int(os.environ.get("MIN_GROUP_FOR_COMMENTS", 10))),
     }
+    config.update(background(instance_path))
+    config.update(email(env, instance_path))
     return config
+
+
+QUEUE_DEFAULTS = {"production": "redis", "development": "sqlite", "testing": "immediate"}
+
+
+def background(instance_path: str) -> dict[str, Any]:
+    """Where background jobs wait: Redis in production (many machines), SQLite on a laptop, at once in tests.
+
+    An unset QUEUE_BACKEND follows ENV_NAME as the app finally has it (QUEUE_DEFAULTS).
+    """
+    return {
+        "QUEUE_BACKEND": os.environ.get("QUEUE_BACKEND", ""),
+        "QUEUE_NAME": os.environ.get("QUEUE_NAME", "surveyapp"),
+        "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
+        "QUEUE_SQLITE_PATH": os.environ.get("QUEUE_SQLITE_PATH", str(Path(instance_path) / "queue.db")),
+        # A running job's worker writes a heartbeat; a job whose heartbeat is older than this lost its worker.
+        "JOB_HEARTBEAT_SECONDS": float(os.environ.get("JOB_HEARTBEAT_SECONDS", "10")),
+        "JOB_STALE_SECONDS": float(os.environ.get("JOB_STALE_SECONDS", "120")),
+        "JOB_QUEUED_LIMIT_SECONDS": float(os.environ.get("JOB_QUEUED_LIMIT_SECONDS", "21600")),
+    }
+
+
+def email(env: str, instance_path: str) -> dict[str, Any]:
+    """How invitations and reminders are sent: the council's SMTP relay by default, a folder on a laptop."""
+    return {
+        # smtp, notify, none (the council cannot send email: open links only), or outbox (development: a folder)
+        "EMAIL_BACKEND": os.environ.get("EMAIL_BACKEND", "outbox" if env == "development" else "smtp"),
+        "EMAIL_FROM": os.environ.get("EMAIL_FROM", "staff-health-check@localhost"),
+        "EMAIL_RATE_PER_MINUTE": int(os.environ.get("EMAIL_RATE_PER_MINUTE", "120")),
+        "EMAIL_RETRIES": int(os.environ.get("EMAIL_RETRIES", "6")),
+        "EMAIL_RETRY_SECONDS": int(os.environ.get("EMAIL_RETRY_SECONDS", "60")),  # doubles after each try
+        "SMTP_HOST": os.environ.get("SMTP_HOST", "localhost"),
+        "SMTP_PORT": int(os.environ.get("SMTP_PORT", "587")),
+        "SMTP_STARTTLS": os.environ.get("SMTP_STARTTLS", "true").lower() in ("1", "true", "yes"),
+        "SMTP_USER": os.environ.get("SMTP_USER", ""),
+        "SMTP_PASSWORD": os.environ.get("SMTP_PASSWORD", ""),
+        "SMTP_TIMEOUT_SECONDS": float(os.environ.get("SMTP_TIMEOUT_SECONDS", "30")),
+        "NOTIFY_API_KEY": os.environ.get("NOTIFY_API_KEY", ""),
+        "NOTIFY_BASE_URL": os.environ.get("NOTIFY_BASE_URL", "https://api.notifications.service.gov.uk"),
+        "NOTIFY_INVITATION_TEMPLATE": os.environ.get("NOTIFY_INVITATION_TEMPLATE", ""),
+        "NOTIFY_REMINDER_TEMPLATE": os.environ.get("NOTIFY_REMINDER_TEMPLATE", ""),
+        "OUTBOX_DIR": os.environ.get("OUTBOX_DIR", str(Path(instance_path) / "outbox")),
+    }
 
 
 def check(config: dict[str, Any]) -> None:
@@ -66,3 +111,5 @@ def check(config: dict[str, Any]) -> None:
         )
     if not config.get("DATABASE_URL"):
         raise ConfigError("DATABASE_URL must be set outside development.")
+    if config.get("EMAIL_BACKEND") == "outbox":
+        raise ConfigError("EMAIL_BACKEND=outbox writes every invitation to a folder: for development only.")

@@ -276,6 +276,8 @@ class ThemeJob(Base):
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     started_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # Written every few seconds by the worker running it: a running job whose heartbeat stops lost its worker.
+    heartbeat_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
 
 class ReleaseStatus(str, enum.Enum):
@@ -312,6 +314,8 @@ class Release(Base):
     stage: Mapped[str] = mapped_column(String(200), default="Waiting to start")
     requested_at: Mapped[dt.datetime] = mapped_column(DateTime)
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # Set when a worker claims it, then every few seconds while it runs (see surveyapp.background.heartbeat).
+    heartbeat_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     # Loaded only when read: a council-sized release is megabytes, and pages read it from a per-process cache.
     content: Mapped[dict[str, Any] | None] = mapped_column(JSON, deferred=True)
     audit: Mapped[dict[str, Any] | None] = mapped_column(JSON, deferred=True)

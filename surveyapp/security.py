@@ -9,6 +9,8 @@ token, so they can be read only by the person holding the link.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import json
 import secrets
@@ -16,6 +18,7 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
@@ -63,6 +66,32 @@ def seal(token: str, data: dict[str, Any]) -> bytes:
 
 def unseal(token: str, payload: bytes) -> dict[str, Any]:
     return json.loads(_cipher(token).decrypt(payload[:12], payload[12:], None))
+
+
+def _cookie_cipher(secret: str) -> AESGCM:
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"surveyapp respondent cookie v1").derive(
+        secret.encode()
+    )
+    return AESGCM(key)
+
+
+def seal_for_cookie(secret: str, data: dict[str, Any]) -> str:
+    """Encrypt what the respondent's cookie carries (their token, their name): Flask's session is only signed."""
+    nonce = secrets.token_bytes(12)
+    sealed = nonce + _cookie_cipher(secret).encrypt(nonce, json.dumps(data).encode(), None)
+    return base64.urlsafe_b64encode(sealed).decode()
+
+
+def unseal_from_cookie(secret: str, sealed: object) -> dict[str, Any] | None:
+    """What `seal_for_cookie` sealed with this secret, or None for anything else (tampered, old, another key)."""
+    if not isinstance(sealed, str):
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(sealed.encode())
+        found = json.loads(_cookie_cipher(secret).decrypt(raw[:12], raw[12:], None))
+    except (binascii.Error, ValueError, InvalidTag):
+        return None
+    return found if isinstance(found, dict) else None
 
 
 def hash_password(password: str) -> str:

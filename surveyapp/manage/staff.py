@@ -1,7 +1,9 @@
-"""Staff and leaver lists: validate a CSV whole, then create single-use invitations.
+"""Staff and leaver lists: validate a CSV whole, then create single-use invitations and email them.
 
 A list with any bad row imports nothing; each problem is reported with its
 line number, in plain English, so the admin can fix the file and try again.
+Each new person's link goes to them alone, in an email on the queue: nobody
+else, the admin included, ever sees it, and no file of links exists.
 """
 
 from __future__ import annotations
@@ -9,13 +11,13 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from .. import security
+from .. import mail, security
 from ..models import Invitation, ServiceArea, SurveyRun, Team
 
 REQUIRED_COLUMNS = ("name", "email", "team")
@@ -36,7 +38,10 @@ class Invited:
     name: str
     email: str
     team: str
-    token: str
+    token: str = ""  # the plain token: only until its email is queued
+
+    def __repr__(self) -> str:  # never the token, whatever logs or prints this
+        return f"Invited({self.name!r}, {self.email!r}, {self.team!r})"
 
 
 class StaffListError(ValueError):
@@ -148,14 +153,31 @@ def invite(db: Session, run: SurveyRun, rows: list[StaffRow]) -> tuple[list[Invi
     return invited, len(rows) - len(invited)
 
 
-def links_csv(invited: list[Invited], base_url: str) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["name", "email", "team", "link"])
+def send_invitations(enqueue: Callable[[mail.Message], object], run: SurveyRun, invited: list[Invited],
+                     base_url: str) -> None:
+    """Queue one email per person with their own link: the only copy of the plain token."""
     for person in invited:
-        writer.writerow([safe_cell(person.name), safe_cell(person.email), safe_cell(person.team),
-                         f"{base_url}/invite/{person.token}"])
-    return out.getvalue()
+        enqueue(mail.invitation(run, person.name, person.email, f"{base_url}/invite/{person.token}"))
+
+
+def uninvite(db: Session, run: SurveyRun, invited: list[Invited]) -> None:
+    """Undo an import whose emails could not be queued, so that importing again invites everyone."""
+    db.execute(delete(Invitation).where(Invitation.run_id == run.id,
+                                        Invitation.email.in_([p.email for p in invited])))
+    db.commit()
+
+
+def invited_count(db: Session, run: SurveyRun) -> int:
+    return db.scalar(select(func.count()).select_from(Invitation).where(Invitation.run_id == run.id)) or 0
+
+
+def send_reminders(db: Session, enqueue: Callable[[mail.Message], object], run: SurveyRun) -> int:
+    """Queue a reminder to everyone invited: nothing stored says who has taken part, so the words say it."""
+    people = db.execute(select(Invitation.name, Invitation.email).where(Invitation.run_id == run.id)
+                        .order_by(Invitation.id)).all()
+    for name, email in people:
+        enqueue(mail.reminder(run, name, email))
+    return len(people)
 
 
 def safe_cell(value: str) -> str:

@@ -1,15 +1,14 @@
-"""Pages for managers and admins: sign in, runs, staff lists, response rates."""
+"""Pages for managers and admins: sign in, runs, staff lists (invitations by email), reminders, response rates."""
 
 from __future__ import annotations
 
-import base64
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
-from .. import db, scope
+from .. import background, db, heartbeat, mail, scope
 from ..auth import authenticate, role_required
 from ..disclosure import access, jobs, live, release
 from ..disclosure.thresholds import Thresholds
@@ -89,15 +88,24 @@ def _rule() -> Thresholds:
     return Thresholds.from_config(current_app.config)
 
 
+def _limits() -> heartbeat.Limits:
+    return heartbeat.Limits.from_config(current_app.config)
+
+
 def start_release(survey_run: SurveyRun, kind: ReleaseKind) -> bool:
     """Queue a release; False, with a message to the admin, when too few have responded since the last one."""
+    task = background.queue().make_release
     try:
-        jobs.start(db.session(), current_app.extensions["surveyapp.sessionmaker"], survey_run, kind, _rule(),
-                   inline=current_app.config.get("RELEASES_INLINE", False))
+        jobs.start(db.session(), survey_run, kind, _rule(), lambda release_id: background.submit(task, release_id),
+                   _limits())
     except jobs.TooSoon as exc:
         flash(f"Only {exc.new} {'person has' if exc.new == 1 else 'people have'} responded since the last release. "
               f"Results can be released again once at least {exc.needed} have, so that nobody’s answers can be "
               "picked out by comparing the two releases.")
+        return False
+    except jobs.NotQueued:
+        flash("The release could not be started: the background queue cannot be reached. Try again in a few "
+              "minutes; if it still fails, tell your IT team.")
         return False
     return True
 
@@ -110,8 +118,10 @@ def run_status_page(survey_run: SurveyRun, notice: str | None = None) -> Any:
     except access.NotInScope:
         reading = None
     rates = None if reading is not None else live.rates(db.session(), survey_run, team_ids, _rule())
+    heartbeat.reap(db.session(), _limits(), survey_run)  # a release whose worker died says so, not "running"
     return render_template("manage/run.html", run=survey_run, reading=reading, live=rates, notice=notice,
-                           pending=release.pending(db.session(), survey_run), confirm=ConfirmForm())
+                           pending=release.pending(db.session(), survey_run), confirm=ConfirmForm(),
+                           failed=jobs.failed(db.session(), survey_run), can_email=mail.can_send(current_app.config))
 
 
 @bp.get("/runs/<int:run_id>")
@@ -141,6 +151,9 @@ def import_staff(run_id: int) -> Any:
     if survey_run.status != "open":
         flash(f"{survey_run.title} is closed, so nobody new can be invited to it")
         return redirect(url_for("manage.run", run_id=run_id))
+    if not mail.can_send(current_app.config):
+        flash(NO_EMAIL)
+        return redirect(url_for("manage.run", run_id=run_id))
     form = StaffListForm()
     problems: list[str] = []
     if form.validate_on_submit():
@@ -152,11 +165,44 @@ def import_staff(run_id: int) -> Any:
                                       "nothing has been imported. Fix the file and upload it again."]
         else:
             invited, skipped = staff.invite(db.session(), survey_run, rows)
-            csv_text = staff.links_csv(invited, current_app.config["BASE_URL"])
-            download = "data:text/csv;base64," + base64.b64encode(csv_text.encode("utf-8-sig")).decode()  # BOM: Excel reads accents right
-            return render_template("manage/links.html", run=survey_run, invited=invited, skipped=skipped,
-                                   download=download, base_url=current_app.config["BASE_URL"])
+            task = background.queue().send_email
+            try:
+                staff.send_invitations(lambda message: background.submit(task, message), survey_run, invited,
+                                       current_app.config["BASE_URL"])
+            except background.QueueUnavailable:
+                staff.uninvite(db.session(), survey_run, invited)
+                form.staff_list.errors = [("The invitations could not be sent: the background queue cannot be "
+                                           "reached. Nothing has been imported. Try again in a few minutes.")]
+            else:
+                return render_template("manage/invited.html", run=survey_run, invited=invited, skipped=skipped)
     return render_template("manage/import_staff.html", run=survey_run, form=form, problems=problems)
+
+
+@bp.route("/runs/<int:run_id>/reminders", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def reminders(run_id: int) -> Any:
+    """A reminder to everyone invited, worded for those who have taken part already: nobody knows who has."""
+    survey_run = council_run(run_id)
+    if survey_run.status != "open" or not mail.can_send(current_app.config):
+        flash(f"{survey_run.title} is closed" if survey_run.status != "open" else NO_EMAIL)
+        return redirect(url_for("manage.run", run_id=run_id))
+    form = ConfirmForm()
+    invited = staff.invited_count(db.session(), survey_run)
+    if request.method == "POST" and form.validate_on_submit():
+        task = background.queue().send_email
+        try:
+            sent = staff.send_reminders(db.session(), lambda message: background.submit(task, message), survey_run)
+        except background.QueueUnavailable:
+            flash("The reminders could not be sent: the background queue cannot be reached. Some people may get "
+                  "one; try again in a few minutes.")
+        else:
+            flash(f"A reminder is being emailed to {sent} {'person' if sent == 1 else 'people'}.")
+        return redirect(url_for("manage.run", run_id=run_id))
+    return render_template("manage/reminders.html", run=survey_run, form=form, invited=invited)
+
+
+NO_EMAIL = ("This service is set up without email, so it cannot send anyone their own link. Create an open link "
+            "instead and share it with your staff: each person chooses their own team.")
 
 
 @bp.post("/runs/<int:run_id>/open-link")

@@ -1,7 +1,9 @@
 """Respondent pages: open a link, answer page by page, check, submit.
 
 The link's token is moved into the session cookie and the browser redirected,
-so it never appears in later addresses, referrers or access logs.
+so it never appears in later addresses, referrers or access logs. The cookie
+carries the token and the leaver's name encrypted (AES-GCM under a key derived
+from SECRET_KEY): Flask's own session is signed, but anyone can read it.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import datetime as dt
 from dataclasses import replace
 from typing import Any
 
-from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response as HttpResponse
 
 from .. import db, security
@@ -80,14 +82,15 @@ def resume(token: str) -> Any:
 def _begin(run: SurveyRun, token: str, *, invitation: bool, name: str | None = None) -> None:
     session.clear()
     session.permanent = True
-    session[RESPONDENT] = {"run": run.id, "token": token, "invitation": invitation, "name": name}
+    session[RESPONDENT] = security.seal_for_cookie(current_app.config["SECRET_KEY"], {
+        "run": run.id, "token": token, "invitation": invitation, "name": name})
 
 
 class Journey:
     """The respondent's run, questionnaire and saved answers for this request."""
 
     def __init__(self) -> None:
-        state = session.get(RESPONDENT)
+        state = security.unseal_from_cookie(current_app.config["SECRET_KEY"], session.get(RESPONDENT))
         if not state:
             abort(_session_ended())
         self.run = db.session().get(SurveyRun, state["run"])

@@ -1,31 +1,31 @@
 """Theme analysis of a run's free text, outside the web request.
 
-A job is a row in `theme_job`, so any web worker can show its progress; the
-work runs in a background thread of the process that started it. The engine
-(`analysis/`) caches embeddings by a hash of the text, so a re-run on mostly
-the same comments is cheap.
+A job is a row in `theme_job`, so any web server can show its progress; the
+work runs in a background worker (`flask worker`, on the queue), which claims
+the job, keeps its heartbeat while it runs, and marks it failed with a plain
+reason if it raises. The engine (`analysis/`, torch: installed on workers
+only) caches embeddings by a hash of the text, so a re-run on mostly the same
+comments is cheap.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable
 from pathlib import Path
 
 from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .. import heartbeat
 from ..models import Answer, Invitation, Response, SurveyRun, ThemeJob
-from ..questionnaires import Question
-from ..questionnaires import questionnaire_for
+from ..questionnaires import Question, questionnaire_for
 
 log = logging.getLogger(__name__)
-# One analysis at a time: each one uses both cores and a few hundred MB for the model.
-_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="themes")
 TAXONOMY = {"health_check": "health-check", "exit_interview": "exit"}
-STALE_AFTER = dt.timedelta(hours=1)
+FAILED = "The analysis failed. Try again; if it fails again, tell your IT team."
+NOT_QUEUED = "The analysis could not be handed to the background worker. Try again; if it fails again, tell your IT team."
 
 
 def free_text_questions(run: SurveyRun) -> list[Question]:
@@ -50,25 +50,28 @@ def latest(db: Session, run: SurveyRun, question_id: str, *, done: bool = False)
     return db.scalar(query.order_by(ThemeJob.id.desc()).limit(1))
 
 
-def is_busy(job: ThemeJob | None, now: dt.datetime) -> bool:
-    if job is None or job.status not in ("queued", "running"):
-        return False
-    started = job.started_at or now
-    return now - started < STALE_AFTER  # a worker that died mid-job must not block re-running for ever
+def is_busy(job: ThemeJob | None) -> bool:
+    """Waiting or running (a job whose worker died is marked failed by `heartbeat.reap` first)."""
+    return job is not None and job.status in ("queued", "running")
 
 
-def start(app: Flask, db: Session, run: SurveyRun, question_id: str) -> ThemeJob:
+def start(db: Session, run: SurveyRun, question_id: str, enqueue: Callable[[int], object],
+          limits: heartbeat.Limits) -> ThemeJob:
+    heartbeat.reap(db, limits, run)
     current = latest(db, run, question_id)
-    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    if is_busy(current, now):
-        assert current is not None
+    if current is not None and is_busy(current):
         return current
+    now = heartbeat.now()
     job = ThemeJob(run_id=run.id, question_id=question_id, status="queued", progress=0,
                    stage="Waiting to start", started_at=now)
     db.add(job)
     db.commit()
-    future: Future[None] = _executor.submit(run_job, app, job.id)
-    app.extensions.setdefault("surveyapp.theme_futures", {})[job.id] = future
+    try:
+        enqueue(job.id)
+    except Exception:  # Redis down: say so rather than leave a job queued that nobody will run
+        log.exception("Theme analysis %s could not be queued", job.id)
+        job.finished_at = heartbeat.now()
+        _update(db, job, 100, NOT_QUEUED, "failed")
     return job
 
 
@@ -78,10 +81,15 @@ def _update(db: Session, job: ThemeJob, progress: int, stage: str, status: str =
 
 
 def run_job(app: Flask, job_id: int) -> None:
-    with app.extensions["surveyapp.sessionmaker"]() as db:
+    """Analyse a queued job (what the worker runs): claimed once, with a heartbeat, failed with a reason."""
+    make_session = app.extensions["surveyapp.sessionmaker"]
+    with make_session() as db:
+        if not heartbeat.claim(db, ThemeJob, job_id):
+            return  # another worker has it, or it is no longer waiting
+    every = heartbeat.Limits.from_config(app.config).every
+    with heartbeat.beating(make_session, ThemeJob, job_id, every), make_session() as db:
         job = db.get(ThemeJob, job_id)
-        if job is None:
-            return
+        assert job is not None
         try:
             _analyse(app, db, job)
         except Exception:  # the page must say it failed rather than spin for ever
@@ -89,9 +97,8 @@ def run_job(app: Flask, job_id: int) -> None:
             db.rollback()
             job = db.get(ThemeJob, job_id)
             if job is not None:
-                job.finished_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-                _update(db, job, 100, "The analysis failed. Try again; if it fails again, tell your IT team.",
-                        "failed")
+                job.finished_at = heartbeat.now()
+                _update(db, job, 100, FAILED, "failed")
 
 
 def _analyse(app: Flask, db: Session, job: ThemeJob) -> None:
@@ -113,5 +120,5 @@ def _analyse(app: Flask, db: Session, job: ThemeJob) -> None:
     # comment cannot tell which theme it went to (surveyapp.disclosure.themes.changed_since).
     result["row_responses"] = [response_id for _, _, response_id in found]
     job.result = result
-    job.finished_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    job.finished_at = heartbeat.now()
     _update(db, job, 100, "Done", "done")

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from .. import db, scope
+from .. import background, db, heartbeat, scope
 from ..auth import role_required
 from ..disclosure import access, reader
 from ..manage.forms import ConfirmForm
@@ -46,7 +45,9 @@ def start(run_id: int, question_id: str) -> Any:
         abort(403)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    jobs.start(current_app._get_current_object(), db.session(), run, question_id)  # type: ignore[attr-defined]
+    task = background.queue().analyse_themes
+    jobs.start(db.session(), run, question_id, lambda job_id: background.submit(task, job_id),
+               heartbeat.Limits.from_config(current_app.config))
     return redirect(url_for("themes.show", run_id=run_id, question_id=question_id))
 
 
@@ -55,8 +56,9 @@ def start(run_id: int, question_id: str) -> Any:
 def show(run_id: int, question_id: str) -> Any:
     run = council_run(run_id)
     question = _question(run, question_id)
+    heartbeat.reap(db.session(), heartbeat.Limits.from_config(current_app.config), run)  # a lost worker says so
     job = jobs.latest(db.session(), run, question_id)
-    busy = jobs.is_busy(job, dt.datetime.now(dt.UTC).replace(tzinfo=None))
+    busy = jobs.is_busy(job)
     try:
         reading = access.reading(db.session(), run, scope.team_ids(db.session(), current_user), request.args.get("unit"))
     except access.NotInScope:

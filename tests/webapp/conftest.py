@@ -11,7 +11,6 @@ GOV.UK Notify's tests do: valid HTML, a title, no duplicate ids, a form action.
 from __future__ import annotations
 
 import os
-from concurrent import futures
 import re
 import shutil
 import uuid
@@ -20,6 +19,12 @@ from pathlib import Path
 from typing import Any
 
 import html5lib
+import email
+import email.policy
+import socket
+import threading
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import Envelope
 from argon2 import PasswordHasher
 import psycopg
 import pytest
@@ -98,11 +103,12 @@ def _truncate(url: str) -> None:
 def app(database_url: str) -> Iterator[Flask]:
     application = create_app({
         "ENV_NAME": "testing", "TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": SECRET,
-        "BASE_URL": "http://localhost", "RELEASES_INLINE": True,
+        "BASE_URL": "http://localhost",
+        # Huey's immediate mode: a queued job (release, theme analysis, email) runs at once, in the request
+        # that queued it, so tests are quick and deterministic. test_background.py runs real workers.
+        "QUEUE_BACKEND": "immediate",
     })
     yield application
-    # A theme analysis a test started must finish before its database is emptied or dropped.
-    futures.wait(application.extensions.get("surveyapp.theme_futures", {}).values(), timeout=600)
     application.extensions["surveyapp.engine"].dispose()
 
 
@@ -236,3 +242,51 @@ def empty_database(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
 def quick_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     """A cheap argon2id, for tests about something other than passwords."""
     monkeypatch.setattr(security, "_password_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+
+
+class Inbox:
+    """An aiosmtpd handler that keeps every message it accepts; `refuse` answers the next ones with an error."""
+
+    def __init__(self) -> None:
+        self.messages: list[email.message.EmailMessage] = []
+        self.refuse: list[str] = []  # SMTP answers for the next deliveries, e.g. "451 try later"
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Envelope) -> str:
+        with self.lock:
+            if self.refuse:
+                return self.refuse.pop(0)
+            message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+            message["X-Envelope-To"] = ", ".join(envelope.rcpt_tos)
+            self.messages.append(message)  # type: ignore[arg-type]
+        return "250 Message accepted"
+
+    def to(self, address: str) -> list[email.message.EmailMessage]:
+        return [m for m in self.messages if m["X-Envelope-To"] == address]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def smtp_server() -> Iterator[tuple[Controller, Inbox]]:
+    """A real SMTP server on 127.0.0.1, in a thread: what the council's relay would be."""
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield controller, inbox
+    controller.stop()
+
+
+@pytest.fixture
+def mailbox(app: Flask, smtp_server: tuple[Controller, Inbox]) -> Inbox:
+    """The app sends through the test's SMTP server; returns what arrives there (empty at the start)."""
+    controller, inbox = smtp_server
+    app.config.update({"EMAIL_BACKEND": "smtp", "SMTP_HOST": "127.0.0.1", "SMTP_PORT": controller.port,
+                       "SMTP_STARTTLS": False, "EMAIL_FROM": "health-check@northshire.example"})
+    inbox.messages.clear()
+    inbox.refuse.clear()
+    return inbox

@@ -15,7 +15,7 @@ from . import factories
 
 ADMIN_ONLY = {"manage.new_run", "manage.import_staff", "manage.close", "manage.open_link", "manage.settings",
               "manage.new_release", "moderation.queue", "moderation.decide", "moderation.edit", "moderation.concern",
-              "moderation.named_leavers"}
+              "moderation.named_leavers", "manage.reminders"}
 # Action plans are the admin's (they read the whole council's figures). A
 # plan's own pages may be 404 even for the admin (until closing a run releases it and a plan is drafted), and 403 for everyone else before anything is looked up.
 PLAN_PAGES = {"plans.add_row", "plans.edit_row", "plans.remove_row", "plans.add_commitment", "plans.edit_commitment",

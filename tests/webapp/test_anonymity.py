@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import logging
 import re
+import zlib
 
 from alembic import command
 from sqlalchemy import Date, DateTime, Time, event, func, inspect, select, text
@@ -52,6 +54,48 @@ def test_response_ids_are_random_not_a_counter(client, session):
     # Random (UUID version 4), not a counter that would give away the order of submission.
     assert all(len(i) == 32 and i[12] == "4" for i in ids)
     assert sorted(ids) != [f"{n:032x}" for n in range(1, 7)]
+
+
+def _cookie_contents(client) -> bytes:
+    """What anyone who sees the session cookie can read without the secret key (Flask's cookie is only signed)."""
+    cookie = client.client.get_cookie("session")
+    assert cookie is not None, "the link started a session"
+    value = cookie.value
+    compressed = value.startswith(".")
+    payload = value.lstrip(".").split(".")[0]
+    raw = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+    return zlib.decompress(raw) if compressed else raw
+
+
+def test_the_session_cookie_carries_neither_the_token_nor_the_name_readably(client, session):
+    made = factories.council(session)
+    run = factories.run(session, made, "exit-interview")
+    token = factories.invitation(session, run, factories.team(session, made, "Children in Care"), name="Kim Private")
+    client.get(f"/invite/{token}")
+    readable = _cookie_contents(client)
+    assert readable.startswith(b"{"), "the decoding above reads Flask's cookie (the test can fail)"
+    for secret in (token, "Kim Private", "Kim", "Private"):
+        assert secret.encode() not in readable, f"{secret!r} is readable in the session cookie"
+    # The journey still knows both: the survey opens, and the leaver's own name is offered to attach.
+    assert client.get("/survey").status == 200
+    factories.walk(client, next(q for q in builtin() if q.key == "exit-interview"), {"attach_name": "yes"})
+    assert "Your name (Kim Private) will be attached" in client.get("/survey/check").text()
+    for secret in (token, "Kim Private"):
+        assert secret.encode() not in _cookie_contents(client)
+
+
+def test_a_tampered_respondent_cookie_ends_the_session(app, client, session):
+    made = factories.council(session)
+    run = factories.run(session, made)
+    client.get(f"/invite/{factories.invitation(session, run, None)}")
+    with client.client.session_transaction() as cookie:
+        sealed = cookie["respondent"]
+        cookie["respondent"] = sealed[:-4] + ("AAAA" if not sealed.endswith("AAAA") else "BBBB")
+    page = client.get("/survey")
+    assert page.status != 200 or "Start now" not in page.text()
+    with client.client.session_transaction() as cookie:  # sealed under another key: not read either
+        cookie["respondent"] = security.seal_for_cookie("another-secret-key-of-enough-length-000", {"run": run.id})
+    assert "Start now" not in client.get("/survey").text()
 
 
 def test_the_token_never_reaches_the_database_or_later_addresses(client, session):

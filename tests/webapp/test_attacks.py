@@ -14,6 +14,7 @@ import datetime as dt
 
 import pytest
 
+from surveyapp import heartbeat
 from surveyapp.disclosure import cells as c
 from surveyapp.disclosure import jobs as release_jobs
 from surveyapp.disclosure import reader
@@ -96,7 +97,8 @@ def test_one_more_response_is_refused_and_a_team_that_grew_by_one_is_hidden_next
     assert shown(first)[key(c.RESPONDENTS, c.ALL)] == 18
     respond(session, run, teams["North"], **{Q: "strongly_disagree"})
     with pytest.raises(release_jobs.TooSoon):
-        release_jobs.start(session, app.extensions["surveyapp.sessionmaker"], run, ReleaseKind.INTERIM, Thresholds())
+        release_jobs.start(session, run, ReleaseKind.INTERIM, Thresholds(), lambda _: None,
+                           heartbeat.Limits.from_config(app.config))
     for _ in range(5):
         respond(session, run, teams["South"], **{Q: "agree"})
     second = factories.release(session, run, "final")

@@ -8,7 +8,10 @@ before the server starts: managers read releases, never live counts.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -71,9 +74,12 @@ class Server:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'browser.db'}"
+    folder = tmp_path_factory.mktemp("browser")
+    url = f"sqlite:///{folder / 'browser.db'}"
     upgrade(url)
-    app = create_app({"ENV_NAME": "testing", "DATABASE_URL": url, "SECRET_KEY": SECRET})
+    # As `make run`: jobs wait in an SQLite queue and a `flask worker` process beside the server does them.
+    queue = {"QUEUE_BACKEND": "sqlite", "QUEUE_SQLITE_PATH": str(folder / "queue.db")}
+    app = create_app({"ENV_NAME": "testing", "DATABASE_URL": url, "SECRET_KEY": SECRET, **queue})
     http = make_server("127.0.0.1", 0, app, threaded=True)
     base_url = f"http://127.0.0.1:{http.server_port}"
     app.config["BASE_URL"] = base_url
@@ -82,7 +88,14 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         _demo_releases()  # as `flask demo` does: every demo run released once
     thread = threading.Thread(target=http.serve_forever, name="browser-test-server", daemon=True)
     thread.start()
+    env = {**os.environ, "SURVEYAPP_ENV": "testing", "DATABASE_URL": url, "SECRET_KEY": SECRET,
+           "BASE_URL": base_url, **queue}
+    with (folder / "worker.log").open("wb") as log:
+        worker = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "worker"], env=env,
+                                  cwd=Path(__file__).resolve().parents[2], stdout=log, stderr=subprocess.STDOUT)
     yield Server(app, base_url)
+    worker.terminate()
+    worker.wait(timeout=30)
     http.shutdown()
     thread.join(timeout=10)
     app.extensions["surveyapp.engine"].dispose()

@@ -116,7 +116,6 @@ def test_leavers_page_shows_reasons_and_destinations_with_small_groups_hidden(cl
 
 
 def test_the_admin_releases_leavers_figures_and_a_handful_more_is_refused(app, client, session):
-    app.config["RELEASES_INLINE"] = True
     made = factories.council(session)
     run = factories.run(session, made, "exit-interview")
     north = factories.team(session, made, "Assessment North")

@@ -1,10 +1,13 @@
-"""Staff and leaver lists: real CSV files uploaded through the form, and the parser's line numbers."""
+"""Staff and leaver lists: real CSV files uploaded through the form, each person emailed their own link.
+
+The app sends through a real SMTP server the tests start (aiosmtpd, `mailbox`); the
+tests read what arrived there and follow the links as the people invited would.
+"""
 
 from __future__ import annotations
 
-import base64
-import csv
 import io
+import re
 from pathlib import Path
 
 import openpyxl
@@ -20,6 +23,7 @@ from . import factories
 from .conftest import path_of
 
 BASE_URL = "http://localhost"  # the `app` fixture's
+LINK = re.compile(r"http://localhost/invite/[A-Za-z0-9_\-]+")
 
 
 # Signing in is not what these tests are about: a cheap argon2id keeps them quick.
@@ -59,21 +63,19 @@ def problems(page) -> list[str]:
     return [li.get_text(" ", strip=True) for li in page.soup.select("#problems li")]
 
 
-def links_table(page) -> list[list[str]]:
-    table = page.soup.find("caption", string="New links").find_parent("table")
+def invited_table(page) -> list[list[str]]:
+    table = page.soup.find("caption", string="Invited").find_parent("table")
     return [[c.get_text(" ", strip=True) for c in tr.find_all(["th", "td"])] for tr in table.select("tbody tr")]
 
 
-def download(page) -> str:
-    """The links CSV the download link carries, as text."""
-    href = page.soup.select_one("#download-links")["href"]
-    prefix = "data:text/csv;base64,"
-    assert href.startswith(prefix), href[:40]
-    return base64.b64decode(href[len(prefix):]).decode("utf-8-sig")
+def link_in(message) -> str:
+    found = LINK.findall(message.get_content())
+    assert len(found) == 1, found
+    return found[0]
 
 
-def download_rows(page) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(download(page))))
+def links_by_address(mailbox) -> dict[str, str]:
+    return {m["To"]: link_in(m) for m in mailbox.messages}
 
 
 def invitation_count(session) -> int:
@@ -109,26 +111,31 @@ Cara Lee,cara.lee@northshire.example,Children in Care
 # Uploading through the form --------------------------------------------------------------------
 
 
-def test_a_good_list_creates_one_single_use_link_per_person(client, session, tmp_path):
+def test_a_good_list_emails_each_person_their_own_single_use_link(client, session, tmp_path, mailbox, caplog):
+    caplog.set_level("DEBUG")
     made, run = admin_with_run(client, session)
     page = upload(client, run.id, write_csv(tmp_path, GOOD_LIST))
 
     assert page.status == 200, page.text()
-    assert page.h1 == "3 links created"
-    assert "This is the only time these links are shown" in page.text()
-    rows = links_table(page)
-    assert [r[:3] for r in rows] == [
+    assert page.h1 == "3 invitations being sent"
+    assert invited_table(page) == [
         ["Asha Khan", "asha.khan@northshire.example", "Assessment North"],
         ["Ben Jones", "ben.jones@northshire.example", "Assessment South"],
         ["Cara Lee", "cara.lee@northshire.example", "Children in Care"],
     ]
-    links = [r[3] for r in rows]
-    assert all(link.startswith(f"{BASE_URL}/invite/") for link in links)
-    tokens = [link.rsplit("/", 1)[1] for link in links]
-    assert len(set(tokens)) == 3 and all(len(t) >= 40 for t in tokens)
+    assert "/invite/" not in page.html and "download" not in page.html, "the admin never sees anyone's link"
 
-    # The download holds the same rows, ready for a mail merge.
-    assert download_rows(page) == [["name", "email", "team", "link"]] + rows
+    # One email each, through the SMTP server, with their own link.
+    assert sorted(m["X-Envelope-To"] for m in mailbox.messages) == [
+        "asha.khan@northshire.example", "ben.jones@northshire.example", "cara.lee@northshire.example"]
+    for message in mailbox.messages:
+        assert message["Subject"].strip() == f"Your link to the {run.title}"
+        assert message["From"] == "health-check@northshire.example"
+    asha = mailbox.to("asha.khan@northshire.example")[0].get_content()
+    assert asha.startswith("Dear Asha Khan,") and "Northshire Council invites you" in asha
+    links = links_by_address(mailbox)
+    tokens = [link.rsplit("/", 1)[1] for link in links.values()]
+    assert len(set(tokens)) == 3 and all(len(t) >= 40 for t in tokens)
 
     # One invitation each, in the right team, found by a hash of the token and never by the token.
     invitations = session.scalars(select(Invitation).order_by(Invitation.email)).all()
@@ -137,18 +144,21 @@ def test_a_good_list_creates_one_single_use_link_per_person(client, session, tmp
         ("Ben Jones", "ben.jones@northshire.example", factories.team(session, made, "Assessment South").id, run.id),
         ("Cara Lee", "cara.lee@northshire.example", factories.team(session, made, "Children in Care").id, run.id),
     ]
-    assert {i.token_hash for i in invitations} == {security.invitation_hash(t) for t in tokens}
+    assert {i.email: i.token_hash for i in invitations} == {
+        email: security.invitation_hash(link.rsplit("/", 1)[1]) for email, link in links.items()}
     for token in tokens:
         assert_not_stored(session, token)
+        ours = [r.getMessage() for r in caplog.records if r.name != "mail.log"]  # mail.log: the test's SMTP server
+        assert not any(token in line for line in ours), "a link's token reached the app's or the queue's log"
 
-    # The links are shown once: not on the run page, not on the import page.
+    # Not on the run page, not on the import page.
     for url in (f"/manage/runs/{run.id}", f"/manage/runs/{run.id}/staff"):
         later = client.get(url)
         assert not any(token in later.html for token in tokens), url
     assert "0 of 3 invitation links have been used so far" in client.get(f"/manage/runs/{run.id}").text()
 
-    # Each link opens the survey, in a browser of its own.
-    for link in links:
+    # Each link opens the survey, in a browser of its own, and reaches its start page.
+    for link in links.values():
         respondent = client.another()
         opened = respondent.get(path_of(link))
         assert opened.status == 302 and opened.response.headers["Location"] == "/survey"
@@ -159,7 +169,7 @@ def test_a_good_list_creates_one_single_use_link_per_person(client, session, tmp
         assert_not_stored(session, token)
 
 
-def test_a_list_with_bad_rows_reports_each_by_line_and_imports_nothing(client, session, tmp_path):
+def test_a_list_with_bad_rows_reports_each_by_line_and_imports_nothing(client, session, tmp_path, mailbox):
     _, run = admin_with_run(client, session)
     path = write_csv(tmp_path, """name,email,team
 Good Person,good.person@northshire.example,Assessment North
@@ -180,11 +190,12 @@ Good Again,Good.Person@northshire.example,Children in Care
         assert problem.startswith(f"Line {line}:"), problem
         assert words in problem, (words, problem)
     assert invitation_count(session) == 0
+    assert mailbox.messages == [], "nobody is emailed from a list that was not imported"
 
 
 @pytest.mark.parametrize("case", ["empty", "header only", "wrong header", "binary", "spreadsheet", "no file",
                                   "not csv"])
-def test_unusable_files_get_a_clear_message_and_import_nothing(client, session, tmp_path, case):
+def test_unusable_files_get_a_clear_message_and_import_nothing(client, session, tmp_path, case, mailbox):
     _, run = admin_with_run(client, session)
     workbook = openpyxl.Workbook()  # an Excel file renamed to .csv
     workbook.active.append(["name", "email", "team"])
@@ -220,10 +231,10 @@ def test_unusable_files_get_a_clear_message_and_import_nothing(client, session, 
         assert len(listed) == 1 and listed[0], listed
         if message:
             assert listed[0].startswith(message), listed
-    assert invitation_count(session) == 0
+    assert invitation_count(session) == 0 and mailbox.messages == []
 
 
-def test_a_file_saved_by_excel_as_windows_1252_keeps_accents(client, session, tmp_path):
+def test_a_file_saved_by_excel_as_windows_1252_keeps_accents(client, session, tmp_path, mailbox):
     _, run = admin_with_run(client, session)
     text = "name,email,team\r\nZoë Ångström,zoe.angstrom@northshire.example,Children in Care\r\n" \
            "Siân O’Neill,sian.oneill@northshire.example,Assessment North\r\n"
@@ -232,33 +243,25 @@ def test_a_file_saved_by_excel_as_windows_1252_keeps_accents(client, session, tm
         path.read_bytes().decode("utf-8")  # really not UTF-8
 
     page = upload(client, run.id, path)
-    assert page.status == 200 and page.h1 == "2 links created", page.text()
-    assert [r[0] for r in links_table(page)] == ["Zoë Ångström", "Siân O’Neill"]
-    assert [r[0] for r in download_rows(page)[1:]] == ["Zoë Ångström", "Siân O’Neill"]
+    assert page.status == 200 and page.h1 == "2 invitations being sent", page.text()
+    assert [r[0] for r in invited_table(page)] == ["Zoë Ångström", "Siân O’Neill"]
     assert sorted(session.scalars(select(Invitation.name))) == ["Siân O’Neill", "Zoë Ångström"]
+    # The emails greet them by name, accents intact.
+    assert mailbox.to("zoe.angstrom@northshire.example")[0].get_content().startswith("Dear Zoë Ångström,")
+    assert mailbox.to("sian.oneill@northshire.example")[0].get_content().startswith("Dear Siân O’Neill,")
 
 
-def test_the_links_download_opens_in_excel_with_accents_intact(client, session, tmp_path):
-    """Excel reads a CSV without a byte order mark as Windows-1252: Zoë would become ZoÃ«."""
-    _, run = admin_with_run(client, session)
-    page = upload(client, run.id, write_csv(tmp_path, "name,email,team\nZoë Brown,zoe@northshire.example,"
-                                                      "Children in Care\n"))
-    href = page.soup.select_one("#download-links")["href"]
-    raw = base64.b64decode(href.split(",", 1)[1])
-    assert raw.startswith(b"\xef\xbb\xbf"), "the links CSV needs a UTF-8 byte order mark for Excel"
-
-
-def test_a_file_with_old_mac_line_endings_imports(client, session, tmp_path):
+def test_a_file_with_old_mac_line_endings_imports(client, session, tmp_path, mailbox):
     """Excel for Mac's "CSV (Macintosh)" ends lines with a carriage return alone."""
     _, run = admin_with_run(client, session)
     path = write_csv(tmp_path, GOOD_LIST.replace("\n", "\r"))
     page = upload(client, run.id, path)
     assert page.status == 200, f"{page.status}: {page.h1}"
-    assert page.h1 == "3 links created"
-    assert invitation_count(session) == 3
+    assert page.h1 == "3 invitations being sent"
+    assert invitation_count(session) == 3 and len(mailbox.messages) == 3
 
 
-def test_a_stray_quote_in_a_long_list_gets_a_message_not_an_error(client, session, tmp_path):
+def test_a_stray_quote_in_a_long_list_gets_a_message_not_an_error(client, session, tmp_path, mailbox):
     _, run = admin_with_run(client, session)
     rows = [f"Person {i},person.{i}@northshire.example,Assessment North" for i in range(3000)]
     rows[10] = '"Person 10,person.10@northshire.example,Assessment North'  # the quote is never closed
@@ -267,74 +270,74 @@ def test_a_stray_quote_in_a_long_list_gets_a_message_not_an_error(client, sessio
     assert page.status == 200, f"{page.status}: {page.h1}"
     assert page.title.startswith("Error: ")
     assert problems(page), "the page says what is wrong with the file"
-    assert invitation_count(session) == 0
+    assert invitation_count(session) == 0 and mailbox.messages == []
 
 
-def test_importing_again_skips_people_already_invited(client, session, tmp_path):
+def test_importing_again_skips_people_already_invited(client, session, tmp_path, mailbox):
     _, run = admin_with_run(client, session)
     first = upload(client, run.id, write_csv(tmp_path, GOOD_LIST))
-    assert first.h1 == "3 links created"
-    first_links = {r[3] for r in links_table(first)}
+    assert first.h1 == "3 invitations being sent"
+    first_links = set(links_by_address(mailbox).values())
 
+    mailbox.messages.clear()
     bigger = GOOD_LIST + "Dev Patel,dev.patel@northshire.example,Assessment South\n"
     second = upload(client, run.id, write_csv(tmp_path, bigger, name="staff-2.csv"))
     assert second.status == 200
-    assert second.h1 == "1 link created"
+    assert second.h1 == "1 invitation being sent"
     assert "3 people were already invited and left alone." in second.text()
-    rows = links_table(second)
-    assert [r[:3] for r in rows] == [["Dev Patel", "dev.patel@northshire.example", "Assessment South"]]
-    assert not first_links & {r[3] for r in rows}
+    assert invited_table(second) == [["Dev Patel", "dev.patel@northshire.example", "Assessment South"]]
+    assert [m["To"] for m in mailbox.messages] == ["dev.patel@northshire.example"], "only the new person is emailed"
+    assert not first_links & set(links_by_address(mailbox).values())
     assert invitation_count(session) == 4
 
+    mailbox.messages.clear()
     third = upload(client, run.id, write_csv(tmp_path, bigger, name="staff-3.csv"))
-    assert third.h1 == "0 links created"
+    assert third.h1 == "0 invitations being sent"
     assert "4 people were already invited and left alone." in third.text()
-    assert invitation_count(session) == 4
+    assert invitation_count(session) == 4 and mailbox.messages == []
 
 
-def test_a_name_that_looks_like_a_formula_is_made_safe_in_the_links_csv(client, session, tmp_path):
+def test_a_name_that_looks_like_a_formula_is_kept_as_given_and_shown_as_text(client, session, tmp_path, mailbox):
+    """No spreadsheet of links exists any more; the name is stored, shown and emailed as the list gave it."""
     _, run = admin_with_run(client, session)
     path = write_csv(tmp_path, "name,email,team\n"
                                "\"=HYPERLINK(\"\"http://evil.example\"\";\"\"Click\"\")\",eve@northshire.example,"
                                "Assessment North\n"
                                "+44 Smith,plus@northshire.example,Assessment North\n"
-                               "@SUM(1+1),at@northshire.example,Assessment North\n"
-                               "Ordinary Name,ordinary@northshire.example,Assessment North\n")
+                               "<b>Bold</b>,bold@northshire.example,Assessment North\n")
     page = upload(client, run.id, path)
-    assert page.h1 == "4 links created", page.text()
-    names = {row[1]: row[0] for row in download_rows(page)[1:]}
-    assert names["eve@northshire.example"] == "'=HYPERLINK(\"http://evil.example\";\"Click\")"
-    assert names["plus@northshire.example"] == "'+44 Smith"
-    assert names["at@northshire.example"] == "'@SUM(1+1)"
-    assert names["ordinary@northshire.example"] == "Ordinary Name"
-    # The database keeps the name as it was given.
+    assert page.h1 == "3 invitations being sent", page.text()
+    names = {row[1]: row[0] for row in invited_table(page)}
+    assert names["eve@northshire.example"] == "=HYPERLINK(\"http://evil.example\";\"Click\")"
+    assert names["bold@northshire.example"] == "<b>Bold</b>" and "<b>Bold</b>" not in page.html, "escaped"
     assert session.scalar(select(Invitation.name).where(Invitation.email == "plus@northshire.example")) == "+44 Smith"
+    assert mailbox.to("plus@northshire.example")[0].get_content().startswith("Dear +44 Smith,")
 
 
-def test_no_cell_of_the_links_csv_can_start_a_formula(client, session, tmp_path):
-    """An email address may legally start with = or +, and would then run as a formula in Excel."""
+def test_an_address_that_starts_like_a_formula_is_emailed_or_refused_with_a_message(client, session, tmp_path,
+                                                                                      mailbox):
     _, run = admin_with_run(client, session)
     path = write_csv(tmp_path, "name,email,team\n=1+2@northshire.example,=1+2@northshire.example,"
                                "Assessment North\n")
     page = upload(client, run.id, path)
     assert page.status == 200
-    if page.h1 == "1 link created":
-        for cell in download_rows(page)[1]:
-            assert cell[:1] not in ("=", "+", "-", "@"), f"{cell!r} would run as a formula"
+    if page.h1 == "1 invitation being sent":
+        assert [m["X-Envelope-To"] for m in mailbox.messages] == ["=1+2@northshire.example"]
     else:  # refusing such an address is fine too, with a message
         assert problems(page) and invitation_count(session) == 0
 
 
-def test_a_leavers_list_for_exit_interviews(client, session, tmp_path):
+def test_a_leavers_list_for_exit_interviews(client, session, tmp_path, mailbox):
     _, run = admin_with_run(client, session, "exit-interview")
     form = client.get(f"/manage/runs/{run.id}/staff")
     assert form.h1 == "Import a leavers list"
     page = upload(client, run.id, write_csv(tmp_path, "name,email,team\nSam Leaver,sam@northshire.example,"
                                                       "Children in Care\n"))
-    assert page.h1 == "1 link created"
-    link = links_table(page)[0][3]
+    assert page.h1 == "1 invitation being sent"
+    (message,) = mailbox.to("sam@northshire.example")
+    assert "exit interview" in message["Subject"]
     respondent = client.another()
-    respondent.get(path_of(link))
+    respondent.get(path_of(link_in(message)))
     assert respondent.get("/survey").h1 == "Children's social work exit interview 2026"
 
 

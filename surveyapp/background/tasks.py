@@ -1,0 +1,65 @@
+"""The jobs a worker runs, registered on one app's Huey.
+
+Theme analyses and releases are not retried: each claims its row, keeps a
+heartbeat while it runs and, on an error, marks itself failed with a plain
+reason the page shows. Emails are safe to retry (the worst case is a second
+copy of the same email), so a temporary failure is tried again with a growing
+delay, and all workers together keep to EMAIL_RATE_PER_MINUTE.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+from huey import Huey, crontab
+from huey.exceptions import CancelExecution
+
+from .. import heartbeat, mail
+from ..disclosure import jobs as release_jobs
+from ..disclosure.thresholds import Thresholds
+from ..themes import jobs as theme_jobs
+from . import Queue
+
+log = logging.getLogger(__name__)
+EMAIL_PRIORITY = 10  # ahead of long jobs waiting in the queue
+
+
+def register(huey: Huey, app: Flask) -> Queue:
+    config = app.config
+    make_session = app.extensions["surveyapp.sessionmaker"]
+    limits = heartbeat.Limits.from_config(config)
+
+    @huey.task(name="analyse_themes")
+    def analyse_themes(job_id: int) -> None:
+        with app.app_context():
+            theme_jobs.run_job(app, job_id)
+
+    @huey.task(name="make_release")
+    def make_release(release_id: int) -> None:
+        release_jobs.work(make_session, release_id, Thresholds.from_config(config), limits)
+
+    @huey.task(name="send_email", retries=config["EMAIL_RETRIES"], retry_delay=config["EMAIL_RETRY_SECONDS"],
+               retry_backoff=2, priority=EMAIL_PRIORITY)
+    def send_email(message: mail.Message) -> None:
+        with huey.rate_limit("email", config["EMAIL_RATE_PER_MINUTE"], 60), app.app_context():
+            try:
+                subject, body = mail.render(message)
+                mail.backend_for(config).send(message, subject, body)
+            except mail.PermanentFailure as exc:
+                log.warning("An email (%s) was not sent and will not be tried again: %s", message["template"], exc)
+                raise CancelExecution(retry=False) from None
+            except mail.TemporaryFailure as exc:
+                log.warning("An email (%s) was not sent; it will be tried again: %s", message["template"], exc)
+                raise
+
+    @huey.periodic_task(crontab(minute="*"), name="reap_stuck_jobs")
+    def reap_stuck_jobs() -> None:
+        with make_session() as db:
+            heartbeat.reap(db, limits)
+
+    @huey.on_startup(name="reap_at_start")
+    def reap_at_start() -> None:
+        reap_stuck_jobs.call_local()
+
+    return Queue(huey, analyse_themes, make_release, send_email, reap_stuck_jobs)
