@@ -11,8 +11,8 @@ from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader, Undefined
 from jinja2.utils import missing
 
+from . import db, hardening
 from . import config as app_config
-from . import db
 
 csrf = CSRFProtect()
 
@@ -26,6 +26,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
 
     _templates(app)
+    hardening.init_app(app)  # before the blueprints: it bounds every route's <int:...>
     db.init_app(app)
     csrf.init_app(app)
     WTFormsHelpers(app)
@@ -80,7 +81,6 @@ def _templates(app: Flask) -> None:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
-    @app.context_processor
     def chrome() -> dict[str, Any]:
         return {
             "council_name": app.config["COUNCIL_NAME"],
@@ -91,3 +91,6 @@ def _templates(app: Flask) -> None:
             "min_group_comments": app.config["MIN_GROUP_FOR_COMMENTS"],
             "hidden": "Hidden",  # how every hidden figure is written (disclosure.reader.HIDDEN)
         }
+
+    app.context_processor(chrome)
+    app.extensions["surveyapp.chrome"] = chrome  # the error page renders with it when all else fails

@@ -47,7 +47,12 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "PERMANENT_SESSION_LIFETIME": int(os.environ.get("SESSION_LIFETIME_SECONDS", 8 * 3600)),
         "WTF_CSRF_TIME_LIMIT": None,  # a long survey page must not expire under the respondent
+        # Request limits (see hardening.CleanRequest): a staff list upload may be 5 MB; any other
+        # body 256 KB, and so one text field of a multipart body; at most 300 fields in a body.
         "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,
+        "MAX_FORM_CONTENT_LENGTH": 256 * 1024,
+        "MAX_FORM_MEMORY_SIZE": 256 * 1024,
+        "MAX_FORM_PARTS": 300,
         "MIN_GROUP_FOR_FIGURES": max(5, int(os.environ.get("MIN_GROUP_FOR_FIGURES", 5))),
         "MIN_GROUP_FOR_COMMENTS": max(10, int(os.environ.get("MIN_GROUP_FOR_COMMENTS", 10))),
     }
