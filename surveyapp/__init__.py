@@ -31,7 +31,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     WTFormsHelpers(app)
 
-    from . import auth, errors, logs
+    from . import auth, errors, headers, logs
     from .cli import register_commands
     from .manage.views import bp as manage_bp
     from .respond.views import bp as respond_bp
@@ -42,6 +42,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     auth.init_app(app)
     errors.init_app(app)
     logs.init_app(app)
+    headers.init_app(app)
     app.register_blueprint(respond_bp)
     app.register_blueprint(manage_bp)
     app.register_blueprint(results_bp)

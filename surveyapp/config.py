@@ -53,6 +53,8 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "MAX_FORM_CONTENT_LENGTH": 256 * 1024,
         "MAX_FORM_MEMORY_SIZE": 256 * 1024,
         "MAX_FORM_PARTS": 300,
+        # How many proxies in front of the app set X-Forwarded-Proto and -For (0: none, trust nothing).
+        "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", 0)),
         "MIN_GROUP_FOR_FIGURES": max(5, int(os.environ.get("MIN_GROUP_FOR_FIGURES", 5))),
         "MIN_GROUP_FOR_COMMENTS": max(10, int(os.environ.get("MIN_GROUP_FOR_COMMENTS", 10))),
     }

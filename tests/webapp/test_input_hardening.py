@@ -95,7 +95,7 @@ def test_a_month_with_odd_digits_gets_a_plain_message(client, session):
 
 
 @pytest.mark.parametrize("path", ["/manage/runs/99999999999999999999999", "/manage/runs/2147483648",
-                                  "/manage/runs/99999999999999999999999/results/",
+                                  "/manage/runs/99999999999999999999999/results", "/manage/runs/99999999999999999999999/results/caseload_manageable",
                                   "/manage/runs/99999999999999999999999/themes/",
                                   "/manage/runs/99999999999999999999999/leavers/",
                                   "/manage/runs/99999999999999999999999/staff",
