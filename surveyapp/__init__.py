@@ -31,7 +31,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     WTFormsHelpers(app)
 
-    from . import auth, errors, headers, logs
+    from . import auth, errors, headers, limits, logs
     from .cli import register_commands
     from .manage.views import bp as manage_bp
     from .respond.views import bp as respond_bp
@@ -43,6 +43,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     logs.init_app(app)
     headers.init_app(app)
+    limits.init_app(app)
     app.register_blueprint(respond_bp)
     app.register_blueprint(manage_bp)
     app.register_blueprint(results_bp)

@@ -46,6 +46,11 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "PERMANENT_SESSION_LIFETIME": int(os.environ.get("SESSION_LIFETIME_SECONDS", 8 * 3600)),
+        # Sign-in rate limits (limits.py): counted in Redis (REDIS_URL) in production, in memory otherwise.
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI"),
+        "REDIS_URL": os.environ.get("REDIS_URL"),  # checked by /healthz when set
+        # A manager's session ends after this long unused (and PERMANENT_SESSION_LIFETIME after sign-in).
+        "MANAGER_IDLE_MINUTES": int(os.environ.get("MANAGER_IDLE_MINUTES", 60)),
         "WTF_CSRF_TIME_LIMIT": None,  # a long survey page must not expire under the respondent
         # Request limits (see hardening.CleanRequest): a staff list upload may be 5 MB; any other
         # body 256 KB, and so one text field of a multipart body; at most 300 fields in a body.

@@ -6,10 +6,10 @@ import base64
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user
 from sqlalchemy import select
 
-from .. import db, scope
+from .. import auth, db, limits, scope
 from ..auth import authenticate, role_required
 from ..disclosure import access, jobs, live, release
 from ..disclosure.thresholds import Thresholds
@@ -22,12 +22,14 @@ ANY_ROLE = (Role.ADMIN, Role.MANAGER, Role.VIEWER)
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
+@limits.sign_in_per_account
+@limits.sign_in_per_address
 def sign_in() -> Any:
     form = SignInForm()
     if form.validate_on_submit():
         user = authenticate(db.session(), form.email.data or "", form.password.data or "")
         if user is not None:
-            login_user(user)
+            auth.sign_in(user)  # a fresh session, recorded on the server
             return redirect(url_for("manage.dashboard"))
         form.password.errors.append("Enter a correct email address and password")
     return render_template("manage/sign_in.html", form=form)
@@ -36,7 +38,7 @@ def sign_in() -> Any:
 @bp.post("/sign-out")
 @role_required(*ANY_ROLE)
 def sign_out() -> Any:
-    logout_user()
+    auth.sign_out()  # ends the session on the server too
     return redirect(url_for("manage.sign_in"))
 
 
