@@ -32,6 +32,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     WTFormsHelpers(app)
 
     from . import auth, errors, headers, limits, logs
+    from .health import bp as health_bp
     from .cli import register_commands
     from .manage.views import bp as manage_bp
     from .respond.views import bp as respond_bp
@@ -39,11 +40,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .themes.views import bp as themes_bp
     from .leavers.views import bp as leavers_bp
 
-    auth.init_app(app)
-    errors.init_app(app)
-    logs.init_app(app)
-    headers.init_app(app)
-    limits.init_app(app)
+    for part in (auth, errors, logs, headers, limits):
+        part.init_app(app)
+    app.register_blueprint(health_bp)
     app.register_blueprint(respond_bp)
     app.register_blueprint(manage_bp)
     app.register_blueprint(results_bp)

@@ -49,6 +49,8 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         # Sign-in rate limits (limits.py): counted in Redis (REDIS_URL) in production, in memory otherwise.
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI"),
         "REDIS_URL": os.environ.get("REDIS_URL"),  # checked by /healthz when set
+        # Logs: "json" lines (the default outside development) or "text".
+        "LOG_FORMAT": os.environ.get("LOG_FORMAT"),
         # A manager's session ends after this long unused (and PERMANENT_SESSION_LIFETIME after sign-in).
         "MANAGER_IDLE_MINUTES": int(os.environ.get("MANAGER_IDLE_MINUTES", 60)),
         "WTF_CSRF_TIME_LIMIT": None,  # a long survey page must not expire under the respondent
