@@ -64,7 +64,7 @@ class NameStrictUndefined(Undefined):
             self._fail_with_undefined_error()
         return super().__str__()
 
-    def __iter__(self):  # type: ignore[override]
+    def __iter__(self):
         if self._undefined_obj is missing:
             self._fail_with_undefined_error()
         return super().__iter__()

@@ -82,11 +82,11 @@ def discard() -> None:
     try:
         db_session.close()
     except Exception:  # the original fault is already being reported
-        log.warning("Could not roll back the database session; discarding its connection")
+        log.warning("Could not roll back the database session; discarding its connection", exc_info=True)
         try:
             db_session.invalidate()
         except Exception:
-            log.warning("Could not discard the database connection either")
+            log.warning("Could not discard the database connection either", exc_info=True)
 
 
 def _close_session(_exc: BaseException | None) -> None:

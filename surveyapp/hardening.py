@@ -28,11 +28,11 @@ class CleanRequest(Request):
     """Every request's form fields and query string arrive cleaned and bounded: one place for every form."""
 
     @cached_property
-    def args(self) -> ImmutableMultiDict[str, str]:  # type: ignore[override]
+    def args(self) -> ImmutableMultiDict[str, str]:
         return _clean(super().args)
 
     @property
-    def max_content_length(self) -> int | None:  # type: ignore[override]
+    def max_content_length(self) -> int | None:
         if self.mimetype == "multipart/form-data":
             return super().max_content_length
         return int(current_app.config["MAX_FORM_CONTENT_LENGTH"])

@@ -150,8 +150,8 @@ def import_staff(run_id: int) -> Any:
             rows = staff.parse(form.staff_list.data.read(), staff.council_teams(db.session(), survey_run.council_id))
         except staff.StaffListError as exc:
             problems = exc.problems
-            form.staff_list.errors = [f"The file has {len(problems)} problem{'s' if len(problems) > 1 else ''}: "
-                                      "nothing has been imported. Fix the file and upload it again."]
+            form.staff_list.errors = [(f"The file has {len(problems)} problem{'s' if len(problems) > 1 else ''}: "
+                                       "nothing has been imported. Fix the file and upload it again.")]
         else:
             invited, skipped = staff.invite(db.session(), survey_run, rows)
             csv_text = staff.links_csv(invited, current_app.config["BASE_URL"])
