@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 FLASK := SURVEYAPP_ENV=development BASE_URL=http://$(HOST):$(PORT) $(BIN)/flask --app wsgi
 
-.PHONY: install run test test-sqlite assets browser reset-demo serve clean
+.PHONY: install run test test-sqlite lint assets browser reset-demo serve clean
 
 ## install: build .venv with the app, the theme engine and the test tools, and the front-end assets
 install: $(VENV)/.installed surveyapp/static/css/app.css
@@ -42,6 +42,11 @@ reset-demo:
 ## browser: Debian's chromium, for the Playwright tests (Playwright never downloads one)
 browser:
 	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+## lint: ruff and mypy on the app and the theme engine (configured in ruff.toml and mypy.ini)
+lint: install
+	$(BIN)/ruff check surveyapp analysis
+	$(BIN)/mypy
 
 ## test: install, then run every test (SQLite, and PostgreSQL at 127.0.0.1:5432 when reachable)
 test: install browser

@@ -7,5 +7,5 @@ from analysis.pipeline import ThemePipeline, analyse_themes
 from analysis.report import Quote, Theme, ThemeReport
 from analysis.taxonomy import Taxonomy, TaxonomyError, load_taxonomy
 
-__all__ = ["ThemePipeline", "analyse_themes", "Quote", "Theme", "ThemeReport", "Taxonomy", "TaxonomyError",
+__all__ = ["Quote", "Taxonomy", "TaxonomyError", "Theme", "ThemePipeline", "ThemeReport", "analyse_themes",
            "load_taxonomy"]

@@ -9,7 +9,8 @@ for the theme's keywords, which carry staff vocabulary a general model half-know
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
@@ -94,7 +95,7 @@ class TaxonomyAssigner:
         self.other_threshold = other_threshold
         self.temperature = temperature
 
-    def fit(self, embed: "callable") -> "TaxonomyAssigner":
+    def fit(self, embed: Callable[[list[str]], Any]) -> TaxonomyAssigner:
         texts, labels = [], []
         for theme in self.taxonomy.themes:
             for text in theme.training_texts():

@@ -181,7 +181,7 @@ class Redactor(TransformerMixin, BaseEstimator):
         changed = True
         while changed:  # a name pulls in the name parts beside it: "Jonathan Hope", "will ashworth"
             changed = False
-            for i, tok in enumerate(tokens):
+            for i in range(len(tokens)):
                 if not marked[i] and any(self._joins(tokens, i, j) for j in (i - 1, i + 1) if 0 <= j < len(tokens) and marked[j]):
                     marked[i] = changed = True
         for i, tok in enumerate(tokens):  # a title before a name goes with it: "Mrs Patel"

@@ -23,7 +23,7 @@ def class_tfidf_keywords(texts: Sequence[str], labels: Sequence[object], top_n: 
     frequency over all themes): words frequent in one theme and rare in others win.
     """
     classes = list(dict.fromkeys(labels))
-    docs = [" ".join(t for t, l in zip(texts, labels) if l == c) for c in classes]
+    docs = [" ".join(t for t, label in zip(texts, labels) if label == c) for c in classes]
     try:
         vectorizer = CountVectorizer(stop_words=STOP_WORDS, ngram_range=(1, 2), token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z]+\b")
         counts = vectorizer.fit_transform(docs).toarray().astype(float)

@@ -44,7 +44,7 @@ class EmbeddingCache:
         self.model_name = model_name
 
     def key(self, text: str) -> str:
-        return hashlib.sha256(f"{self.model_name}\n{text}".encode("utf-8")).hexdigest()
+        return hashlib.sha256(f"{self.model_name}\n{text}".encode()).hexdigest()
 
     def get_many(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
         if not self.path.exists():

@@ -112,7 +112,7 @@ def _phones(text: str) -> Iterator[Span]:
             digits = re.sub(r"\D", "", chunk)
             digits = digits[2:] if digits.startswith("0044") else digits
             national = digits[2:].removeprefix("0") if digits.startswith("44") else digits
-            if digits.startswith("44") and len(national) in (9, 10) or digits.startswith("0") and len(digits) in (10, 11):
+            if (digits.startswith("44") and len(national) in (9, 10)) or (digits.startswith("0") and len(digits) in (10, 11)):
                 # A trailing bracket or dot belongs to the sentence, not the number.
                 yield Span(start, start + len(chunk.rstrip(").-")), "phone")
                 break

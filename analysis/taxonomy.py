@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -49,7 +49,7 @@ class Taxonomy:
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _built_in(name: str) -> Taxonomy:
     text = resources.files("analysis.taxonomies").joinpath(BUILT_IN[name]).read_text("utf-8")
     return parse_taxonomy(yaml.load(text, Loader=_Loader))

@@ -11,6 +11,7 @@ from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader, Undefined
 from jinja2.utils import missing
 
+from . import db, hardening
 from . import config as app_config
 from . import db
 from . import background
@@ -27,12 +28,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
 
     _templates(app)
+    hardening.init_app(app)  # before the blueprints: it bounds every route's <int:...>
     db.init_app(app)
     background.init_app(app)
     csrf.init_app(app)
     WTFormsHelpers(app)
 
-    from . import auth, errors, logs
+    from . import auth, errors, headers, limits, logs
+    from .health import bp as health_bp
     from .cli import register_commands
     from .manage.views import bp as manage_bp
     from .respond.views import bp as respond_bp
@@ -43,9 +46,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .action_plans.views import bp as plans_bp
     from .action_plans.public import bp as public_plans_bp
 
-    auth.init_app(app)
-    errors.init_app(app)
-    logs.init_app(app)
+    for part in (auth, errors, logs, headers, limits):
+        part.init_app(app)
+    app.register_blueprint(health_bp)
     app.register_blueprint(respond_bp)
     app.register_blueprint(manage_bp)
     app.register_blueprint(results_bp)
@@ -70,7 +73,7 @@ class NameStrictUndefined(Undefined):
             self._fail_with_undefined_error()
         return super().__str__()
 
-    def __iter__(self):  # type: ignore[override]
+    def __iter__(self):
         if self._undefined_obj is missing:
             self._fail_with_undefined_error()
         return super().__iter__()
@@ -88,7 +91,6 @@ def _templates(app: Flask) -> None:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
-    @app.context_processor
     def chrome() -> dict[str, Any]:
         return {
             "council_name": app.config["COUNCIL_NAME"],
@@ -99,3 +101,6 @@ def _templates(app: Flask) -> None:
             "min_group_comments": app.config["MIN_GROUP_FOR_COMMENTS"],
             "hidden": "Hidden",  # how every hidden figure is written (disclosure.reader.HIDDEN)
         }
+
+    app.context_processor(chrome)
+    app.extensions["surveyapp.chrome"] = chrome  # the error page renders with it when all else fails

@@ -1,18 +1,29 @@
-"""Sign-in for managers, viewers and admins (local accounts, argon2id)."""
+"""Sign-in for managers, viewers and admins (local accounts, argon2id).
+
+Signing in starts a fresh session (nothing from before survives, so a session planted before
+sign-in is worth nothing) and records it on the server (`ManagerSession`); the signed cookie
+carries only a random id. Every request checks that record, so signing out, or the session
+going unused for MANAGER_IDLE_MINUTES, or outliving PERMANENT_SESSION_LIFETIME, ends it, even
+for a copy of the cookie.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import secrets
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import Flask, abort
-from flask_login import LoginManager, current_user, login_required
-from sqlalchemy import func, select
+from flask import Flask, abort, current_app
+from flask import session as cookie
+from flask_login import LoginManager, current_user, login_required, login_user, logout_user
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from . import db, security
-from .models import Role, User
+from .models import ManagerSession, Role, User
 
 login_manager = LoginManager()
 login_manager.login_view = "manage.sign_in"
@@ -26,9 +37,76 @@ def init_app(app: Flask) -> None:
     login_manager.init_app(app)
 
 
+SESSION_KEY = "manager_session"
+TOUCH_EVERY = dt.timedelta(minutes=1)  # how often a request writes that the session is still in use
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def _hash(session_id: str) -> str:
+    return hashlib.sha256(f"manager-session:{session_id}".encode()).hexdigest()
+
+
+def _limits() -> tuple[dt.timedelta, dt.timedelta]:
+    """How long a session may go unused, and how long it may last at all."""
+    config = current_app.config
+    return (dt.timedelta(minutes=int(config["MANAGER_IDLE_MINUTES"])),
+            dt.timedelta(seconds=int(config["PERMANENT_SESSION_LIFETIME"])))
+
+
+def sign_in(user: User) -> None:
+    """A fresh session for this user, recorded on the server."""
+    cookie.clear()
+    session_id = secrets.token_urlsafe(32)
+    db_session = db.session()
+    idle, lifetime = _limits()
+    moment = now()
+    db_session.execute(delete(ManagerSession).where(or_(ManagerSession.last_seen_at < moment - idle,
+                                                        ManagerSession.created_at < moment - lifetime)))
+    db_session.add(ManagerSession(id_hash=_hash(session_id), user_id=user.id, created_at=moment, last_seen_at=moment))
+    db_session.commit()
+    cookie.permanent = True
+    cookie[SESSION_KEY] = session_id
+    login_user(user)
+
+
+def sign_out() -> None:
+    """End this session on the server too: a copy of the cookie no longer works."""
+    session_id = cookie.get(SESSION_KEY)
+    if isinstance(session_id, str):
+        db.session().execute(delete(ManagerSession).where(ManagerSession.id_hash == _hash(session_id)))
+        db.session().commit()
+    logout_user()
+    cookie.clear()
+
+
+def _live_session(user_id: int) -> ManagerSession | None:
+    session_id = cookie.get(SESSION_KEY)
+    if not isinstance(session_id, str):
+        return None
+    db_session = db.session()
+    record = db_session.get(ManagerSession, _hash(session_id))
+    if record is None or record.user_id != user_id:
+        return None
+    idle, lifetime = _limits()
+    moment = now()
+    if moment - record.last_seen_at > idle or moment - record.created_at > lifetime:
+        db_session.delete(record)
+        db_session.commit()
+        return None
+    if moment - record.last_seen_at > TOUCH_EVERY:
+        record.last_seen_at = moment
+        db_session.commit()
+    return record
+
+
 @login_manager.user_loader
 def _load(user_id: str) -> User | None:
-    user = db.session().get(User, int(user_id)) if user_id.isdigit() else None
+    if not (user_id.isascii() and user_id.isdigit()) or _live_session(int(user_id)) is None:
+        return None
+    user = db.session().get(User, int(user_id))
     return user if user is not None and user.active else None
 
 

@@ -45,11 +45,24 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "REMEMBER_COOKIE_SECURE": True,
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
-        "PERMANENT_SESSION_LIFETIME": int(os.environ.get("SESSION_LIFETIME_SECONDS", 8 * 3600)),
+        "PERMANENT_SESSION_LIFETIME": int(os.environ.get("SESSION_LIFETIME_SECONDS", "28800")),
+        # Sign-in rate limits (limits.py): counted in Redis (REDIS_URL) in production, in memory otherwise.
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI"),
+        # Logs: "json" lines (the default outside development) or "text".
+        "LOG_FORMAT": os.environ.get("LOG_FORMAT"),
+        # A manager's session ends after this long unused (and PERMANENT_SESSION_LIFETIME after sign-in).
+        "MANAGER_IDLE_MINUTES": int(os.environ.get("MANAGER_IDLE_MINUTES", "60")),
         "WTF_CSRF_TIME_LIMIT": None,  # a long survey page must not expire under the respondent
+        # Request limits (see hardening.CleanRequest): a staff list upload may be 5 MB; any other
+        # body 256 KB, and so one text field of a multipart body; at most 300 fields in a body.
         "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,
-        "MIN_GROUP_FOR_FIGURES": max(5, int(os.environ.get("MIN_GROUP_FOR_FIGURES", 5))),
-        "MIN_GROUP_FOR_COMMENTS": max(10, int(os.environ.get("MIN_GROUP_FOR_COMMENTS", 10))),
+        "MAX_FORM_CONTENT_LENGTH": 256 * 1024,
+        "MAX_FORM_MEMORY_SIZE": 256 * 1024,
+        "MAX_FORM_PARTS": 300,
+        # How many proxies in front of the app set X-Forwarded-Proto and -For (0: none, trust nothing).
+        "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
+        "MIN_GROUP_FOR_FIGURES": max(5, int(os.environ.get("MIN_GROUP_FOR_FIGURES", "5"))),
+        "MIN_GROUP_FOR_COMMENTS": max(10, int(os.environ.get("MIN_GROUP_FOR_COMMENTS", "10"))),
     }
     config.update(background(instance_path))
     config.update(email(env, instance_path))

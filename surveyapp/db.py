@@ -6,6 +6,7 @@ Domain code takes a `Session` argument and knows nothing of Flask; only
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from flask import Flask, current_app, g
@@ -14,6 +15,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+log = logging.getLogger(__name__)
 
 
 class Base(DeclarativeBase):
@@ -28,6 +30,8 @@ class Base(DeclarativeBase):
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
+    # A failed statement's error would otherwise carry its parameters (answers) into the logs.
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -65,7 +69,25 @@ def session() -> Session:
     return g.db_session
 
 
-def _close_session(_exc: BaseException | None) -> None:
+def discard() -> None:
+    """End the request's session after a fault, whatever state the database is in.
+
+    Closing rolls back; when the database has gone away (a restart), even that fails, and an
+    exception here used to escape Flask and reach gunicorn, which sent its own bare 500
+    instead of the app's error page. Then the connection is dropped from the pool instead.
+    """
     db_session = g.pop("db_session", None)
-    if db_session is not None:
+    if db_session is None:
+        return
+    try:
         db_session.close()
+    except Exception:  # the original fault is already being reported
+        log.warning("Could not roll back the database session; discarding its connection", exc_info=True)
+        try:
+            db_session.invalidate()
+        except Exception:
+            log.warning("Could not discard the database connection either", exc_info=True)
+
+
+def _close_session(_exc: BaseException | None) -> None:
+    discard()

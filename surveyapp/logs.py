@@ -1,18 +1,30 @@
-"""Keep link tokens out of logs.
+"""Logs as JSON lines, with no link tokens and no answers.
 
-Respondent links carry a token in their path. The app moves it into the
-session and redirects at once, but the first request line is still logged by
-the development server or gunicorn's access log: this filter masks it there.
+Respondent links carry a token in their path. The app moves it into the session and redirects
+at once, but the first request line is still logged by the development server or gunicorn's
+access log: `RedactTokens` masks it there, for the link paths the app has (`/invite/`, `/open/`,
+`/resume/`, and `/s/` for short links) and for any path segment long enough to be a token.
+Answers never reach a log: the app logs no form data, and the database engine hides the
+parameters of a failed statement (`db.make_engine`, hide_parameters), which would hold them.
+
+Outside development, each record is one JSON object on one line (time, level, logger,
+message, and the exception's type and traceback), for the council's log collector. LOG_FORMAT
+("json" or "text") overrides the default.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import logging
 import re
+import sys
 
 from flask import Flask
 
-TOKEN_PATH = re.compile(r"/(invite|open|resume)/[A-Za-z0-9_\-]+")
+TOKEN_PATH = re.compile(r"/(invite|open|resume|s)/[^/\s?#\"']+")
+LONG_SEGMENT = re.compile(r"(?<=/)[A-Za-z0-9_\-]{32,}")  # a link token is 43 characters
+LOGGERS = ("werkzeug", "gunicorn.access", "gunicorn.error")
 
 
 class RedactTokens(logging.Filter):
@@ -27,15 +39,44 @@ class RedactTokens(logging.Filter):
 
 
 def _mask(value: object) -> object:
-    return TOKEN_PATH.sub(r"/\1/[redacted]", value) if isinstance(value, str) else value
+    if not isinstance(value, str):
+        return value
+    return LONG_SEGMENT.sub("[redacted]", TOKEN_PATH.sub(r"/\1/[redacted]", value))
 
 
-def install() -> None:
-    for name in ("werkzeug", "gunicorn.access", "gunicorn.error"):
+class JsonLines(logging.Formatter):
+    """One JSON object per record, on one line."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": str(_mask(record.getMessage())),
+        }
+        if record.exc_info and record.exc_info[0] is not None:
+            entry["exception"] = record.exc_info[0].__name__
+            entry["traceback"] = str(_mask(self.formatException(record.exc_info)))
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def install(json_lines: bool = False) -> None:
+    """Mask tokens in the servers' loggers; with json_lines, every handler writes JSON lines."""
+    for name in LOGGERS:
         logger = logging.getLogger(name)
         if not any(isinstance(f, RedactTokens) for f in logger.filters):
             logger.addFilter(RedactTokens())
+    if not json_lines:
+        return
+    root = logging.getLogger()
+    if not root.handlers:
+        root.addHandler(logging.StreamHandler(sys.stderr))
+        root.setLevel(logging.INFO)
+    for logger in [root, *(logging.getLogger(n) for n in LOGGERS)]:
+        for handler in logger.handlers:
+            handler.setFormatter(JsonLines())
 
 
-def init_app(_app: Flask) -> None:
-    install()
+def init_app(app: Flask) -> None:
+    default = "text" if app.config.get("ENV_NAME") in ("development", "testing") else "json"
+    install(json_lines=(app.config.get("LOG_FORMAT") or default) == "json")

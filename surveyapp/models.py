@@ -95,6 +95,21 @@ class User(Base):
         return str(self.id)
 
 
+class ManagerSession(Base):
+    """A manager's signed-in session, kept on the server so that signing out ends it.
+
+    The signed session cookie carries a random id; this row holds only its SHA-256, so whoever
+    reads the database cannot make a cookie. Deleting the row (sign-out, expiry) ends the session
+    even for a copy of the cookie.
+    """
+
+    __tablename__ = "manager_session"
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
 class UserScope(Base):
     """What a manager or viewer may see: whole service areas, or single teams.
 

@@ -93,14 +93,14 @@ def rebuild(db: Session, run_id: int) -> None:
 
 def recount(db: Session, run_id: int) -> dict[Key, int]:
     """What the tally of a run should hold, counted from its answers."""
-    return {tuple(row[:-1]): row[-1] for query in _recount(run_id)  # type: ignore[misc]
+    return {tuple(row[:-1]): row[-1] for query in _recount(run_id)
             for row in db.execute(query).all()}
 
 
 def stored(db: Session, run_id: int) -> dict[Key, int]:
     """What the tally of a run holds (rows of zero would mean a bug, so they are kept visible)."""
     columns = [getattr(AnswerTally, k) for k in _KEY]
-    return {tuple(row[:-1]): row[-1]  # type: ignore[misc]
+    return {tuple(row[:-1]): row[-1]
             for row in db.execute(select(*columns, AnswerTally.count).where(AnswerTally.run_id == run_id)).all()}
 
 

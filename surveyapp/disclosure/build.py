@@ -334,7 +334,7 @@ class Builder:
     def policy_cells(self, question: Question, system: str) -> None:
         """People above and within the council's caseload policy, and ASYE workers against their limit."""
         targets: list[tuple[str, int | None, list[str]]] = [
-            ("caseload", self.policy.caseload, [g for g in self.unit_groups()]),
+            ("caseload", self.policy.caseload, list(self.unit_groups())),
             ("asye", self.policy.asye, [c.breakdown(u, "role", ASYE_ROLE) for u in self.breakdown_units()]
              if any(d.id == "role" for d in self.dims) else [])]
         for name, limit, groups in targets:

@@ -45,7 +45,7 @@ def suppress(counts: Mapping[K, int], rule: Thresholds) -> dict[K, int | None]:
     """One table's counts with small ones hidden, and the next smallest until the hidden add up to the threshold."""
     total = sum(counts.values())
     if total < rule.figures:
-        return {key: None for key in counts}
+        return dict.fromkeys(counts)
     hidden = {key for key, n in counts.items() if 0 < n < rule.figures}
     order = sorted((key for key, n in counts.items() if n and key not in hidden), key=lambda k: counts[k])
     while hidden and (len(hidden) < 2 or sum(counts[k] for k in hidden) < rule.figures) and order:

@@ -54,7 +54,7 @@ def structure(db: Session, run: SurveyRun) -> Structure:
                             .where(ServiceArea.council_id == run.council_id)).all())
     teams = {t: (name, a) for t, name, a in db.execute(
         select(Team.id, Team.name, Team.service_area_id).where(Team.service_area_id.in_(areas))).all()}
-    return Structure(run.council.name, areas, teams)  # type: ignore[arg-type]
+    return Structure(run.council.name, areas, teams)
 
 
 def tally_rows(db: Session, run: SurveyRun) -> list[TallyRow]:
@@ -120,7 +120,7 @@ def _group_cells(built: Built) -> dict[str, list[str]]:
 
 
 def protect(built: Built, closed: set[str], rule: Thresholds,
-            also: set[str] = frozenset()) -> tuple[audit.Result, set[str]]:  # type: ignore[assignment]
+            also: set[str] = frozenset()) -> tuple[audit.Result, set[str]]:
     """Suppress and prove. `closed` groups are hidden whole; `also` are single cells that must be hidden
     (themes whose members changed since an earlier release)."""
     by_group = _group_cells(built)

@@ -226,7 +226,7 @@ def texts(analyses: Analyses, cells: dict[str, int | None], rule_comments: int,
     shown: dict[str, Any] = {}
     for question_id, result in analyses.items():
         discovered = result.get("mode") == "discovery"
-        themes = []
+        themes: list[dict[str, Any]] = []
         # A comment flagged as a possible safeguarding concern is never quoted.
         flagged = {row["row"] for row in result.get("rows", []) if row.get("flag")}
         for theme in result.get("themes", []):

@@ -11,13 +11,16 @@ from __future__ import annotations
 import csv
 import io
 import re
+import unicodedata
 from collections.abc import Callable, Iterator
+
 from dataclasses import dataclass
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from .. import mail, security
+from ..cleaning import clean_text
 from ..models import Invitation, ServiceArea, SurveyRun, Team
 
 REQUIRED_COLUMNS = ("name", "email", "team")
@@ -50,12 +53,43 @@ class StaffListError(ValueError):
         self.problems = problems
 
 
+NOT_TEXT = "The file is not a CSV file saved as text"
+SAVE_AS = "Save it as ‘CSV UTF-8’ and try again."
+# Characters a Windows-1252 file of names, emails and team names may honestly hold outside letters.
+CP1252_PUNCTUATION = set("’‘“”–—\u00a0")
+
+
 def decode(data: bytes) -> str:
+    """The file's text: UTF-8 (a byte order mark is dropped), or Windows-1252 only when it plainly is.
+
+    Any byte string decodes as Windows-1252, so that fallback is taken only when every character
+    outside ASCII it gives is a letter within a word, or typographic punctuation (Excel on Windows
+    saves "CSV" so: Zoë, Siân O’Neill). Anything else (Latin-2's ł read as ³, UTF-16, a
+    spreadsheet) is refused with the first line that is not UTF-8, rather than imported garbled.
+    """
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or data.count(b"\x00") > len(data) // 4:
+        raise StaffListError([f"{NOT_TEXT}: it is saved as ‘Unicode text’ (UTF-16). {SAVE_AS}"])
     try:
         return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        refusal = StaffListError([f"{NOT_TEXT} we can read: line {line} has characters that are not UTF-8. {SAVE_AS}"])
+        bad = exc
+    try:
+        text = data.decode("cp1252")
     except UnicodeDecodeError:
-        # Excel on Windows still saves "CSV" as Windows-1252.
-        return data.decode("cp1252", errors="strict")
+        raise refusal from bad
+    if not all(_plainly_cp1252(text, i) for i, char in enumerate(text) if ord(char) > 127):
+        raise refusal from bad
+    return text
+
+
+def _plainly_cp1252(text: str, i: int) -> bool:
+    char = text[i]
+    if char in CP1252_PUNCTUATION:
+        return True
+    beside = text[i - 1:i] + text[i + 1:i + 2]
+    return char.isalpha() and unicodedata.name(char, "").startswith("LATIN") and any(c.isalpha() for c in beside)
 
 
 def council_teams(db: Session, council_id: int) -> dict[str, Team]:
@@ -64,10 +98,7 @@ def council_teams(db: Session, council_id: int) -> dict[str, Team]:
 
 
 def parse(data: bytes, teams: dict[str, Team]) -> list[StaffRow]:
-    try:
-        text = decode(data)
-    except UnicodeDecodeError:
-        raise StaffListError(["The file is not a CSV file saved as text. Save it as ‘CSV UTF-8’ and try again."])
+    text = clean_text(decode(data))  # a NUL in a name was a 500 on PostgreSQL
     if not text.strip():
         raise StaffListError(["The file is empty. It needs a header row: name,email,team"])
     # newline="" lets the csv module handle every line ending, including old Mac files' bare \r.

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user
 from sqlalchemy import select
 
-from .. import background, db, heartbeat, mail, scope
+from .. import auth, background, db, heartbeat, limits, mail, scope
 from ..auth import authenticate, role_required
 from ..disclosure import access, jobs, live, release
 from ..disclosure.thresholds import Thresholds
@@ -21,12 +21,14 @@ ANY_ROLE = (Role.ADMIN, Role.MANAGER, Role.VIEWER)
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
+@limits.sign_in_per_account
+@limits.sign_in_per_address
 def sign_in() -> Any:
     form = SignInForm()
     if form.validate_on_submit():
         user = authenticate(db.session(), form.email.data or "", form.password.data or "")
         if user is not None:
-            login_user(user)
+            auth.sign_in(user)  # a fresh session, recorded on the server
             return redirect(url_for("manage.dashboard"))
         form.password.errors.append("Enter a correct email address and password")
     return render_template("manage/sign_in.html", form=form)
@@ -35,7 +37,7 @@ def sign_in() -> Any:
 @bp.post("/sign-out")
 @role_required(*ANY_ROLE)
 def sign_out() -> Any:
-    logout_user()
+    auth.sign_out()  # ends the session on the server too
     return redirect(url_for("manage.sign_in"))
 
 
@@ -161,8 +163,8 @@ def import_staff(run_id: int) -> Any:
             rows = staff.parse(form.staff_list.data.read(), staff.council_teams(db.session(), survey_run.council_id))
         except staff.StaffListError as exc:
             problems = exc.problems
-            form.staff_list.errors = [f"The file has {len(problems)} problem{'s' if len(problems) > 1 else ''}: "
-                                      "nothing has been imported. Fix the file and upload it again."]
+            form.staff_list.errors = [(f"The file has {len(problems)} problem{'s' if len(problems) > 1 else ''}: "
+                                       "nothing has been imported. Fix the file and upload it again.")]
         else:
             invited, skipped = staff.invite(db.session(), survey_run, rows)
             task = background.queue().send_email

@@ -204,9 +204,9 @@ def _check_references(questionnaire: Questionnaire, source: str) -> None:
             if question.id in earlier or any(q.id == question.id for q in section.questions[:qi]):
                 raise DefinitionError(f"{source}: at {qwhere}.id: question id '{question.id}' is used twice")
             _check_condition(question.show_if, earlier, f"{source}: at {qwhere}.show_if")
-            if question.type == "number" and question.min is not None and question.max is not None:
-                if question.min > question.max:
-                    raise DefinitionError(f"{source}: at {qwhere}: min is greater than max")
+            if (question.type == "number" and question.min is not None and question.max is not None
+                    and question.min > question.max):
+                raise DefinitionError(f"{source}: at {qwhere}: min is greater than max")
             values = [v for v, _ in question.options]
             if len(set(values)) != len(values):
                 raise DefinitionError(f"{source}: at {qwhere}.options: an option value is used twice")

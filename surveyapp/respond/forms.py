@@ -7,6 +7,7 @@ registry line. Error messages are written for the respondent, in plain English.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -58,6 +59,10 @@ def _presence(question: Question, ctx: FormContext) -> list[Any]:
     return [Optional()]
 
 
+WHOLE_NUMBER = re.compile(r"-?[0-9]+")
+MAX_DIGITS = 12  # any longer is out of every question's range (and int() refuses 4,300 digits)
+
+
 class WholeNumberField(StringField):
     """A whole number within bounds; what was typed is kept when it is wrong."""
 
@@ -69,9 +74,10 @@ class WholeNumberField(StringField):
         raw = (self.data or "").strip().replace(",", "")
         if not raw:
             return
-        if not raw.lstrip("-").isdigit():
+        # Plain ASCII digits: str.isdigit() also accepts '--5' (after lstrip) and '²', which int() refuses.
+        if not WHOLE_NUMBER.fullmatch(raw):
             raise StopValidation("Enter a whole number, like 12")
-        if not self.minimum <= int(raw) <= self.maximum:
+        if len(raw) > MAX_DIGITS or not self.minimum <= int(raw) <= self.maximum:
             raise StopValidation(f"Enter a number between {self.minimum} and {self.maximum}")
 
     def value(self) -> int | None:
@@ -104,6 +110,10 @@ def _split_month(value: str | None) -> tuple[str, str]:
     return str(int(month)), year
 
 
+MONTH = re.compile(r"[0-9]{1,2}")
+YEAR = re.compile(r"[0-9]{4}")
+
+
 class MonthField(Field):
     """A month as 'YYYY-MM', typed as month and year boxes."""
 
@@ -115,7 +125,8 @@ class MonthField(Field):
         parts = [v.strip() for v in valuelist]
         if len(parts) == 2 and any(parts):
             month, year = parts
-            if not (month.isdigit() and year.isdigit() and 1 <= int(month) <= 12 and 2000 <= int(year) <= 2100):
+            if not (MONTH.fullmatch(month) and YEAR.fullmatch(year) and 1 <= int(month) <= 12
+                    and 2000 <= int(year) <= 2100):
                 raise ValueError("Enter a real month and year, like 9 2026")
             self.data = f"{int(year):04d}-{int(month):02d}"
 

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .. import security
+from ..cleaning import clean_text
 from ..models import Answer, Draft, Invitation, Response, ServiceArea, SurveyRun, Team, UsedLink
 from ..questionnaires import Question, Questionnaire, Value, questionnaire_for
 
@@ -88,7 +89,10 @@ def team_choices(db: Session, run: SurveyRun) -> list[tuple[str, str]]:
 
 def load_answers(db: Session, token: str) -> dict[str, Value] | None:
     draft = db.get(Draft, security.draft_key(token))
-    return security.unseal(token, draft.payload) if draft else None
+    if draft is None:
+        return None
+    # Drafts saved before input was cleaned may hold a NUL, which PostgreSQL refuses at submit.
+    return {k: clean_text(v) if isinstance(v, str) else v for k, v in security.unseal(token, draft.payload).items()}
 
 
 def save_answers(db: Session, run: SurveyRun, token: str, changes: dict[str, Value | None]) -> dict[str, Value]:

@@ -1,0 +1,67 @@
+"""Requests are cleaned and bounded once, on the way in, and ids in addresses are bounded.
+
+Every form field and query string arrives without control characters (`cleaning.clean_text`).
+Forms are small: only a file upload (multipart) may send up to MAX_CONTENT_LENGTH; any other
+body is held to MAX_FORM_CONTENT_LENGTH, and every body to MAX_FORM_PARTS fields (Werkzeug
+applies that only to multipart bodies), so an over-large request is a 413 with a plain page.
+An id in an address larger than PostgreSQL's integer was a 500 (overflow): it is a 404.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, Request, current_app
+from werkzeug.datastructures import ImmutableMultiDict, MultiDict
+from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.routing import IntegerConverter
+from werkzeug.utils import cached_property
+
+from .cleaning import clean_text
+
+LARGEST_ID = 2**31 - 1  # PostgreSQL's `integer`: a larger id in an address was a 500 (overflow), now a 404
+
+
+def _clean(values: MultiDict[str, str]) -> ImmutableMultiDict[str, str]:
+    return ImmutableMultiDict([(clean_text(k), clean_text(v)) for k, v in values.items(multi=True)])
+
+
+class CleanRequest(Request):
+    """Every request's form fields and query string arrive cleaned and bounded: one place for every form."""
+
+    @cached_property
+    def args(self) -> ImmutableMultiDict[str, str]:
+        return _clean(super().args)
+
+    @property
+    def max_content_length(self) -> int | None:
+        if self.mimetype == "multipart/form-data":
+            return super().max_content_length
+        return int(current_app.config["MAX_FORM_CONTENT_LENGTH"])
+
+    @max_content_length.setter
+    def max_content_length(self, value: int | None) -> None:
+        self._max_content_length = value
+
+    def _load_form_data(self) -> None:
+        super()._load_form_data()
+        parts = self.max_form_parts
+        fields = len(list(self.form.items(multi=True))) + len(list(self.files.items(multi=True)))
+        if parts is not None and fields > parts:
+            raise RequestEntityTooLarge()
+        self.__dict__["form"] = _clean(self.form)
+
+
+class IdConverter(IntegerConverter):
+    """`<int:...>` in every route: a whole number the database's integer column can hold."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        kwargs.setdefault("max", LARGEST_ID)
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+
+
+def init_app(app: Flask) -> None:
+    """Before any blueprint is registered, so that every route's `<int:...>` is bounded.
+
+    The limits themselves are in `config` (MAX_CONTENT_LENGTH and its neighbours).
+    """
+    app.request_class = CleanRequest
+    app.url_map.converters["int"] = IdConverter

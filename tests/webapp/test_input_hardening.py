@@ -1,0 +1,191 @@
+"""Input a person (or an attacker) can type that used to give a 500: each now gets a plain page.
+
+NUL in a comment and in a staff list, '--5' and '²' in a number box, an id too large for
+PostgreSQL in an address, an over-large or over-long request, and a database that cannot even
+roll back when a fault happens. Every test runs on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+from surveyapp.models import Answer, Invitation, Role
+from surveyapp.questionnaires import builtin
+
+from . import factories
+from .conftest import Page, check_page
+from .test_staff_import import GOOD_LIST, admin_with_run, problems, upload, write_csv
+
+HEALTH_CHECK = next(q for q in builtin() if q.key == "health-check")
+pytestmark = pytest.mark.usefixtures("quick_password_hashing")
+
+
+def respondent(client, session):
+    made = factories.council(session)
+    run = factories.run(session, made)
+    client.get(f"/invite/{factories.invitation(session, run, factories.team(session, made, 'Assessment North'))}")
+    return run
+
+
+def test_a_nul_typed_in_a_comment_is_dropped_and_the_survey_submits(client, session):
+    respondent(client, session)
+    comment = "Smaller\x00 caseloads,\x07 please.\nAnd\ttime.\r\nThanks\x1b"
+    assert factories.walk(client, HEALTH_CHECK, {"biggest_difference": comment}) == "/survey/check"
+    check = client.get("/survey/check")
+    assert "Smaller caseloads, please." in check.text()
+
+    submitted = client.submit("/survey/check")
+    assert submitted.status == 302 and submitted.response.headers["Location"] == "/survey/done"
+    stored = session.scalar(select(Answer.text).where(Answer.question_id == "biggest_difference"))
+    assert stored == "Smaller caseloads, please.\nAnd\ttime.\r\nThanks"
+
+
+def test_a_nul_in_a_draft_saved_before_the_cleaning_still_submits(app, client, session):
+    """Drafts saved before this fix hold the NUL: the answers are cleaned again as they are stored."""
+    run = respondent(client, session)
+    factories.walk(client, HEALTH_CHECK)
+    with client.client.session_transaction() as cookie:
+        token = cookie["respondent"]["token"]
+    from surveyapp.respond import journey
+
+    answers = journey.load_answers(session, token)
+    answers["biggest_difference"] = "Before\x00 the fix"
+    journey.save_answers(session, run, token, answers)
+
+    assert client.submit("/survey/check").response.headers["Location"] == "/survey/done"
+    stored = session.scalar(select(Answer.text).where(Answer.question_id == "biggest_difference"))
+    assert stored == "Before the fix"
+
+
+def test_control_characters_in_the_address_are_dropped(client, session):
+    made = factories.council(session)
+    factories.run(session, made)
+    factories.sign_in(client, factories.user(session, made, Role.ADMIN))
+    page = client.get("/manage/?unit=team%3A1%00")
+    assert page.status == 200
+
+
+@pytest.mark.parametrize("typed", ["--5", "²", "5-", "1e3", "12.5", "٣", "9" * 5000, "-" * 3, "+5"])
+def test_a_number_box_refuses_what_int_cannot_read_and_keeps_it(client, session, typed):
+    respondent(client, session)
+    factories.walk(client, HEALTH_CHECK)
+    page = client.submit("/survey/workload", {"children_allocated": typed})
+    assert page.status == 200, page.status
+    assert page.title.startswith("Error: ")
+    assert {"Enter a whole number, like 12", "Enter a number between 0 and 80"} & set(page.errors()), page.errors()
+    assert page.soup.select_one("input[name=children_allocated]")["value"] == typed
+
+
+def test_a_month_with_odd_digits_gets_a_plain_message(client, session):
+    made = factories.council(session)
+    run = factories.run(session, made, "exit-interview")
+    client.get(f"/invite/{factories.invitation(session, run, factories.team(session, made, 'Assessment North'))}")
+    exit_interview = next(q for q in builtin() if q.key == "exit-interview")
+    factories.walk(client, exit_interview)
+    section = next(s for s in exit_interview.sections if any(q.type == "month" for q in s.questions))
+    question = next(q for q in section.questions if q.type == "month")
+    page = client.submit(f"/survey/{section.id}", {question.id: ["²", "2026"]})
+    assert page.status == 200
+    assert "Enter a real month and year, like 9 2026" in page.errors()
+
+
+@pytest.mark.parametrize("path", ["/manage/runs/99999999999999999999999", "/manage/runs/2147483648",
+                                  "/manage/runs/99999999999999999999999/results", "/manage/runs/99999999999999999999999/results/caseload_manageable",
+                                  "/manage/runs/99999999999999999999999/themes/",
+                                  "/manage/runs/99999999999999999999999/leavers/",
+                                  "/manage/runs/99999999999999999999999/staff",
+                                  "/manage/runs/99999999999999999999999/close"])
+def test_an_id_too_large_for_the_database_is_not_found(app, client, session, path):
+    made = factories.council(session)
+    factories.sign_in(client, factories.user(session, made, Role.ADMIN))
+    page = client.get(path)
+    assert page.status == 404 and page.h1 == "Page not found"
+
+
+def test_every_int_route_is_bounded(app):
+    from surveyapp.hardening import LARGEST_ID, IdConverter
+
+    bounded = [rule for rule in app.url_map.iter_rules() if "<int:" in rule.rule]
+    assert bounded, "the app has routes with ids"
+    for rule in bounded:
+        for converter in rule._converters.values():
+            if isinstance(converter, IdConverter):
+                assert converter.max == LARGEST_ID, rule.rule
+
+
+def test_when_the_database_cannot_even_roll_back_the_app_still_shows_its_error_page(
+        client, session, monkeypatch):
+    made = factories.council(session)
+    factories.sign_in(client, factories.user(session, made, Role.ADMIN))
+
+    def gone(*_args, **_kwargs):
+        raise OperationalError("SELECT 1", {}, Exception("server closed the connection unexpectedly"))
+
+    for method in ("execute", "get", "scalar", "scalars", "rollback", "close", "commit"):
+        monkeypatch.setattr(Session, method, gone)
+    response = client.client.get("/manage/")  # the raw client: the checked one rolls the test's session back
+    monkeypatch.undo()
+    page = Page(response)
+    check_page(page)
+    assert page.status == 500
+    assert page.h1 == "Sorry, there is a problem with the service"
+    assert "Answers you saved before this page are kept" in page.text()
+
+
+def test_a_nul_in_a_staff_list_is_dropped(client, session, tmp_path):
+    _, run = admin_with_run(client, session)
+    path = write_csv(tmp_path, GOOD_LIST.replace("Asha Khan", "Asha\x00 Khan"))
+    page = upload(client, run.id, path)
+    assert page.status == 200 and page.h1 == "3 links created", page.text()
+    assert "Asha Khan" in session.scalars(select(Invitation.name)).all()
+
+
+@pytest.mark.parametrize("encoding, refused_line", [("iso-8859-2", 3), ("shift_jis", 3), ("utf-16", None),
+                                                    ("mac_cyrillic", 3)])
+def test_a_staff_list_in_an_encoding_we_cannot_tell_is_refused_with_its_line(client, session, tmp_path, encoding,
+                                                                               refused_line):
+    _, run = admin_with_run(client, session)
+    names = {"iso-8859-2": "Łukasz Wójcik", "shift_jis": "佐藤 花子", "utf-16": "Zoë Brontë", "mac_cyrillic": "Иван Петров"}
+    text = GOOD_LIST.replace("Ben Jones", names[encoding])
+    path = write_csv(tmp_path, text.encode(encoding))
+    page = upload(client, run.id, path)
+    assert page.status == 200 and page.title.startswith("Error: ")
+    listed = problems(page)
+    assert len(listed) == 1 and listed[0].startswith("The file is not a CSV file saved as text"), listed
+    assert "CSV UTF-8" in listed[0]
+    if refused_line:
+        assert f"line {refused_line}" in listed[0], listed
+    else:
+        assert "UTF-16" in listed[0]
+    assert session.scalar(select(Invitation.id)) is None
+
+
+def test_a_staff_list_with_a_byte_order_mark_imports(client, session, tmp_path):
+    _, run = admin_with_run(client, session)
+    path = write_csv(tmp_path, GOOD_LIST.replace("Ben Jones", "Zoë Brontë").encode("utf-8-sig"))
+    page = upload(client, run.id, path)
+    assert page.h1 == "3 links created"
+    assert "Zoë Brontë" in session.scalars(select(Invitation.name)).all()
+
+
+def test_an_over_large_upload_gets_a_plain_413(client, session):
+    _, run = admin_with_run(client, session)
+    url = f"/manage/runs/{run.id}/staff"
+    data = client.get(url).form_data()
+    data["staff_list"] = (io.BytesIO(b"name,email,team\n" + b"x" * (6 * 1024 * 1024)), "staff.csv")
+    page = client.post(url, data, content_type="multipart/form-data")
+    assert page.status == 413 and page.h1 == "What you sent is too large"
+
+
+def test_too_many_fields_or_too_long_a_form_gets_a_plain_413(client, session):
+    respondent(client, session)
+    many = {f"field{i}": "x" for i in range(400)}
+    assert client.post("/survey/workload", many).status == 413
+    long = {"children_allocated": "1" * (300 * 1024)}
+    page = client.post("/survey/workload", long)
+    assert page.status == 413 and page.h1 == "What you sent is too large"
