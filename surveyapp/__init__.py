@@ -39,6 +39,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .leavers.views import bp as leavers_bp
     from .action_plans.views import bp as plans_bp
     from .action_plans.public import bp as public_plans_bp
+    from .reports.views import bp as reports_bp
 
     auth.init_app(app)
     errors.init_app(app)
@@ -50,6 +51,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(leavers_bp)
     app.register_blueprint(plans_bp)
     app.register_blueprint(public_plans_bp)
+    app.register_blueprint(reports_bp)
     register_commands(app)
     return app
 

@@ -150,8 +150,8 @@ def layout(figure: object) -> Drawing:
 
 def svg(drawing: Drawing) -> str:
     """The drawing as SVG; the page gives it its text alternative (an img's alt)."""
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{drawing.width}" height="{drawing.height}" '
-             f'viewBox="0 0 {drawing.width} {drawing.height}" font-family="Arial, Helvetica, sans-serif">',
+    parts = [(f'<svg xmlns="http://www.w3.org/2000/svg" width="{drawing.width}" height="{drawing.height}" '
+              f'viewBox="0 0 {drawing.width} {drawing.height}" font-family="Arial, Helvetica, sans-serif">'),
              f'<rect width="{drawing.width}" height="{drawing.height}" fill="#ffffff"/>']
     for s in drawing.shapes:
         if isinstance(s, Rect):

@@ -12,7 +12,7 @@ def count(value: int | None) -> str:
     return HIDDEN if value is None else str(value)
 
 
-def percent(part: int | float | None, whole: int | float | None) -> str:
+def percent(part: float | None, whole: float | None) -> str:
     """A share as the results pages write it ('%.0f'), "Hidden" when either side is hidden."""
     if part is None or whole is None:
         return HIDDEN

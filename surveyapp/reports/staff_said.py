@@ -110,7 +110,7 @@ def agreement_statements(i: Inputs) -> list[Block]:
     """One diverging bar chart per section: how far staff agreed with each of its statements."""
     blocks: list[Block] = []
     for section in i.now.questionnaire.sections:
-        asked = [q for q in section.questions if q.type == "agreement" and _answered(i.now, q) != 0]
+        asked = [q for q in section.questions if q.type == "agreement" and _some_shown(i.now, q)]
         if asked:
             blocks.append(_section_chart(i.now, section.title, asked))
     return [Heading("Every statement"), Paragraph(
@@ -118,8 +118,9 @@ def agreement_statements(i: Inputs) -> list[Block]:
         "disagreement to the left of the centre line, agreement to the right."), *blocks] if blocks else []
 
 
-def _answered(data: Released, q: Question) -> int | None:
-    return data.value(c.measure(q.id, c.ANSWERED), c.ALL)
+def _some_shown(data: Released, q: Question) -> bool:
+    """Left out when no answer to it is shown (nobody was asked it, or all of it is hidden), as evidence does."""
+    return any(data.value(c.measure(q.id, v), c.ALL) for v in SCALE)
 
 
 def _scale(data: Released, q: Question) -> dict[str, int] | None:
@@ -143,7 +144,8 @@ def _section_chart(data: Released, title: str, asked: list[Question]) -> Chart:
                                                           labels[DONT_KNOW], "Agreeing"], rows,
                   frozenset(range(1, 8)))
     shown = [(b.label, b.shares) for b in bars if b.shares]
-    alt = f"Diverging bar chart of the answers to the {len(bars)} statements about {title.lower()}."
+    statements = "the statement" if len(bars) == 1 else f"the {len(bars)} statements"
+    alt = f"Diverging bar chart of the answers to {statements} about {title.lower()}."
     if shown:
         most = max(shown, key=lambda s: s[1]["agree"] + s[1]["strongly_agree"])
         least = min(shown, key=lambda s: s[1]["agree"] + s[1]["strongly_agree"])

@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -70,7 +71,7 @@ def _number(name: str, label: str, what: str, whole: bool, raw: str) -> tuple[fl
         value = float(text)
     except ValueError:
         return None, f"{label} must be a {'whole ' if whole else ''}number, like {'3' if whole else '12.5'}"
-    if value != value or value in (float("inf"), float("-inf")):
+    if not math.isfinite(value):
         return None, f"{label} must be a number, like 12.5"
     if whole and not value.is_integer():
         return None, f"{label} must be a whole number, like 3"
@@ -144,8 +145,8 @@ def parse(data: bytes, areas: dict[str, ServiceArea]) -> list[tuple[ServiceArea,
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
     missing = [c for c in COLUMNS if c not in header and c not in OPTIONAL]
     if missing:
-        raise WorkforceFileError([f"The first row must name the columns {', '.join(COLUMNS)}. "
-                                  f"Missing: {', '.join(missing)}"])
+        raise WorkforceFileError([(f"The first row must name the columns {', '.join(COLUMNS)}. "
+                                   f"Missing: {', '.join(missing)}")])
     reader.fieldnames = header
     found: list[tuple[ServiceArea, Entry]] = []
     problems: list[str] = []

@@ -20,7 +20,7 @@ from .attacker import respond
 
 TODAY = dt.date.today()
 AREAS = {"Referral and Assessment": ["Assessment North", "Assessment South"],
-         "Looked After Children": ["Children in Care"]}
+         "Looked After Children": ["Children in Care"], "Fostering": ["Fostering"]}
 QUOTE = "Smaller caseloads would let me see the children I work with"
 
 
@@ -49,11 +49,11 @@ def _health(session: Session, run: SurveyRun, people: dict[str, int], disagree_e
     return made
 
 
-def _themes(session: Session, run: SurveyRun, responses: list) -> None:
-    """An analysis of 'biggest difference': two themes of 15 comments or more, so quotes may be shown."""
+def _themes(session: Session, run: SurveyRun, responses: list, question_id: str = "biggest_difference") -> None:
+    """An analysis of a free-text question: two themes of 10 comments or more, so quotes may be shown."""
     rows = [{"row": i, "theme": "caseload_workload" if i % 2 else "pay_reward", "confidence": 0.9,
              "sentiment": "negative" if i % 3 else "mixed"} for i in range(len(responses))]
-    session.add(ThemeJob(run_id=run.id, question_id="biggest_difference", status="done", progress=100, stage="Done",
+    session.add(ThemeJob(run_id=run.id, question_id=question_id, status="done", progress=100, stage="Done",
                          result={"mode": "taxonomy", "rows": rows, "row_teams": [r.team_id for r in responses],
                                  "row_responses": [r.id for r in responses], "notes": [], "emerging_themes": [],
                                  "themes": [{"id": "caseload_workload", "label": "Caseload and workload",
@@ -64,13 +64,16 @@ def _themes(session: Session, run: SurveyRun, responses: list) -> None:
     session.commit()
 
 
-def _leavers(session: Session, run: SurveyRun) -> None:
-    for name, n in (("Assessment North", 7), ("Children in Care", 6)):
+def _leavers(session: Session, run: SurveyRun) -> list:
+    made = []
+    for name, n in (("Assessment North", 12), ("Children in Care", 11)):
         team = factories.team(session, run.council, name)
         for i in range(n):
-            respond(session, run, team, leaving_month=f"{TODAY.year}-0{1 + i % 6}",
-                    main_reasons=["caseload_workload"] + (["pay"] if i < 5 else []),
-                    destination="another_council" if i < 5 else "agency")
+            made.append(respond(session, run, team, leaving_month=f"{TODAY.year}-0{1 + i % 6}",
+                                main_reasons=["caseload_workload"] + (["pay"] if i < 5 else []),
+                                destination="another_council" if i < 7 else "agency",
+                                would_have_kept_you=f"Leaver {i} in {name}"))
+    return made
 
 
 def _workforce(session: Session, made: Council, year: int, leavers: float) -> None:
@@ -96,14 +99,15 @@ def build(session: Session) -> Made:
     first = plan.rows[0].commitments[0]
     plans.record_progress(session, first, note="Two new posts in Assessment North.", status="done", author="PSW")
     this = factories.run(session, made, status="closed")
-    responses = _health(session, this, {"Assessment North": 12, "Assessment South": 9, "Children in Care": 10}, 2)
+    responses = _health(session, this, {"Assessment North": 12, "Assessment South": 9, "Children in Care": 10,
+                                        "Fostering": 2}, 2)
     _themes(session, this, responses)
     factories.release(session, this)
     draft = plans.create_draft(session, this, "PSW")
     plans.record_progress(session, draft.rows[0].commitments[0], note="Caseload review started.",
                           status="on_track", author="PSW")
     exit_run = factories.run(session, made, "exit-interview")
-    _leavers(session, exit_run)
+    _themes(session, exit_run, _leavers(session, exit_run), "would_have_kept_you")
     factories.release(session, exit_run)
     _workforce(session, made, TODAY.year, 7)
     _workforce(session, made, TODAY.year - 1, 9)
