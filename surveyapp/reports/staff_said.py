@@ -69,7 +69,8 @@ def headline_scores(i: Inputs) -> list[Block]:
     for s in i.now.sections(c.ALL):
         b = before.get(s.section_id)
         moved = change((s.agree, s.answered), (b.agree, b.answered)) if b is not None else None
-        rows.append([s.title, _agreeing(s), fmt.count(s.agree), fmt.count(s.answered),
+        hidden = s.agree is None or s.answered is None  # the results page then hides all three, as here
+        rows.append([s.title, _agreeing(s), *([HIDDEN] * 2 if hidden else [fmt.count(s.agree), fmt.count(s.answered)]),
                      _agreeing(b) if b is not None else fmt.NOTHING, fmt.change(moved)])
     table = Table("Share agreeing, by section", ["Section", "Agreeing", "Answers agreeing", "Answers", "Last year",
                                                  "Change since last year (points)"], rows, frozenset({1, 2, 3, 4, 5}))
