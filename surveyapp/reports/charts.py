@@ -103,7 +103,7 @@ def diverging(chart: Diverging) -> Drawing:
         for j, line in enumerate(_wrapped(bar.label)):
             drawing.shapes.append(Text(LABEL_W - 8, y + 15 + j * 14, line, "end", 11))
         if bar.shares is None:
-            drawing.shapes.append(Text(centre, y + 21, "Hidden", "middle", 11))
+            drawing.shapes.append(Text(centre + 8, y + 21, "Hidden", "start", 11))
             continue
         left = centre - HALF * (bar.shares.get("strongly_disagree", 0) + bar.shares.get("disagree", 0)
                                 + bar.shares.get("neither", 0) / 2)

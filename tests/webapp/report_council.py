@@ -100,7 +100,7 @@ def build(session: Session) -> Made:
     plans.record_progress(session, first, note="Two new posts in Assessment North.", status="done", author="PSW")
     this = factories.run(session, made, status="closed")
     responses = _health(session, this, {"Assessment North": 12, "Assessment South": 9, "Children in Care": 10,
-                                        "Fostering": 2}, 2)
+                                        "Fostering": 5}, 2)
     _themes(session, this, responses)
     factories.release(session, this)
     draft = plans.create_draft(session, this, "PSW")

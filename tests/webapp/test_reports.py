@@ -162,12 +162,13 @@ def test_each_figure_in_the_report_is_the_same_figure_on_the_results_pages(clien
     on_page = page_tables(leavers)
     for caption in ("Main reasons for leaving (each leaver gave up to 3)", "Where leavers went, by service area"):
         assert {row[0]: row[1:] for row in found[caption].rows} == on_page[caption], caption
+        compared += [cell for row in found[caption].rows for cell in row[1:]]
     assert re.search(r"(\S+) exit interviews\.", leavers.text()).group(1) in " ".join(
         b.text for b in report.blocks if getattr(b, "text", "").endswith(f"({made.exit_run.title}).")).split()[:1]
 
     # Both kinds were compared: figures shown, and figures hidden on the pages and so in the report.
     assert HIDDEN in compared and any(v.rstrip("%").isdigit() for v in compared)
-    assert rates["Council"][2] == "33"  # 12 + 9 + 10 + 2 responses, as the council built them
+    assert rates["Council"][2] == "36"  # 12 + 9 + 10 + 5 responses, as the council built them
 
 
 def test_the_workforce_rates_are_the_department_for_educations(session, made):
@@ -227,8 +228,9 @@ def test_the_admin_enters_an_areas_figures_and_a_mistake_keeps_what_was_typed(cl
     assert client.get(url).soup.select_one("input[name=posts_fte]")["value"] == "40"  # what was saved
     page = client.submit(url, {"posts_fte": "8", "vacancies_fte": "9", "asye": "-1", "leavers_fte": ""})
     assert page.status == 200
-    assert page.errors() == ["Vacancies cannot be more than posts", "Enter the leavers in the year, as full-time "
-                             "equivalents", "ASYE social workers must be 0 or more"]
+    assert page.errors() == ["Vacancies cannot be more than posts",
+                             "Enter the leavers in the year, as full-time equivalents",
+                             "ASYE social workers must be 0 or more"]
     assert page.soup.select_one("input[name=vacancies_fte]")["value"] == "9"
     assert client.submit(url, {"posts_fte": "8", "vacancies_fte": "1", "asye": "2", "leavers_fte": "2",
                                "average_caseload": ""}).status == 302
@@ -293,6 +295,24 @@ def test_a_page_of_the_pdf_draws_the_charts(app, session, made, tmp_path):
     image = pdf[where].render(scale=1).to_pil().convert("RGB")
     image.save(tmp_path / "page.png")
     colours = {f"#{r:02x}{g:02x}{b:02x}" for _, (r, g, b) in image.getcolors(maxcolors=1 << 24)}
-    assert {colour for _, _, colour in charts.SCALE if colour != "#d8d8d8"} & colours
+    assert {colour for _, _, colour in charts.SCALE} <= colours  # the legend, at least
+    # and the bars: pixels of the colours of answers the council gave, more than a legend's swatch has
+    counts = {f"#{r:02x}{g:02x}{b:02x}": n for n, (r, g, b) in image.getcolors(maxcolors=1 << 24)}
+    assert counts["#998ec3"] > 5 * counts["#b35806"]  # "agree" was given, "strongly disagree" never
     first = pdf[0].render(scale=1).to_pil().convert("L")
     assert first.getextrema()[0] < 60  # text on the first page, not a blank one
+
+
+def test_a_diverging_bar_sits_either_side_of_the_centre_by_its_shares():
+    shares = {"strongly_disagree": 0.1, "disagree": 0.2, "neither": 0.2, "agree": 0.4, "strongly_agree": 0.1}
+    drawing = charts.diverging(charts.Diverging([charts.DivergingBar("Shown", shares),
+                                                 charts.DivergingBar("Kept back", None)]))
+    bars = [s for s in drawing.shapes if isinstance(s, charts.Rect) and s.y > 40]
+    centre = charts.LABEL_W + charts.HALF
+    fills = {s.fill: s for s in bars}
+    assert fills["#f1a340"].x + fills["#f1a340"].w == pytest.approx(centre - charts.HALF * 0.1)  # disagree ends where neither starts
+    assert fills["#998ec3"].x == pytest.approx(centre + charts.HALF * 0.1)  # agree starts after half of neither
+    assert fills["#998ec3"].w == pytest.approx(charts.HALF * 0.4)
+    assert len(bars) == 5  # the hidden bar draws nothing but its word
+    assert any(isinstance(s, charts.Text) and s.text == "Hidden" for s in drawing.shapes)
+    assert charts.png(drawing).startswith(b"\x89PNG") and charts.svg(drawing).count("<rect") == 1 + 5 + 5
