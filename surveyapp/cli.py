@@ -119,6 +119,8 @@ def register_commands(app: Flask) -> None:
         click.echo(f"Manager sign-in: {found.sign_in} (email {found.email}, password {found.password})")
         click.echo(f"Last year's action plan, as staff read it (no sign-in): "
                    f"{current_app.config['BASE_URL']}/plans/{loader.SLUG}")
+        click.echo("The committee report on this year's health check: "
+                   ".venv/bin/flask --app wsgi committee-report --format pdf --output report.pdf")
         click.echo(f"  (also {loader.MANAGER_EMAIL}, a manager for Referral and Assessment, and "
                    f"{loader.VIEWER_EMAIL}, a viewer for Looked After Children, with the same password)")
         click.echo("")
