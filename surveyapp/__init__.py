@@ -45,6 +45,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .moderation.views import bp as moderation_bp
     from .action_plans.views import bp as plans_bp
     from .action_plans.public import bp as public_plans_bp
+    from .reports.views import bp as reports_bp
 
     for part in (auth, errors, logs, headers, limits):
         part.init_app(app)
@@ -57,6 +58,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(moderation_bp)
     app.register_blueprint(plans_bp)
     app.register_blueprint(public_plans_bp)
+    app.register_blueprint(reports_bp)
     register_commands(app)
     return app
 

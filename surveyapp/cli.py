@@ -1,4 +1,5 @@
-"""`flask` commands: migrate, load the demo, create accounts, check questionnaire files and the answer tally."""
+"""`flask` commands: migrate, load the demo, create accounts, check questionnaire files and the answer tally,
+write the committee report."""
 
 from __future__ import annotations
 
@@ -19,8 +20,20 @@ from .demo import loader
 from .disclosure import jobs as jobs_release
 from .disclosure import release
 from .disclosure.thresholds import Thresholds
-from .models import Council, ReleaseKind, Role, RunStatus, ServiceArea, SurveyRun, Team, ThemeJob, UserScope
+from .models import (
+    Council,
+    ReleaseKind,
+    Role,
+    RunStatus,
+    ServiceArea,
+    SurveyRun,
+    Team,
+    ThemeJob,
+    UserScope,
+)
 from .questionnaires import DefinitionError, load_file
+from .reports import inputs as report_inputs
+from .reports import render as report_render
 from .themes import jobs
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -110,6 +123,8 @@ def register_commands(app: Flask) -> None:
         click.echo(f"Manager sign-in: {found.sign_in} (email {found.email}, password {found.password})")
         click.echo(f"Last year's action plan, as staff read it (no sign-in): "
                    f"{current_app.config['BASE_URL']}/plans/{loader.SLUG}")
+        click.echo("The committee report on this year's health check: "
+                   ".venv/bin/flask --app wsgi committee-report --format pdf --output report.pdf")
         click.echo(f"  (also {loader.MANAGER_EMAIL}, a manager for Referral and Assessment, and "
                    f"{loader.VIEWER_EMAIL}, a viewer for Looked After Children, with the same password)")
         click.echo("")
@@ -206,3 +221,24 @@ def register_commands(app: Flask) -> None:
             click.echo(f"Counted the tally of {len(wrong)} run(s) again from their answers.")
         elif wrong:
             raise click.ClickException(f"{len(wrong)} run(s) do not match; run again with --repair to count them again.")
+
+    @app.cli.command("committee-report")
+    @click.option("--run", "run_id", type=int, help="The health check (without it: the latest with released results).")
+    @click.option("--format", "fmt", type=click.Choice(sorted(report_render.FORMATS)), required=True)
+    @click.option("--output", type=click.Path(dir_okay=False, writable=True, path_type=Path), required=True,
+                  help="The file to write.")
+    def committee_report(run_id: int | None, fmt: str, output: Path) -> None:
+        """Write a health check's committee report as Word, PDF (PDF/UA-1) or a web page, from its released figures."""
+        session = db.session()
+        run = session.get(SurveyRun, run_id) if run_id is not None else report_inputs.latest_released(session)
+        if run is None:
+            raise click.ClickException(f"There is no run {run_id}." if run_id is not None
+                                       else "No health check has released results yet.")
+        if run.kind != "health_check":
+            raise click.ClickException(f"Run {run.id} ({run.title}) is not a health check.")
+        try:
+            _, content = report_render.make(session, run, fmt, lambda percent, stage: click.echo(f"{percent:3}% {stage}"))
+        except report_inputs.NotReleased:
+            raise click.ClickException(f"{run.title} has no released results yet, so there is nothing to report.")
+        output.write_bytes(content)
+        click.echo(f"Wrote {output} ({len(content):,} bytes): the committee report on {run.title}.")

@@ -14,8 +14,8 @@ import enum
 import uuid
 from typing import Any
 
-from sqlalchemy import (JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, LargeBinary, PrimaryKeyConstraint,
-                        String, Text, UniqueConstraint)
+from sqlalchemy import (JSON, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, LargeBinary,
+                        PrimaryKeyConstraint, String, Text, UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .db import Base
@@ -489,6 +489,50 @@ class PlanVersion(Base):
     at: Mapped[dt.datetime] = mapped_column(DateTime)
     author: Mapped[str] = mapped_column(String(200))
     content: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class WorkforceFigures(Base):
+    """One service area's workforce in one year, as the council's HR records give it: not survey answers.
+
+    Posts, vacancies, agency workers, starters and leavers are full-time equivalents
+    (FTE) in the year to 30 September, as the Department for Education's children's
+    social work workforce census counts them; ASYE staff are people.
+    """
+
+    __tablename__ = "workforce_figures"
+    __table_args__ = (UniqueConstraint("council_id", "year", "service_area_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    council_id: Mapped[int] = mapped_column(ForeignKey("council.id"), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    service_area_id: Mapped[int] = mapped_column(ForeignKey("service_area.id"))
+    posts_fte: Mapped[float] = mapped_column(Float)  # the establishment: posts, filled or not
+    vacancies_fte: Mapped[float] = mapped_column(Float)  # posts without a permanent social worker
+    agency_fte: Mapped[float] = mapped_column(Float)  # agency and locum workers
+    starters_fte: Mapped[float] = mapped_column(Float)
+    leavers_fte: Mapped[float] = mapped_column(Float)
+    asye: Mapped[int] = mapped_column(Integer)  # newly qualified social workers in their ASYE
+    average_caseload: Mapped[float | None] = mapped_column(Float)  # children per case-holding social worker
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    updated_by: Mapped[str] = mapped_column(String(200))
+    service_area: Mapped[ServiceArea] = relationship()
+
+
+class ReportJob(Base):
+    """One committee report rendered outside the web request: its progress, then the file itself."""
+
+    __tablename__ = "report_job"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("survey_run.id"), index=True)
+    format: Mapped[str] = mapped_column(String(10))  # docx, pdf, html
+    status: Mapped[str] = mapped_column(String(20), default="queued")  # queued, running, done, failed
+    progress: Mapped[int] = mapped_column(Integer, default=0)  # percent
+    stage: Mapped[str] = mapped_column(String(200), default="Waiting to start")
+    requested_by: Mapped[str] = mapped_column(String(200))
+    requested_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    filename: Mapped[str | None] = mapped_column(String(200))
+    # Loaded only when downloaded: a report with charts is a few hundred kB.
+    content: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
 
 
 # Every response written through a session keeps the answer tally in step, in the same transaction.

@@ -16,6 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = [*sorted((ROOT / "surveyapp" / "results").glob("*.py")), *sorted((ROOT / "surveyapp" / "leavers").glob("*.py")),
          *sorted((ROOT / "surveyapp" / "action_plans").glob("*.py")),
+         *sorted((ROOT / "surveyapp" / "reports").glob("*.py")),
          ROOT / "surveyapp" / "themes" / "views.py", ROOT / "surveyapp" / "manage" / "views.py",
          ROOT / "surveyapp" / "moderation" / "views.py"]
 ANSWER_MODELS = {"Answer", "AnswerTally", "Response", "UsedLink"}

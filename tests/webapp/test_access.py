@@ -22,6 +22,9 @@ PLAN_PAGES = {"plans.add_row", "plans.edit_row", "plans.remove_row", "plans.add_
               "plans.remove_commitment", "plans.progress", "plans.approve", "plans.publish", "plans.history",
               "plans.download"}
 ADMIN_ONLY |= PLAN_PAGES | {"plans.show", "plans.create", "plans.follow_up"}
+# The committee report is the admin's too; a report file or an area that does not exist is a 404.
+REPORT_PAGES = {"reports.download", "reports.edit_workforce"}
+ADMIN_ONLY |= REPORT_PAGES | {"reports.show", "reports.create", "reports.workforce_figures", "reports.import_workforce"}
 ANALYSE = {"themes.start"}  # admins and managers
 EXIT_ONLY = {"leavers.overview", "moderation.named_leavers"}
 KEYED = {"moderation.decide", "moderation.edit", "moderation.concern"}  # no such quote or concern: 404, for admins
@@ -70,6 +73,7 @@ def two_councils(session):
 def url_for_route(rule: str, endpoint: str, runs: dict[str, object]) -> str:
     run = runs["exit"] if endpoint in EXIT_ONLY else runs["health"]
     url = rule.replace("<int:run_id>", str(run.id)).replace("<int:row_id>", "1").replace("<int:commitment_id>", "1")
+    url = url.replace("<int:job_id>", "1").replace("<int:area_id>", "1")
     return url.replace("<question_id>", QUESTION.get(endpoint, "")).replace("<key>", "0" * 64).replace("<fmt>", "csv")
 
 
@@ -80,7 +84,7 @@ def expected(endpoint: str, role: Role) -> set[int]:
         return {403}
     if endpoint in KEYED:
         return {404}
-    return {200, 302} | ({404} if endpoint in PLAN_PAGES else set())
+    return {200, 302} | ({404} if endpoint in PLAN_PAGES | REPORT_PAGES else set())
 
 
 @pytest.mark.parametrize("role", list(Role))
