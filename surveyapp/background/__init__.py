@@ -33,6 +33,7 @@ class Queue:
     make_release: TaskWrapper
     send_email: TaskWrapper
     reap_stuck_jobs: TaskWrapper
+    render_report: TaskWrapper
 
 
 def make_huey(config: Any) -> Huey:

@@ -18,6 +18,7 @@ from huey.exceptions import CancelExecution
 from .. import heartbeat, mail
 from ..disclosure import jobs as release_jobs
 from ..disclosure.thresholds import Thresholds
+from ..reports import jobs as report_jobs
 from ..themes import jobs as theme_jobs
 from . import Queue
 
@@ -53,6 +54,10 @@ def register(huey: Huey, app: Flask) -> Queue:
                 log.warning("An email (%s) was not sent; it will be tried again: %s", message["template"], exc)
                 raise
 
+    @huey.task(name="render_report")
+    def render_report(job_id: int) -> None:
+        report_jobs.render(make_session, job_id)
+
     @huey.periodic_task(crontab(minute="*"), name="reap_stuck_jobs")
     def reap_stuck_jobs() -> None:
         with make_session() as db:
@@ -62,4 +67,4 @@ def register(huey: Huey, app: Flask) -> Queue:
     def reap_at_start() -> None:
         reap_stuck_jobs.call_local()
 
-    return Queue(huey, analyse_themes, make_release, send_email, reap_stuck_jobs)
+    return Queue(huey, analyse_themes, make_release, send_email, reap_stuck_jobs, render_report)

@@ -1,18 +1,16 @@
 """Reports are written outside the web request, one at a time, with their progress in a `report_job` row.
 
-`start_render` is the one place that decides where the work runs. Today it is a
-thread of the process that asked, as releases are (`disclosure/jobs.py`), or at
-once (`inline`) for the command and the tests. To move it to the queue (Huey),
-enqueue `render(job.id)` there instead of submitting it to the executor: `render`
-needs nothing but a session factory and the job's id, and the row is the source
-of truth for its progress and its file, so any web worker can show and serve it.
+`start_render` is given where the work runs: the queue (a worker's `render_report`
+task, see `background/tasks.py`) from the run's page, or at once for the command.
+`render` needs nothing but a session factory and the job's id, and the row is the
+source of truth for its progress and its file, so any web worker can show and serve it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -22,8 +20,6 @@ from .inputs import NotReleased
 from .render import make
 
 log = logging.getLogger(__name__)
-_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="reports")
-futures: dict[int, Future[None]] = {}
 FAILED = ("Something went wrong while writing the report, and nothing was saved. Try again; if it fails again, "
           "tell the council's system administrator.")
 
@@ -32,17 +28,13 @@ def now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
-def start_render(db: Session, make_session: sessionmaker[Session], run: SurveyRun, fmt: str, author: str,
-                 inline: bool = False) -> ReportJob:
+def start_render(db: Session, run: SurveyRun, fmt: str, author: str, enqueue: Callable[[int], object]) -> ReportJob:
     """Queue the run's committee report in one format (docx, pdf or html); returns its job row."""
     job = ReportJob(run_id=run.id, format=fmt, status="queued", progress=0, stage="Waiting to start",
                     requested_by=author, requested_at=now())
     db.add(job)
     db.commit()
-    if inline:
-        render(make_session, job.id)
-    else:
-        futures[job.id] = _executor.submit(render, make_session, job.id)
+    enqueue(job.id)
     return job
 
 

@@ -23,7 +23,7 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy import select
 
-from .. import db
+from .. import background, db
 from ..auth import role_required
 from ..disclosure import release
 from ..manage.views import council_run
@@ -69,9 +69,9 @@ def create(run_id: int) -> Any:
     if release.latest(db.session(), run) is None:
         flash("The results have not been released yet, so there is nothing to report.")
         return redirect(url_for("reports.show", run_id=run_id))
-    config = current_app.config
-    jobs.start_render(db.session(), current_app.extensions["surveyapp.sessionmaker"], run, form.format.data or "",
-                      current_user.name, inline=config.get("REPORTS_INLINE", config.get("RELEASES_INLINE", False)))
+    task = background.queue().render_report
+    jobs.start_render(db.session(), run, form.format.data or "", current_user.name,
+                      lambda job_id: background.submit(task, job_id))
     flash(f"The {render.NAMES[form.format.data or '']} is being written. It will be listed here when it is ready.")
     return redirect(url_for("reports.show", run_id=run_id))
 

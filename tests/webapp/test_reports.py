@@ -35,8 +35,9 @@ def made(session):
 
 
 def written(app, session, run, fmt: str) -> bytes:
-    """The report in one format, through the same start_render the button uses (inline)."""
-    job = jobs.start_render(session, app.extensions["surveyapp.sessionmaker"], run, fmt, "PSW", inline=True)
+    """The report in one format, through the same start_render the button uses (rendered at once)."""
+    make_session = app.extensions["surveyapp.sessionmaker"]
+    job = jobs.start_render(session, run, fmt, "PSW", lambda job_id: jobs.render(make_session, job_id))
     session.expire_all()
     job = session.get(ReportJob, job.id)
     assert job.status == "done", job.stage
