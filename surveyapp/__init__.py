@@ -13,7 +13,6 @@ from jinja2.utils import missing
 
 from . import db, hardening
 from . import config as app_config
-from . import db
 from . import background
 
 csrf = CSRFProtect()

@@ -97,19 +97,25 @@ def lost(kind: str, status: str, heartbeat_at: dt.datetime | None, queued_at: dt
     return None
 
 
+def _active(query: Any, model: type[ThemeJob] | type[Release], run: SurveyRun | None) -> Any:
+    query = query.where(model.status.in_(("queued", "running")))
+    return query if run is None else query.where(model.run_id == run.id)
+
+
 def reap(db: Session, limits: Limits, run: SurveyRun | None = None) -> int:
     """Mark failed every job of the run (or of every run) that lost its worker; how many were."""
     at, found = now(), 0
-    for model, kind, queued_at in ((ThemeJob, "themes", ThemeJob.started_at), (Release, "release", Release.requested_at)):
-        query = select(model).where(model.status.in_(("queued", "running")))
-        if run is not None:
-            query = query.where(model.run_id == run.id)
-        for job in db.scalars(query):
-            reason = lost(kind, job.status, job.heartbeat_at, getattr(job, queued_at.key), at, limits)
-            if reason is not None:
-                log.warning("%s %s lost its worker: marked failed", model.__tablename__, job.id)
-                job.status, job.stage, job.finished_at = "failed", reason, at
-                found += 1
+    jobs: list[tuple[str, ThemeJob | Release, dt.datetime | None]] = []
+    for job in db.scalars(_active(select(ThemeJob), ThemeJob, run)):
+        jobs.append(("themes", job, job.started_at))
+    for release in db.scalars(_active(select(Release), Release, run)):
+        jobs.append(("release", release, release.requested_at))
+    for kind, job, queued in jobs:
+        reason = lost(kind, job.status, job.heartbeat_at, queued, at, limits)
+        if reason is not None:
+            log.warning("%s %s lost its worker: marked failed", kind, job.id)
+            job.status, job.stage, job.finished_at = "failed", reason, at
+            found += 1
     if found:
         db.commit()
     return found

@@ -50,7 +50,8 @@ def csv_text(page: PlanPage) -> str:
     for row in page.rows:
         evidence = "; ".join(f.text() for f in row.evidence)
         asks = "; ".join(row.asks)
-        for m in row.commitments or [None]:
+        commitments: list[CommitmentView | None] = [*row.commitments] or [None]
+        for m in commitments:
             latest = f"{m.latest.at:%-d %B %Y}, {m.latest.author}: {m.latest.note}" if m and m.latest else ""
             cells = [row.number, row.you_said, evidence, "; ".join(row.standards), m.text if m else "",
                      m.owner if m else "", m.due if m else "", m.status_label if m else "", latest, asks]
@@ -103,4 +104,4 @@ def pdf(page: PlanPage) -> bytes:
     from weasyprint import HTML
 
     html = render_template("action_plans/print.html", page=page)
-    return HTML(string=html).write_pdf(pdf_variant="pdf/ua-1")  # type: ignore[no-any-return]
+    return HTML(string=html).write_pdf(pdf_variant="pdf/ua-1")

@@ -100,9 +100,8 @@ class _Joined:
         for k in narrow:
             by_comp[id(self.block[k])].append(k)
         failing = []
-        for todo in by_comp.values():
-            todo = self._pushes(self.block[todo[0]], todo)
-            for k in todo:
+        for group in by_comp.values():
+            for k in self._pushes(self.block[group[0]], group):
                 for side in (audit._UP, audit._DOWN):
                     if not self._wide(k):
                         self._joined_end(k, side, truth)
@@ -180,22 +179,31 @@ class _Joined:
             return
         pos = {k: j for j, k in enumerate(keys)}
         n, m = len(keys), len(self.points)
-        rows, cols, vals, rhs = [], [], [], []
+        rows: list[int] = []
+        cols: list[int] = []
+        vals: list[float] = []
+        rhs: list[float] = []
         values = self.p.values
         for r, i in enumerate(own):
             b = 0.0
             for k, sign in audit._signed(self.ix.sums[i]):
                 if k in mine:
-                    rows.append(r), cols.append(pos[k]), vals.append(float(sign))
+                    rows.append(r)
+                    cols.append(pos[k])
+                    vals.append(float(sign))
                 elif is_var(k):  # a linking unknown: the combination of the points
                     for j, point in enumerate(self.points):
-                        rows.append(r), cols.append(n + j), vals.append(sign * point[k])
+                        rows.append(r)
+                        cols.append(n + j)
+                        vals.append(sign * point[k])
                 else:
                     b -= sign * values[k]
             rhs.append(b)
         r = len(own)
         for j in range(m):
-            rows.append(r), cols.append(n + j), vals.append(1.0)
+            rows.append(r)
+            cols.append(n + j)
+            vals.append(1.0)
         rhs.append(1.0)
         a = csr_matrix((vals, (rows, cols)), shape=(r + 1, n + m))
         highs = audit._model(a, np.array(rhs), float(self.ix.upper))

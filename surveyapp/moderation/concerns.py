@@ -75,8 +75,8 @@ def flagged(db: Session, run: SurveyRun, figures: int) -> list[Concern]:
 def _comments(db: Session, question_id: str, response_ids: list[str]) -> dict[str, str]:
     if not response_ids:
         return {}
-    return {r: t for r, t in db.execute(select(Answer.response_id, Answer.text).where(
-        Answer.question_id == question_id, Answer.response_id.in_(response_ids), Answer.text.is_not(None)))}
+    return dict(db.execute(select(Answer.response_id, Answer.text).where(
+        Answer.question_id == question_id, Answer.response_id.in_(response_ids), Answer.text.is_not(None))))
 
 
 def _reviews(db: Session, run: SurveyRun) -> dict[str, list[Review]]:

@@ -36,7 +36,7 @@ def named_leavers(db: Session, run: SurveyRun) -> list[NamedLeaver]:
             question = questionnaire.question(answer.question_id)
             if question is not None and question.type == "multiple_choice":
                 given.setdefault(answer.question_id, [])
-                given[answer.question_id].append(value)  # type: ignore[union-attr]
+                given[answer.question_id].append(value)  # type: ignore[union-attr, arg-type]
             else:
                 given[answer.question_id] = value
         team = db.get(Team, response.team_id) if response.team_id is not None else None

@@ -15,7 +15,7 @@ class Places:
         self.structure = release.structure(db, run)
         self.threshold = threshold
         self.teams_shown = release.with_teams(run)  # exit interviews are counted by service area only
-        self.by_team: dict[int | None, int] = dict(db.execute(  # type: ignore[arg-type]
+        self.by_team: dict[int | None, int] = dict(db.execute(
             select(Response.team_id, func.count()).where(Response.run_id == run.id).group_by(Response.team_id)).all())
 
     def _area(self, team_id: int | None) -> int | None:

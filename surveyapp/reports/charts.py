@@ -127,7 +127,7 @@ def trend(chart: Trend) -> Drawing:
     xs = [left + (i * step if len(chart.years) > 1 else width / 2) for i in range(len(chart.years))]
     for x, year in zip(xs, chart.years):
         drawing.shapes.append(Text(x, top + height + 18, year, "middle", 11))
-    for n, (name, values) in enumerate(chart.lines):
+    for n, (_name, values) in enumerate(chart.lines):
         colour = LINE_COLOURS[n % len(LINE_COLOURS)]
         points = [(x, top + height * (1 - v)) for x, v in zip(xs, values) if v is not None]
         if len(points) > 1:

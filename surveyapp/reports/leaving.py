@@ -29,7 +29,7 @@ def leavers(i: Inputs) -> list[Block]:
 
 def reasons_table(row: Row, options: list[tuple[str, str]]) -> Table:
     """Most given first, hidden ones after the shown, as the leavers page lists them."""
-    ordered = sorted(options, key=lambda o: -(row.counts.get(o[0]) if row.counts.get(o[0]) is not None else -1))
+    ordered = sorted(options, key=lambda o: (row.counts.get(o[0]) is None, -(row.counts.get(o[0]) or 0)))
     return Table("Main reasons for leaving (each leaver gave up to 3)", ["Reason", "Leavers"],
                  [[label, fmt.count(row.counts.get(value))] for value, label in ordered], frozenset({1}))
 

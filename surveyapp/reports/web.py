@@ -41,4 +41,4 @@ def pdf(report: Report) -> bytes:
     """Tagged, with the document's language and title, so a screen reader reads headings and tables as such."""
     from weasyprint import HTML
 
-    return HTML(string=html(report)).write_pdf(pdf_variant="pdf/ua-1")  # type: ignore[no-any-return]
+    return HTML(string=html(report)).write_pdf(pdf_variant="pdf/ua-1")
