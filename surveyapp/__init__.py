@@ -32,7 +32,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from . import auth, errors, logs
     from .cli import register_commands
+    from .audit_log import web as audit_web
+    from .manage.run_admin import bp as run_admin_bp
     from .manage.views import bp as manage_bp
+    from .org.views import bp as org_bp
     from .respond.views import bp as respond_bp
     from .results.views import bp as results_bp
     from .themes.views import bp as themes_bp
@@ -41,11 +44,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     auth.init_app(app)
     errors.init_app(app)
     logs.init_app(app)
+    audit_web.init_app(app)
     app.register_blueprint(respond_bp)
     app.register_blueprint(manage_bp)
     app.register_blueprint(results_bp)
     app.register_blueprint(themes_bp)
     app.register_blueprint(leavers_bp)
+    app.register_blueprint(run_admin_bp)
+    app.register_blueprint(org_bp)
     register_commands(app)
     return app
 

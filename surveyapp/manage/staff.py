@@ -16,11 +16,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .. import security
-from ..models import Invitation, ServiceArea, SurveyRun, Team
+from ..models import Invitation, SurveyRun, Team
+from ..org import structure
 
 REQUIRED_COLUMNS = ("name", "email", "team")
 EMAIL = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$")
 MAX_ROWS = 20_000
+NO_TEAM = "there is no team called"
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,14 @@ class StaffListError(ValueError):
         self.problems = problems
 
 
+class MissingTeams(StaffListError):
+    """The list's only problem is teams the council does not have: the admin may create them, then import."""
+
+    def __init__(self, problems: list[str], names: list[str]) -> None:
+        super().__init__(problems)
+        self.names = names
+
+
 def decode(data: bytes) -> str:
     try:
         return data.decode("utf-8-sig")
@@ -54,8 +64,8 @@ def decode(data: bytes) -> str:
 
 
 def council_teams(db: Session, council_id: int) -> dict[str, Team]:
-    teams = db.scalars(select(Team).join(ServiceArea).where(ServiceArea.council_id == council_id))
-    return {t.name.strip().lower(): t for t in teams}
+    """Current teams by name, and merged teams' old names mapped to the team that continues them."""
+    return structure.staff_list_names(db, council_id)
 
 
 def parse(data: bytes, teams: dict[str, Team]) -> list[StaffRow]:
@@ -77,6 +87,7 @@ def parse(data: bytes, teams: dict[str, Team]) -> list[StaffRow]:
     reader.fieldnames = header
     rows: list[StaffRow] = []
     problems: list[str] = []
+    unknown: dict[str, str] = {}
     seen: dict[str, int] = {}
     for line, record in _records(reader, problems):
         if len(rows) + len(problems) >= MAX_ROWS:
@@ -84,9 +95,14 @@ def parse(data: bytes, teams: dict[str, Team]) -> list[StaffRow]:
             break
         row, row_problems = _row(line, record, teams, seen)
         problems.extend(row_problems)
+        team_name = (record.get("team") or "").strip()
+        if team_name and team_name.lower() not in teams:
+            unknown.setdefault(" ".join(team_name.split()).lower(), " ".join(team_name.split()))
         if row:
             rows.append(row)
             seen[row.email] = line
+    if problems and unknown and all(NO_TEAM in p for p in problems):
+        raise MissingTeams(problems, sorted(unknown.values(), key=str.lower))
     if problems:
         raise StaffListError(problems)
     if not rows:
@@ -127,7 +143,7 @@ def _row(line: int, record: dict[str, str | None], teams: dict[str, Team],
     if not team_name:
         problems.append(f"Line {line}: enter the person's team")
     elif team is None:
-        problems.append(f"Line {line}: there is no team called ‘{team_name}’")
+        problems.append(f"Line {line}: {NO_TEAM} ‘{team_name}’")
     if problems or team is None:
         return None, problems
     return StaffRow(line, name, email, team), []
