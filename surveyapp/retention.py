@@ -24,8 +24,22 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from . import audit_log
-from .models import (Answer, AnswerTally, Council, Draft, Invitation, Release, Response, ServiceArea, SurveyRun,
-                     Team, ThemeJob, UsedLink, User, UserScope)
+from .models import (
+    Answer,
+    AnswerTally,
+    Council,
+    Draft,
+    Invitation,
+    Release,
+    Response,
+    ServiceArea,
+    SurveyRun,
+    Team,
+    ThemeJob,
+    UsedLink,
+    User,
+    UserScope,
+)
 
 
 def years_after(day: dt.date, years: int) -> dt.date:

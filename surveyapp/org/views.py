@@ -5,7 +5,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 
 from .. import audit_log, db, retention
@@ -13,7 +22,15 @@ from ..auth import role_required
 from ..manage.forms import DeleteForm
 from ..models import Role, ServiceArea, Team
 from . import structure
-from .forms import AreaForm, AuditFilterForm, MergeForm, OrganisationFileForm, RetentionForm, RetireForm, TeamForm
+from .forms import (
+    AreaForm,
+    AuditFilterForm,
+    MergeForm,
+    OrganisationFileForm,
+    RetentionForm,
+    RetireForm,
+    TeamForm,
+)
 
 bp = Blueprint("org", __name__, url_prefix="/manage")
 

@@ -113,7 +113,7 @@ def test_the_log_is_append_only(session):
 
 
 def test_no_code_in_the_app_changes_or_deletes_an_event():
-    pattern = re.compile(r"(update|delete)\(\s*AuditEvent|audit_event\s+(SET|WHERE)|FROM\s+audit_event", re.I)
+    pattern = re.compile(r"(update|delete)\(\s*AuditEvent|audit_event\s+(SET|WHERE)|FROM\s+audit_event", re.IGNORECASE)
     offenders = [str(p) for p in SURVEYAPP.rglob("*.py") if pattern.search(p.read_text())]
     assert offenders == []
 

@@ -7,7 +7,16 @@ import datetime as dt
 from sqlalchemy import func, select
 
 from surveyapp import retention
-from surveyapp.models import (Answer, AnswerTally, AuditEvent, Invitation, Release, Response, ThemeJob, UsedLink)
+from surveyapp.models import (
+    Answer,
+    AnswerTally,
+    AuditEvent,
+    Invitation,
+    Release,
+    Response,
+    ThemeJob,
+    UsedLink,
+)
 from surveyapp.questionnaires import builtin
 
 from . import factories
