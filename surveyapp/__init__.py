@@ -36,7 +36,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from . import auth, errors, headers, limits, logs
     from .health import bp as health_bp
     from .cli import register_commands
+    from .audit_log import web as audit_web
+    from .manage.run_admin import bp as run_admin_bp
     from .manage.views import bp as manage_bp
+    from .org.views import bp as org_bp
     from .respond.views import bp as respond_bp
     from .results.views import bp as results_bp
     from .themes.views import bp as themes_bp
@@ -46,7 +49,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .action_plans.public import bp as public_plans_bp
     from .reports.views import bp as reports_bp
 
-    for part in (auth, errors, logs, headers, limits):
+    for part in (auth, errors, logs, headers, limits, audit_web):
         part.init_app(app)
     app.register_blueprint(health_bp)
     app.register_blueprint(respond_bp)
@@ -58,6 +61,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(plans_bp)
     app.register_blueprint(public_plans_bp)
     app.register_blueprint(reports_bp)
+    app.register_blueprint(run_admin_bp)
+    app.register_blueprint(org_bp)
     register_commands(app)
     return app
 

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from . import background, db, heartbeat, tally
+from . import audit_log, background, db, heartbeat, tally
 from .auth import create_user
 from .demo import loader
 from .disclosure import jobs as jobs_release
@@ -104,6 +104,10 @@ def _demo_releases() -> None:
 
 
 def register_commands(app: Flask) -> None:
+    from .org import commands as org_commands
+
+    org_commands.register(app)
+
     @app.cli.command("migrate")
     def migrate() -> None:
         """Bring the database schema up to date (Alembic)."""
@@ -166,6 +170,9 @@ def register_commands(app: Flask) -> None:
         except IntegrityError:
             raise click.ClickException(f"There is already an account for {email}.")
         user.scopes.extend(scopes)
+        audit_log.record(session, audit_log.SYSTEM, audit_log.USER_CREATED, council_id=council.id,
+                         detail={"email": user.email, "role": role, "scope": ", ".join(areas + teams) or "none",
+                                 "by": "flask create-user"})
         session.commit()
         click.echo(f"Created {role} {email} for {council.name}.")
 
@@ -188,6 +195,8 @@ def register_commands(app: Flask) -> None:
         run = db.session().get(SurveyRun, run_id)
         if run is None:
             raise click.ClickException(f"There is no run {run_id}.")
+        if run.data_deleted_on is not None:
+            raise click.ClickException(f"Run {run_id}'s answers were deleted at the end of its retention period.")
         try:
             _release(run)
         except jobs_release.TooSoon as exc:

@@ -40,6 +40,10 @@ class Council(Base):
     # The council's own caseload policy (children per social worker) and ASYE protected limit, for results.
     caseload_policy: Mapped[int | None] = mapped_column(Integer)
     asye_caseload_limit: Mapped[int | None] = mapped_column(Integer)
+    # Retention (`surveyapp.retention`): a run's answers and comments are deleted this many years after it
+    # closes (its released figures stay); a leaver's attached name this many days after the period closes.
+    retention_years: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
+    leaver_name_days: Mapped[int] = mapped_column(Integer, default=90, server_default="90")
     service_areas: Mapped[list[ServiceArea]] = relationship(
         back_populates="council", order_by="ServiceArea.name"
     )
@@ -61,7 +65,17 @@ class Team(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     service_area_id: Mapped[int] = mapped_column(ForeignKey("service_area.id"), index=True)
     name: Mapped[str] = mapped_column(String(200))
+    # A team keeps its id through renames and moves, so results line up by team year on year. A retired
+    # team stays for the runs it was in and is left out of runs that open after it retired; a merged
+    # team is retired into the team that continues it (the staff import maps its old name there).
+    retired_on: Mapped[dt.date | None] = mapped_column(Date)
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"))
     service_area: Mapped[ServiceArea] = relationship(back_populates="teams")
+    merged_into: Mapped[Team | None] = relationship(remote_side="Team.id")
+
+    def current_on(self, day: dt.date) -> bool:
+        """Part of the organisation on this day (a run that opens then has it)."""
+        return self.retired_on is None or self.retired_on > day
 
 
 class User(Base):
@@ -153,6 +167,9 @@ class SurveyRun(Base):
     # Follow-up questions on last year's action plan, asked as one more section (`questionnaire_for`):
     # [{"id": "followup_<commitment key>", "text": "I have seen action on: ...", "commitment": key}].
     follow_up: Mapped[list[dict[str, str]] | None] = mapped_column(JSON)
+    closed_on: Mapped[dt.date | None] = mapped_column(Date)  # when the admin closed it (reopening clears it)
+    # When retention deleted its answers and comments: only its releases remain, and it cannot reopen.
+    data_deleted_on: Mapped[dt.date | None] = mapped_column(Date)
     council: Mapped[Council] = relationship()
     questionnaire: Mapped[Questionnaire] = relationship()
 
@@ -162,6 +179,12 @@ class SurveyRun(Base):
 
     def accepting_answers(self, today: dt.date) -> bool:
         return self.status == RunStatus.OPEN.value and self.opens_on <= today <= self.closes_on
+
+    def ended_on(self, today: dt.date) -> dt.date | None:
+        """When it stopped taking answers: closed by the admin, or past its closing date; None while open."""
+        if self.status == RunStatus.CLOSED.value:
+            return self.closed_on or self.closes_on
+        return self.closes_on if self.closes_on < today else None
 
 
 class Invitation(Base):
@@ -179,8 +202,10 @@ class Invitation(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("survey_run.id"))
     team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"), index=True)
-    name: Mapped[str] = mapped_column(String(200))
-    email: Mapped[str] = mapped_column(String(320))
+    # Erased when the run closes (`retention.erase_invitations`): the row stays, with its team, for
+    # response rates and in case the run is reopened; nobody's name or email does.
+    name: Mapped[str | None] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(320))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     run: Mapped[SurveyRun] = relationship()
     team: Mapped[Team | None] = relationship()
@@ -533,6 +558,24 @@ class ReportJob(Base):
     filename: Mapped[str | None] = mapped_column(String(200))
     # Loaded only when downloaded: a report with charts is a few hundred kB.
     content: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+
+
+class AuditEvent(Base):
+    """Who did or read what, when (`surveyapp.audit_log`). Append-only: the app has no path that changes or
+    deletes a row, and the ids in it are plain numbers, not foreign keys, so deleting a run, a user or
+    a council's data leaves its record. Never holds a figure or an answer."""
+
+    __tablename__ = "audit_event"
+    __table_args__ = (Index("ix_audit_event_council_id_at", "council_id", "at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime)
+    council_id: Mapped[int | None] = mapped_column(Integer)
+    actor_id: Mapped[int | None] = mapped_column(Integer)
+    actor: Mapped[str] = mapped_column(String(320))  # the person's email then (or "system", or what was typed)
+    action: Mapped[str] = mapped_column(String(60), index=True)
+    run_id: Mapped[int | None] = mapped_column(Integer)
+    scope: Mapped[str | None] = mapped_column(String(300))
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 # Every response written through a session keeps the answer tally in step, in the same transaction.

@@ -219,9 +219,11 @@ _cache: dict[tuple[Any, ...], Released] = {}
 
 
 def load(release: Any, questionnaire: Questionnaire) -> Released:
-    """A release as pages read it. Its content never changes once done, so it is parsed once per process
-    (keyed by when it finished as well as its id: a test database reuses ids)."""
-    key = (release.id, release.run_id, release.finished_at)
+    """A release as pages read it. Its content never changes once done (but for retention's removal of
+    quotes), so it is parsed once per process (keyed by when it finished as well as its id: a test
+    database reuses ids)."""
+    # When retention deleted the run's comments, the release lost its quotes: parse it again (every worker).
+    key = (release.id, release.run_id, release.finished_at, release.run.data_deleted_on)
     if key not in _cache:
         if len(_cache) >= 32:
             _cache.clear()

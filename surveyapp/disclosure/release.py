@@ -53,7 +53,9 @@ def structure(db: Session, run: SurveyRun) -> Structure:
     areas = dict(db.execute(select(ServiceArea.id, ServiceArea.name)
                             .where(ServiceArea.council_id == run.council_id)).all())
     teams = {t: (name, a) for t, name, a in db.execute(
-        select(Team.id, Team.name, Team.service_area_id).where(Team.service_area_id.in_(areas))).all()}
+        select(Team.id, Team.name, Team.service_area_id).where(Team.service_area_id.in_(areas))
+        # A team retired before the run opened is not part of it (respondents could not choose it).
+        .where(Team.retired_on.is_(None) | (Team.retired_on > run.opens_on))).all()}
     return Structure(run.council.name, areas, teams)
 
 

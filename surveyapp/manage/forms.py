@@ -15,7 +15,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovSubmitInput,
     GovTextInput,
 )
-from wtforms import DateField, EmailField, IntegerField, PasswordField, RadioField, StringField, SubmitField
+from wtforms import DateField, EmailField, HiddenField, IntegerField, PasswordField, RadioField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
 
 
@@ -111,3 +111,57 @@ class ConfirmForm(FlaskForm):
     """A button that changes something: a form, so it carries a CSRF token."""
 
     submit = SubmitField("Confirm", widget=GovSubmitInput())
+
+
+def _closes_after_opens(form: Any, field: Any) -> None:
+    if form.opens_on.data and field.data and field.data < form.opens_on.data:
+        raise ValidationError("The closing date must be the same as or after the opening date")
+
+
+class ChangeRunForm(FlaskForm):
+    """An open run's title and dates: extend it, or put it back a week."""
+
+    title = StringField("Title staff will see", widget=GovTextInput(),
+                        validators=[DataRequired(message="Enter a title, like Social work health check 2026"),
+                                    Length(max=300, message="Title must be 300 characters or fewer")])
+    opens_on = GovDateField("Opens on", widget=GovDateInput(), format="%d %m %Y",
+                            validators=[InputRequired(message="Enter the date it opens, like 1 10 2026")])
+    closes_on = GovDateField("Closes on", widget=GovDateInput(), format="%d %m %Y",
+                             validators=[InputRequired(message="Enter the date it closes, like 31 10 2026"),
+                                         _closes_after_opens])
+    submit = SubmitField("Save changes", widget=GovSubmitInput())
+
+
+class CopyRunForm(ChangeRunForm):
+    year = PlainIntegerField("Year", widget=GovTextInput(), not_a_number="Enter the year as a number, like 2027",
+                             validators=[InputRequired(message="Enter the year, like 2027"),
+                                         NumberRange(2000, 2100, message="Enter a year between 2000 and 2100")])
+    submit = SubmitField("Create the copy", widget=GovSubmitInput())
+
+
+class ReopenForm(FlaskForm):
+    closes_on = GovDateField("New closing date", widget=GovDateInput(), format="%d %m %Y",
+                             validators=[InputRequired(message="Enter the new closing date, like 31 10 2026")])
+    submit = SubmitField("Reopen", widget=GovSubmitInput())
+
+
+class DeleteForm(FlaskForm):
+    """Deleting cannot be undone: the admin types a word, so a stray click or request deletes nothing."""
+
+    confirm = StringField("Type delete to confirm", widget=GovTextInput(),
+                          validators=[DataRequired(message="Type delete to confirm")])
+    submit = SubmitField("Delete for good", widget=GovSubmitInput())
+
+    def validate_confirm(self, field: Any) -> None:
+        if (field.data or "").strip().lower() != "delete":
+            raise ValidationError("Type delete to confirm, or go back if you do not want to delete it")
+
+
+class CreateTeamsForm(FlaskForm):
+    """The staff list names teams the council does not have: create them in a service area, then import."""
+
+    staff_csv = HiddenField()
+    service_area = StringField("Service area for the new teams", widget=GovTextInput(),
+                               validators=[DataRequired(message="Enter the service area the new teams belong to"),
+                                           Length(max=200, message="The name must be 200 characters or fewer")])
+    submit = SubmitField("Create the teams and import the list", widget=GovSubmitInput())

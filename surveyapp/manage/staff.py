@@ -22,10 +22,12 @@ from sqlalchemy.orm import Session
 from .. import mail, security
 from ..cleaning import clean_text
 from ..models import Invitation, ServiceArea, SurveyRun, Team
+from ..org import structure
 
 REQUIRED_COLUMNS = ("name", "email", "team")
 EMAIL = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$")
 MAX_ROWS = 20_000
+NO_TEAM = "there is no team called"
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,14 @@ NOT_TEXT = "The file is not a CSV file saved as text"
 SAVE_AS = "Save it as ‘CSV UTF-8’ and try again."
 # Characters a Windows-1252 file of names, emails and team names may honestly hold outside letters.
 CP1252_PUNCTUATION = set("’‘“”–—\u00a0")
+
+
+class MissingTeams(StaffListError):
+    """The list's only problem is teams the council does not have: the admin may create them, then import."""
+
+    def __init__(self, problems: list[str], names: list[str]) -> None:
+        super().__init__(problems)
+        self.names = names
 
 
 def decode(data: bytes) -> str:
@@ -93,8 +103,8 @@ def _plainly_cp1252(text: str, i: int) -> bool:
 
 
 def council_teams(db: Session, council_id: int) -> dict[str, Team]:
-    teams = db.scalars(select(Team).join(ServiceArea).where(ServiceArea.council_id == council_id))
-    return {t.name.strip().lower(): t for t in teams}
+    """Current teams by name, and merged teams' old names mapped to the team that continues them."""
+    return structure.staff_list_names(db, council_id)
 
 
 def parse(data: bytes, teams: dict[str, Team]) -> list[StaffRow]:
@@ -113,6 +123,7 @@ def parse(data: bytes, teams: dict[str, Team]) -> list[StaffRow]:
     reader.fieldnames = header
     rows: list[StaffRow] = []
     problems: list[str] = []
+    unknown: dict[str, str] = {}
     seen: dict[str, int] = {}
     for line, record in _records(reader, problems):
         if len(rows) + len(problems) >= MAX_ROWS:
@@ -120,9 +131,14 @@ def parse(data: bytes, teams: dict[str, Team]) -> list[StaffRow]:
             break
         row, row_problems = _row(line, record, teams, seen)
         problems.extend(row_problems)
+        team_name = (record.get("team") or "").strip()
+        if team_name and team_name.lower() not in teams:
+            unknown.setdefault(" ".join(team_name.split()).lower(), " ".join(team_name.split()))
         if row:
             rows.append(row)
             seen[row.email] = line
+    if problems and unknown and all(NO_TEAM in p for p in problems):
+        raise MissingTeams(problems, sorted(unknown.values(), key=str.lower))
     if problems:
         raise StaffListError(problems)
     if not rows:
@@ -163,7 +179,7 @@ def _row(line: int, record: dict[str, str | None], teams: dict[str, Team],
     if not team_name:
         problems.append(f"Line {line}: enter the person's team")
     elif team is None:
-        problems.append(f"Line {line}: there is no team called ‘{team_name}’")
+        problems.append(f"Line {line}: {NO_TEAM} ‘{team_name}’")
     if problems or team is None:
         return None, problems
     return StaffRow(line, name, email, team), []

@@ -8,13 +8,14 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 from sqlalchemy import select
 
-from .. import auth, background, db, heartbeat, limits, mail, scope
+from .. import audit_log, auth, background, db, heartbeat, limits, mail, scope
 from ..auth import authenticate, role_required
 from ..disclosure import access, jobs, live, release
 from ..disclosure.thresholds import Thresholds
 from ..models import Questionnaire, ReleaseKind, Role, RunStatus, SurveyRun
 from . import runs, staff
-from .forms import ConfirmForm, RunForm, SettingsForm, SignInForm, StaffListForm
+from ..org import structure
+from .forms import ConfirmForm, CreateTeamsForm, RunForm, SettingsForm, SignInForm, StaffListForm
 
 bp = Blueprint("manage", __name__, url_prefix="/manage")
 ANY_ROLE = (Role.ADMIN, Role.MANAGER, Role.VIEWER)
@@ -27,6 +28,7 @@ def sign_in() -> Any:
     form = SignInForm()
     if form.validate_on_submit():
         user = authenticate(db.session(), form.email.data or "", form.password.data or "")
+        audit_log.sign_in(db.session(), user, form.email.data or "")
         if user is not None:
             auth.sign_in(user)  # a fresh session, recorded on the server
             return redirect(url_for("manage.dashboard"))
@@ -64,6 +66,8 @@ def settings() -> Any:
     if form.validate_on_submit():
         council.caseload_policy = form.caseload_policy.data
         council.asye_caseload_limit = form.asye_caseload_limit.data
+        audit_log.record(db.session(), current_user, audit_log.SETTINGS_CHANGED,
+                         detail={"caseload_policy": council.caseload_policy, "asye_limit": council.asye_caseload_limit})
         db.session().commit()
         flash("Settings saved")
         return redirect(url_for("manage.dashboard"))
@@ -81,6 +85,7 @@ def new_run() -> Any:
         run = runs.create_run(db.session(), council_id=current_user.council_id, questionnaire=chosen,
                               title=form.title.data or "", year=form.year.data or 0,
                               opens_on=form.opens_on.data, closes_on=form.closes_on.data)
+        audit_log.record(db.session(), current_user, audit_log.RUN_CREATED, run=run, commit=True)
         flash(f"{run.title} created")
         return redirect(url_for("manage.run", run_id=run.id))
     return render_template("manage/new_run.html", form=form)
@@ -101,6 +106,8 @@ def start_release(survey_run: SurveyRun, kind: ReleaseKind) -> bool:
         jobs.start(db.session(), survey_run, kind, _rule(), lambda release_id: background.submit(task, release_id),
                    _limits())
     except jobs.TooSoon as exc:
+        audit_log.record(db.session(), current_user, audit_log.RELEASE_REQUESTED, run=survey_run,
+                         detail={"kind": kind.value, "refused": f"only {exc.new} new responses"}, commit=True)
         flash(f"Only {exc.new} {'person has' if exc.new == 1 else 'people have'} responded since the last release. "
               f"Results can be released again once at least {exc.needed} have, so that nobody’s answers can be "
               "picked out by comparing the two releases.")
@@ -109,6 +116,8 @@ def start_release(survey_run: SurveyRun, kind: ReleaseKind) -> bool:
         flash("The release could not be started: the background queue cannot be reached. Try again in a few "
               "minutes; if it still fails, tell your IT team.")
         return False
+    audit_log.record(db.session(), current_user, audit_log.RELEASE_REQUESTED, run=survey_run,
+                     detail={"kind": kind.value}, commit=True)
     return True
 
 
@@ -139,6 +148,9 @@ def new_release(run_id: int) -> Any:
     survey_run = council_run(run_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
+    if survey_run.data_deleted_on is not None:
+        flash("Its answers were deleted at the end of the retention period, so it cannot be released again.")
+        return redirect(url_for("manage.run", run_id=run_id))
     kind = ReleaseKind.PERIOD if survey_run.kind == "exit_interview" else (
         ReleaseKind.INTERIM if survey_run.status == RunStatus.OPEN.value else ReleaseKind.FINAL)
     if start_release(survey_run, kind):
@@ -159,25 +171,76 @@ def import_staff(run_id: int) -> Any:
     form = StaffListForm()
     problems: list[str] = []
     if form.validate_on_submit():
+        data = form.staff_list.data.read()
         try:
-            rows = staff.parse(form.staff_list.data.read(), staff.council_teams(db.session(), survey_run.council_id))
+            rows = staff.parse(data, staff.council_teams(db.session(), survey_run.council_id))
+        except staff.MissingTeams as exc:
+            confirm = CreateTeamsForm(formdata=None, staff_csv=base64.b64encode(data).decode())
+            return _confirm_new_teams(survey_run, confirm, exc)
         except staff.StaffListError as exc:
             problems = exc.problems
             form.staff_list.errors = [(f"The file has {len(problems)} problem{'s' if len(problems) > 1 else ''}: "
                                        "nothing has been imported. Fix the file and upload it again.")]
         else:
-            invited, skipped = staff.invite(db.session(), survey_run, rows)
-            task = background.queue().send_email
-            try:
-                staff.send_invitations(lambda message: background.submit(task, message), survey_run, invited,
-                                       current_app.config["BASE_URL"])
-            except background.QueueUnavailable:
-                staff.uninvite(db.session(), survey_run, invited)
-                form.staff_list.errors = [("The invitations could not be sent: the background queue cannot be "
-                                           "reached. Nothing has been imported. Try again in a few minutes.")]
-            else:
-                return render_template("manage/invited.html", run=survey_run, invited=invited, skipped=skipped)
+            return _invite(survey_run, rows)
     return render_template("manage/import_staff.html", run=survey_run, form=form, problems=problems)
+
+
+def _invite(survey_run: SurveyRun, rows: list[staff.StaffRow]) -> Any:
+    """Invite the list's people and queue each their own email; nothing is kept if the queue cannot take them."""
+    invited, skipped = staff.invite(db.session(), survey_run, rows)
+    task = background.queue().send_email
+    try:
+        staff.send_invitations(lambda message: background.submit(task, message), survey_run, invited,
+                               current_app.config["BASE_URL"])
+    except background.QueueUnavailable:
+        staff.uninvite(db.session(), survey_run, invited)
+        flash("The invitations could not be sent: the background queue cannot be reached. Nothing has been "
+              "imported. Try again in a few minutes.")
+        return redirect(url_for("manage.import_staff", run_id=survey_run.id))
+    audit_log.record(db.session(), current_user, audit_log.STAFF_IMPORTED, run=survey_run,
+                     detail={"invited": len(invited), "already_invited": skipped}, commit=True)
+    return render_template("manage/invited.html", run=survey_run, invited=invited, skipped=skipped)
+
+
+def _confirm_new_teams(survey_run: SurveyRun, form: CreateTeamsForm, missing: staff.MissingTeams) -> Any:
+    return render_template("manage/create_teams.html", run=survey_run, form=form, names=missing.names,
+                           areas=[a.name for a in structure.areas(db.session(), survey_run.council_id)])
+
+
+@bp.post("/runs/<int:run_id>/staff/new-teams")
+@role_required(Role.ADMIN)
+def create_teams(run_id: int) -> Any:
+    """After the admin confirms: create the teams a staff list named, in one service area, then import it."""
+    survey_run = council_run(run_id)
+    form = CreateTeamsForm()
+    try:
+        data = base64.b64decode(form.staff_csv.data or "", validate=True)
+        staff.parse(data, staff.council_teams(db.session(), survey_run.council_id))
+    except (ValueError, staff.StaffListError) as exc:
+        if not isinstance(exc, staff.MissingTeams) or survey_run.status != "open":
+            return redirect(url_for("manage.import_staff", run_id=run_id))  # nothing to confirm: start again
+        missing = exc
+    else:
+        return redirect(url_for("manage.import_staff", run_id=run_id))
+    if not form.validate_on_submit():
+        return _confirm_new_teams(survey_run, form, missing)
+    council = current_user.council
+    area = next((a for a in structure.areas(db.session(), council.id)
+                 if a.name.lower() == (form.service_area.data or "").strip().lower()), None)
+    try:
+        area = area or structure.add_area(db.session(), council, form.service_area.data or "")
+        for name in missing.names:
+            structure.add_team(db.session(), area, name)
+    except structure.OrganisationError as exc:
+        db.session().rollback()
+        form.service_area.errors = [str(exc)]
+        return _confirm_new_teams(survey_run, form, missing)
+    audit_log.record(db.session(), current_user, audit_log.ORGANISATION_CHANGED,
+                     detail={"created_teams": ", ".join(missing.names), "service_area": area.name,
+                             "from": "a staff list"})
+    db.session().commit()
+    return _invite(survey_run, staff.parse(data, staff.council_teams(db.session(), survey_run.council_id)))
 
 
 @bp.route("/runs/<int:run_id>/reminders", methods=["GET", "POST"])
@@ -225,6 +288,7 @@ def close(run_id: int) -> Any:
     form = ConfirmForm()
     if request.method == "POST" and form.validate_on_submit():
         removed = runs.close_run(db.session(), survey_run)
+        audit_log.record(db.session(), current_user, audit_log.RUN_CLOSED, run=survey_run, commit=True)
         flash(f"{survey_run.title} is closed. {removed} unfinished set{'s' if removed != 1 else ''} of answers "
               "that were never submitted have been deleted.")
         if survey_run.kind == "health_check" and start_release(survey_run, ReleaseKind.FINAL):

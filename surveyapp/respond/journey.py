@@ -83,7 +83,8 @@ def open_link(db: Session, token: str, today: dt.date) -> Opened:
 def team_choices(db: Session, run: SurveyRun) -> list[tuple[str, str]]:
     # One query on every survey page, not one per team for its service area.
     teams = db.execute(select(Team.id, ServiceArea.name, Team.name).join(ServiceArea)
-                       .where(ServiceArea.council_id == run.council_id)).all()
+                       .where(ServiceArea.council_id == run.council_id)
+                       .where(Team.retired_on.is_(None) | (Team.retired_on > run.opens_on))).all()
     return sorted(((str(i), f"{area}: {name}") for i, area, name in teams), key=lambda c: c[1])
 
 
