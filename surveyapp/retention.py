@@ -126,10 +126,19 @@ def apply(db: Session, today: dt.date, dry_run: bool = False) -> list[str]:
 
 
 def erase_invitations(db: Session, run: SurveyRun) -> int:
-    """Names and emails go; the row, its team and the hash of its link stay (response rates, reopening)."""
+    """Names and emails go; the row, its team and the hash of its link stay (response rates, reopening).
+    The names alone are kept on the run for redaction (`redaction_names`) until its answers go."""
+    run.redaction_names = redaction_names(db, run)
     return db.execute(update(Invitation).where(Invitation.run_id == run.id)
                       .where((Invitation.name.is_not(None)) | (Invitation.email.is_not(None)))
                       .values(name=None, email=None)).rowcount
+
+
+def redaction_names(db: Session, run: SurveyRun) -> list[str]:
+    """The names comments of this run are redacted of: its invited staff, while invitations hold them,
+    and after that the copy erase_invitations kept."""
+    invited = {name for name in db.scalars(select(Invitation.name).where(Invitation.run_id == run.id)) if name}
+    return sorted(invited | set(run.redaction_names or []))
 
 
 def delete_leaver_names(db: Session, run: SurveyRun) -> int:
@@ -157,6 +166,7 @@ def delete_answers(db: Session, run: SurveyRun, today: dt.date) -> dict[str, int
         if made.content is not None:
             made.content = _without_quotes(made.content)
     run.data_deleted_on = today
+    run.redaction_names = None
     run.open_link_hash = None
     db.flush()
     return counts

@@ -42,6 +42,7 @@ def upgrade() -> None:
     with op.batch_alter_table('survey_run') as batch:
         batch.add_column(sa.Column('closed_on', sa.Date(), nullable=True))
         batch.add_column(sa.Column('data_deleted_on', sa.Date(), nullable=True))
+        batch.add_column(sa.Column('redaction_names', sa.JSON(), nullable=True))
     with op.batch_alter_table('team') as batch:
         batch.add_column(sa.Column('retired_on', sa.Date(), nullable=True))
         batch.add_column(sa.Column('merged_into_id', sa.Integer(), nullable=True))
@@ -74,6 +75,7 @@ def downgrade() -> None:
         batch.drop_column('retired_on')
     with op.batch_alter_table('survey_run') as batch:
         batch.drop_column('data_deleted_on')
+        batch.drop_column('redaction_names')
         batch.drop_column('closed_on')
     with op.batch_alter_table('council') as batch:
         batch.drop_column('leaver_name_days')

@@ -28,7 +28,7 @@ def _record_reading(response: Response) -> Response:
     if fmt in ("csv", "xlsx", "json"):
         action = EXPORT_DOWNLOADED
     session = db.session()
-    record(session, current_user._get_current_object(), action,  # type: ignore[attr-defined]
+    record(session, current_user._get_current_object(), action,
            run=(request.view_args or {}).get("run_id"), scope=scope.describe(session, current_user),
            detail={"page": request.endpoint, "unit": request.args.get("unit") or "default",
                    **({"question": request.view_args["question_id"]}

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from .. import mail, security
 from ..cleaning import clean_text
-from ..models import Invitation, ServiceArea, SurveyRun, Team
+from ..models import Invitation, SurveyRun, Team
 from ..org import structure
 
 REQUIRED_COLUMNS = ("name", "email", "team")
@@ -223,7 +223,8 @@ def send_reminders(db: Session, enqueue: Callable[[mail.Message], object], run: 
     people = db.execute(select(Invitation.name, Invitation.email).where(Invitation.run_id == run.id)
                         .order_by(Invitation.id)).all()
     for name, email in people:
-        enqueue(mail.reminder(run, name, email))
+        if name and email:  # erased when a run closes: no reminders then
+            enqueue(mail.reminder(run, name, email))
     return len(people)
 
 

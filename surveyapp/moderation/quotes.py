@@ -17,9 +17,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .. import retention
 from ..disclosure import release
 from ..disclosure.themes import quote_key
-from ..models import Invitation, QuoteDecision, QuoteStatus, SurveyRun, User
+from ..models import QuoteDecision, QuoteStatus, SurveyRun, User
 from ..questionnaires import questionnaire_for
 from .places import Places
 
@@ -134,7 +135,7 @@ def redact_all(db: Session, run: SurveyRun, texts: list[str]) -> list[str]:
         return []
     from analysis.clean import Redactor  # the theme engine: loaded only when it is needed
 
-    names = list(db.scalars(select(Invitation.name).where(Invitation.run_id == run.id)))
+    names = retention.redaction_names(db, run)
     return Redactor(staff_names=names).transform(texts)
 
 

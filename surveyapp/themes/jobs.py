@@ -18,8 +18,8 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .. import heartbeat
-from ..models import Answer, Invitation, Response, SurveyRun, ThemeJob
+from .. import heartbeat, retention
+from ..models import Answer, Response, SurveyRun, ThemeJob
 from ..questionnaires import Question, questionnaire_for
 
 log = logging.getLogger(__name__)
@@ -109,7 +109,7 @@ def _analyse(app: Flask, db: Session, job: ThemeJob) -> None:
     _update(db, job, 10, "Reading the comments")
     found = comments(db, run, job.question_id)
     # Names from the staff list are redacted as well as common first names and surnames.
-    names = list(db.scalars(select(Invitation.name).where(Invitation.run_id == run.id)))
+    names = retention.redaction_names(db, run)
     _update(db, job, 30, f"Finding themes in {len(found)} comments")
     cache = app.config.get("THEMES_CACHE_DIR") or str(Path(app.instance_path) / "theme-cache")
     report = analyse_themes([text for text, _, _ in found], taxonomy=TAXONOMY[run.kind], staff_names=names,
