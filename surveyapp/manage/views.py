@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
