@@ -32,6 +32,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from . import auth, errors, logs
     from .cli import register_commands
+    from .home.views import bp as home_bp
     from .manage.views import bp as manage_bp
     from .respond.views import bp as respond_bp
     from .results.views import bp as results_bp
@@ -41,6 +42,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     auth.init_app(app)
     errors.init_app(app)
     logs.init_app(app)
+    app.register_blueprint(home_bp)
     app.register_blueprint(respond_bp)
     app.register_blueprint(manage_bp)
     app.register_blueprint(results_bp)

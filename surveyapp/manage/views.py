@@ -37,6 +37,7 @@ def sign_in() -> Any:
 @role_required(*ANY_ROLE)
 def sign_out() -> Any:
     logout_user()
+    flash("You have signed out")
     return redirect(url_for("manage.sign_in"))
 
 
@@ -97,7 +98,7 @@ def start_release(survey_run: SurveyRun, kind: ReleaseKind) -> bool:
     except jobs.TooSoon as exc:
         flash(f"Only {exc.new} {'person has' if exc.new == 1 else 'people have'} responded since the last release. "
               f"Results can be released again once at least {exc.needed} have, so that nobody’s answers can be "
-              "picked out by comparing the two releases.")
+              "picked out by comparing the two releases.", "important")
         return False
     return True
 
@@ -139,7 +140,7 @@ def new_release(run_id: int) -> Any:
 def import_staff(run_id: int) -> Any:
     survey_run = council_run(run_id)
     if survey_run.status != "open":
-        flash(f"{survey_run.title} is closed, so nobody new can be invited to it")
+        flash(f"{survey_run.title} is closed, so nobody new can be invited to it", "important")
         return redirect(url_for("manage.run", run_id=run_id))
     form = StaffListForm()
     problems: list[str] = []
