@@ -28,7 +28,7 @@ FILLS = {"strongly_agree": "#12436d", "agree": "#6a9ed3", "neither": "#b1b4b6",
 INK = {"strongly_agree": "#ffffff", "agree": "#0b0c0c", "neither": "#0b0c0c",
        "disagree": "#0b0c0c", "strongly_disagree": "#ffffff"}
 
-WIDTH, LABEL_W, ROW_H, BAR_H, TOP = 640, 190, 34, 24, 26
+WIDTH, LABEL_W, ROW_H, BAR_H, TOP = 680, 230, 34, 24, 26
 
 
 @dataclass(frozen=True)
@@ -89,9 +89,8 @@ def diverging(splits: list[Split], title: str, chart_id: str) -> Markup:
         y = TOP + i * ROW_H
         parts.append(f'<text x="{LABEL_W - 8}" y="{y + BAR_H / 2 + 5}" text-anchor="end" '
                      f'class="app-chart__label">{escape(_short(found.label))}</text>')
-        if found.shares is None:
-            parts.append(f'<text x="{centre}" y="{y + BAR_H / 2 + 5}" text-anchor="middle" '
-                         f'class="app-chart__hidden">{HIDDEN}</text>')
+        if found.shares is None:  # written at the left of the plot, clear of the centre line
+            parts.append(f'<text x="{LABEL_W + 4}" y="{y + BAR_H / 2 + 5}" class="app-chart__hidden">{HIDDEN}</text>')
             continue
         neutral = found.shares.get(NEUTRAL, 0.0)
         # Left of the centre, outwards: half of "neither", then disagree, then strongly disagree.
@@ -124,7 +123,7 @@ def _segment(key: str, x: float, y: int, w: float, share: float) -> str:
             f'stroke="#ffffff" stroke-width="1"/>{text}')
 
 
-def _short(label: str, limit: int = 28) -> str:
+def _short(label: str, limit: int = 30) -> str:
     """A long group name is cut in the chart (the table beside it has it whole)."""
     return label if len(label) <= limit else label[:limit - 1].rsplit(" ", 1)[0] + "…"
 

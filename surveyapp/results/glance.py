@@ -72,6 +72,15 @@ class Glance:
     improved: list[Movement]
     fallen: list[Movement]
     themes: list[Themes]
+    highest: list[reader.SectionScore]
+    lowest: list[reader.SectionScore]
+
+
+def extremes(reading: access.Reading) -> tuple[list[reader.SectionScore], list[reader.SectionScore]]:
+    """The sections with the highest and the lowest share agreeing (of those shown), when there are enough to rank."""
+    shown = sorted((s for s in reading.data.sections(reading.unit) if s.share is not None), key=lambda s: -(s.share or 0))
+    k = min(TOP, len(shown) // 2)  # never the same section in both lists
+    return shown[:k], shown[::-1][:k]
 
 
 def responses(reading: access.Reading) -> Responses:
@@ -126,4 +135,5 @@ def leavers(reading: access.Reading) -> Leavers:
 
 def glance(reading: access.Reading) -> Glance:
     improved, fallen = movements(reading)
-    return Glance(responses(reading), reading.previous is not None, improved, fallen, themes(reading))
+    highest, lowest = extremes(reading)
+    return Glance(responses(reading), reading.previous is not None, improved, fallen, themes(reading), highest, lowest)

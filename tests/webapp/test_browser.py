@@ -8,7 +8,6 @@ before the server starts: managers read releases, never live counts.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import re
 import threading
@@ -174,6 +173,22 @@ def audit(page: Page, what: str) -> None:
     if size:
         page.set_viewport_size(size)
     assert not problems, "\n".join(problems)
+
+
+def assert_prints_on_a4(page: Page, what: str) -> None:
+    """Printed on A4 portrait (186 mm between 12 mm margins, about 703 CSS pixels): no table loses columns."""
+    size = page.viewport_size
+    page.emulate_media(media="print")
+    page.set_viewport_size({"width": 703, "height": 1000})
+    try:
+        cut = page.evaluate("""() => [...document.querySelectorAll('main table')]
+            .filter(t => t.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
+            .map(t => (t.caption ? t.caption.textContent.trim() : 'a table') + ' ' + Math.round(t.getBoundingClientRect().right))""")
+        assert not cut, f"{what}: printed on A4, these tables lose columns: {cut}"
+    finally:
+        page.emulate_media(media="screen")
+        if size:
+            page.set_viewport_size(size)
 
 
 def assert_png(path: Path) -> None:
@@ -471,9 +486,11 @@ def test_every_other_page_type_passes_axe_at_phone_and_desktop(server: Server, p
     audit(page, "results for the council, with the heatmap")
     box = heatmap.bounding_box()
     assert box and box["width"] <= 1280 - 2 * 15, f"the heatmap is {box} wide at 1280px"
+    assert_prints_on_a4(page, "results for the council")
     page.get_by_role("link", name="My caseload is manageable.").first.click()
     expect(page.locator("svg.app-chart")).to_be_visible()
     audit(page, "an agreement question's chart")
+    assert_prints_on_a4(page, "an agreement question")
 
     for url, heading in ((f"/manage/runs/{server.health_check()}/close", re.compile("Are you sure")),
                          (f"/manage/runs/{server.health_check()}/staff", re.compile("Import")),
@@ -488,3 +505,48 @@ def test_every_other_page_type_passes_axe_at_phone_and_desktop(server: Server, p
     page.get_by_role("link", name="Why people leave").click()
     expect(page.locator("h1")).to_have_text("Why people leave")
     audit(page, "why people leave")
+
+
+def tab_to(page: Page, selector: str, limit: int = 150) -> None:
+    """Press Tab until the element `selector` has focus, as someone without a mouse would."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("s => document.activeElement && document.activeElement.matches(s)", selector):
+            return
+    raise AssertionError(f"{selector} cannot be reached with the Tab key")
+
+
+def test_a_manager_reaches_the_heatmap_with_the_keyboard_alone(server: Server, browser: Browser):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    context.set_default_timeout(30_000)
+    page = context.new_page()
+    try:
+        page.goto(server.base_url + "/")
+        tab_to(page, "a[href='/manage/sign-in']")
+        page.keyboard.press("Enter")
+        tab_to(page, "input[name=email]")
+        page.keyboard.type(loader.MANAGER_EMAIL)
+        page.keyboard.press("Tab")
+        page.keyboard.type(loader.ADMIN_PASSWORD)
+        page.keyboard.press("Enter")
+        expect(page.locator("h1")).to_have_text("Health checks and exit interviews")
+        tab_to(page, f"a[href='/manage/runs/{server.health_check()}']")
+        page.keyboard.press("Enter")
+        tab_to(page, "a[href$='/results/summary']")
+        page.keyboard.press("Enter")
+        expect(page.get_by_role("heading", name="Who responded")).to_be_visible()
+        tab_to(page, "main a[href*='/results?unit=']:not([href*='#'])")
+        page.keyboard.press("Enter")
+        expect(page.locator("main")).to_contain_text("Showing Referral and Assessment")
+        region = "div.app-scroll-table[role=region][aria-label='Share agreeing, by team and section']"
+        tab_to(page, region)
+        box = page.locator(region)
+        assert box.evaluate("el => el.scrollWidth > el.clientWidth"), "at 390px the heatmap scrolls in its box"
+        outline = box.evaluate("el => getComputedStyle(el).outlineStyle")
+        assert outline != "none", "the focused scroll box shows its focus"
+        page.keyboard.press("ArrowRight")
+        page.keyboard.press("ArrowRight")
+        page.wait_for_function("s => document.querySelector(s).scrollLeft > 0", arg=region)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    finally:
+        context.close()

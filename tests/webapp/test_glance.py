@@ -57,6 +57,9 @@ def test_the_first_page_says_what_matters_from_the_release(client, session):
     assert "Workload and caseload" in improved and "+50.0 points" in improved
     assert "Supervision" in fallen and "-50.0 points" in fallen
     assert "Pay and reward" in text and "12 of" in text
+    highest = page.soup.find("h3", string="Highest").find_next("ul").get_text(" ", strip=True)
+    lowest = page.soup.find("h3", string="Lowest").find_next("ul").get_text(" ", strip=True)
+    assert highest.startswith("Workload and caseload : 75% agreeing") and lowest.startswith("Supervision : 25% agreeing")
     assert re.search(r"7 exit interviews", text) and "Caseload and workload (7)" in text
     # Every point links to its detail, and the section links land on the results page's sections.
     overview = client.get(f"/manage/runs/{now.id}/results")
