@@ -153,7 +153,7 @@ def _agreement_chart(reading: access.Reading, asked: Any, everyone: reader.Row, 
         return None
     splits = [charts.split(everyone, f"{reading.unit_label} ({reading.run.year})")]
     if before is not None:
-        splits.append(charts.split(before, f"{reading.unit_label} (last year)"))
+        splits.append(charts.split(before, "Last year"))
     places = next((b for b in breakdowns if b.dimension in ("service_area", "team")), None)
     if places is not None and len(places.rows) <= 20:
         splits += [charts.split(r) for r in places.rows]

@@ -96,7 +96,7 @@ def test_an_agreement_question_has_a_diverging_chart_with_words_and_a_table(clie
     assert chart is not None
     described = " ".join(page.soup.find(id=i).get_text() for i in chart["aria-labelledby"].split())
     assert f"{made.name} ({now.year}): 75% agree or strongly agree, 0% neither, 25% disagree" in described
-    assert f"{made.name} (last year): 25% agree" in described
+    assert "Last year: 25% agree" in described
     # Agreement to the right of the centre line, disagreement to the left, sized by share.
     line = chart.select_one("line.app-chart__centre")
     centre = float(line["x1"])
