@@ -280,6 +280,10 @@ def test_a_mistake_on_a_phone_is_explained_and_kept(server: Server, browser: Bro
         audit(page, "a page of questions with a mistake")
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, f"the page scrolls sideways on a phone ({width}px wide)"
+        box.fill("12")
+        page.get_by_role("button", name="Save and come back later").click()
+        expect(page).to_have_url(re.compile(r"/survey/saved$"))
+        audit(page, "saved to come back later")
     finally:
         context.close()
 
@@ -289,6 +293,7 @@ def test_a_leaver_walks_through_the_exit_interview(server: Server, page: Page):
     assert link, "the demo has an unused leaver link"
     page.goto(link)
     expect(page.locator("h1")).to_have_text("Children's social work exit interview 2026")
+    audit(page, "a leaver's start page")
     page.get_by_role("button", name="Start now").click()
     headings = walk_to_check_your_answers(page)
     assert len(headings) >= 4, headings
@@ -487,6 +492,13 @@ def test_every_other_page_type_passes_axe_at_phone_and_desktop(server: Server, p
     fits = page.locator(".app-scroll-table", has=heatmap).evaluate("el => el.scrollWidth <= el.clientWidth")
     assert fits, "at 1280px the heatmap fits without scrolling"
     assert_prints_on_a4(page, "results for the council")
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        lines = page.evaluate("""() => Math.max(...[...document.querySelectorAll('main th[scope=row]')].map(th =>
+            (th.clientHeight - parseFloat(getComputedStyle(th).paddingTop) - parseFloat(getComputedStyle(th).paddingBottom))
+            / parseFloat(getComputedStyle(th).lineHeight)))""")
+        assert lines <= 5, f"at {width}px a team's name wraps over {lines:.1f} lines"
+    page.set_viewport_size({"width": 1280, "height": 900})
     page.get_by_role("link", name="My caseload is manageable.").first.click()
     expect(page.locator("svg.app-chart")).to_be_visible()
     audit(page, "an agreement question's chart")
