@@ -38,6 +38,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .cli import register_commands
     from .audit_log import web as audit_web
     from .manage.run_admin import bp as run_admin_bp
+    from .home.views import bp as home_bp
     from .manage.views import bp as manage_bp
     from .org.views import bp as org_bp
     from .respond.views import bp as respond_bp
@@ -52,6 +53,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     for part in (auth, errors, logs, headers, limits, audit_web):
         part.init_app(app)
     app.register_blueprint(health_bp)
+    app.register_blueprint(home_bp)
     app.register_blueprint(respond_bp)
     app.register_blueprint(manage_bp)
     app.register_blueprint(results_bp)

@@ -28,6 +28,7 @@ from .models import ManagerSession, Role, User
 login_manager = LoginManager()
 login_manager.login_view = "manage.sign_in"
 login_manager.login_message = "Sign in to see this page"
+login_manager.login_message_category = "important"  # not a success: a neutral banner
 login_manager.session_protection = "strong"
 
 F = TypeVar("F", bound=Callable[..., Any])

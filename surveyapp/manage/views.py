@@ -41,6 +41,7 @@ def sign_in() -> Any:
 @role_required(*ANY_ROLE)
 def sign_out() -> Any:
     auth.sign_out()  # ends the session on the server too
+    flash("You have signed out")
     return redirect(url_for("manage.sign_in"))
 
 
@@ -111,7 +112,7 @@ def start_release(survey_run: SurveyRun, kind: ReleaseKind) -> bool:
                          detail={"kind": kind.value, "refused": f"only {exc.new} new responses"}, commit=True)
         flash(f"Only {exc.new} {'person has' if exc.new == 1 else 'people have'} responded since the last release. "
               f"Results can be released again once at least {exc.needed} have, so that nobody’s answers can be "
-              "picked out by comparing the two releases.")
+              "picked out by comparing the two releases.", "important")
         return False
     except jobs.NotQueued:
         flash("The release could not be started: the background queue cannot be reached. Try again in a few "
@@ -164,7 +165,7 @@ def new_release(run_id: int) -> Any:
 def import_staff(run_id: int) -> Any:
     survey_run = council_run(run_id)
     if survey_run.status != "open":
-        flash(f"{survey_run.title} is closed, so nobody new can be invited to it")
+        flash(f"{survey_run.title} is closed, so nobody new can be invited to it", "important")
         return redirect(url_for("manage.run", run_id=run_id))
     if not mail.can_send(current_app.config):
         flash(NO_EMAIL)

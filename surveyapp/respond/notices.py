@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import render_template
+from flask import make_response, render_template
+from werkzeug.wrappers import Response
 
 from ..models import SurveyRun
 
@@ -34,6 +35,7 @@ NOTICES = {
 }
 
 
-def notice(name: str, run: SurveyRun | None = None) -> tuple[str, int]:
+def notice(name: str, run: SurveyRun | None = None) -> Response:
+    """The notice as an HTML page (a bare Response would be sent as text/plain, and show as raw markup)."""
     chosen = NOTICES[name]
-    return render_template("respond/notice.html", notice=chosen, name=name, run=run), chosen.status
+    return make_response(render_template("respond/notice.html", notice=chosen, name=name, run=run), chosen.status)

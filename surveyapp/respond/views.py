@@ -37,7 +37,7 @@ def _today() -> dt.date:
     return dt.date.today()
 
 
-def _problem(opened: journey.Opened) -> tuple[str, int]:
+def _problem(opened: journey.Opened) -> HttpResponse:
     return notice(PROBLEMS[opened.state], opened.run)
 
 
@@ -105,7 +105,7 @@ class Journey:
     def ensure_open(self) -> None:
         state = journey.run_state(self.run, _today())
         if state is not journey.LinkState.READY:
-            abort(HttpResponse(*notice(PROBLEMS[state], self.run)))
+            abort(notice(PROBLEMS[state], self.run))
 
     def next_section(self, after: str | None) -> str | None:
         ids = [s.id for s in self.questionnaire.visible_sections(self.answers)]
@@ -116,7 +116,7 @@ class Journey:
 
 
 def _session_ended() -> HttpResponse:
-    return HttpResponse(*notice("session_ended"))
+    return notice("session_ended")
 
 
 @bp.route("/survey", methods=["GET", "POST"])

@@ -26,6 +26,18 @@ from ..disclosure.reader import HIDDEN, Breakdown, HeatRow, Row, SectionScore, T
 
 Table = tuple[str, list[str], list[list[object]]]  # title, header, rows
 
+# Excel allows 31 characters in a sheet's name: a longer title gets a short name that still says what it is
+# (the sheet's first row keeps the whole title).
+SHEET_NAMES = {"Share agreeing, by team and section": "Agreeing by team and section"}
+SHEET_NAME_LIMIT = 31
+
+
+class Percent(float):
+    """A percentage (45.5 means 45.5%): a number in every format, shown with a percent format in Excel."""
+
+    def __str__(self) -> str:
+        return f"{float(self):g}"
+
 
 def _csv(tables: Iterable[Table]) -> str:
     """Tables one after another, each under its title, every cell safe from spreadsheet formulas."""
@@ -57,6 +69,9 @@ def xlsx(tables: Iterable[Table]) -> bytes:
             cell.font = Font(bold=True)
         for row in rows:
             sheet.append([_cell(value) for value in row])
+            for value, cell in zip(row, sheet[sheet.max_row]):
+                if isinstance(value, Percent):
+                    cell.value, cell.number_format = float(value) / 100, "0.0%"
         sheet.column_dimensions["A"].width = 40
     out = io.BytesIO()
     book.save(out)
@@ -65,7 +80,9 @@ def xlsx(tables: Iterable[Table]) -> bytes:
 
 def _sheet_name(title: str, used: set[str]) -> str:
     # Excel: at most 31 characters, none of []:*?/\ , unique in the workbook.
-    base = re.sub(r"[\[\]:*?/\\]", " ", title)[:28].strip() or "Table"
+    base = re.sub(r"[\[\]:*?/\\]", " ", SHEET_NAMES.get(title, title)).strip() or "Table"
+    if len(base) > SHEET_NAME_LIMIT - 3:  # room for " 2" and so on; cut between words, never inside one
+        base = base[:SHEET_NAME_LIMIT - 2].rsplit(" ", 1)[0].rstrip(",;:-– ")
     name, n = base, 2
     while name in used:
         name, n = f"{base[:26]} {n}", n + 1
@@ -97,7 +114,7 @@ def shown(value: object) -> object:
 
 
 def _share(count: int | None, total: int | None) -> object:
-    return HIDDEN if count is None or total is None else (round(100 * count / total, 1) if total else "")
+    return HIDDEN if count is None or total is None else (Percent(round(100 * count / total, 1)) if total else "")
 
 
 def overview_tables(reading: Reading, sections: list[SectionScore], changes: dict[str, Change | None],
@@ -125,9 +142,25 @@ def _group_row(row: Row, options: list[tuple[str, str]]) -> list[object]:
     return [row.label, shown(row.size), shown(row.total)] + [shown(row.counts.get(value)) for value, _ in options]
 
 
-def question_tables(everyone: Row, breakdowns: list[Breakdown], options: list[tuple[str, str]]) -> list[Table]:
+def _answers(everyone: Row, options: list[tuple[str, str]], before: Row | None,
+             changes: dict[str, Change | None]) -> Table:
+    """The page's first table: each answer, its share, and (when there was one) last year's share and the change."""
+    head = ["Answer", "People", "Share (%)"] + (["Last year (%)", "Change since last year (points)"] if before else [])
+    rows: list[list[object]] = []
+    for value, label in options:
+        row = [label, shown(everyone.counts.get(value)), _share(everyone.counts.get(value), everyone.total)]
+        if before is not None:
+            found = changes.get(value)
+            row += [_share(before.counts.get(value), before.total), "" if found is None else found.points]
+        rows.append(row)
+    return ("Answers", head, rows)
+
+
+def question_tables(everyone: Row, breakdowns: list[Breakdown], options: list[tuple[str, str]],
+                    before: Row | None = None, changes: dict[str, Change | None] | None = None) -> list[Table]:
     head = [label for _, label in options]
-    tables = [("Everyone", ["Group", "Respondents", "Answered"] + head, [_group_row(everyone, options)])]
+    tables = [("Everyone", ["Group", "Respondents", "Answered"] + head, [_group_row(everyone, options)]),
+              _answers(everyone, options, before, changes or {})]
     tables += [(f"By {b.title.lower()}", [b.title, "Respondents", "Answered"] + head,
                 [_group_row(r, options) for r in b.rows]) for b in breakdowns if b.rows]
     return tables

@@ -9,13 +9,15 @@ from typing import Any
 
 from flask import Blueprint, abort, g, render_template, request
 from flask_login import current_user
+from sqlalchemy import select
 
 from .. import db, scope
 from ..auth import role_required
 from ..disclosure import access, reader
 from ..disclosure.compare import Change, change
 from ..manage.views import ANY_ROLE, council_run, run_status_page
-from . import exports
+from ..models import SurveyRun
+from . import charts, exports, glance
 
 bp = Blueprint("results", __name__, url_prefix="/manage/runs/<int:run_id>/results")
 CHARTED_TYPES = {"agreement", "single_choice", "multiple_choice", "number"}
@@ -73,6 +75,33 @@ def overview(run_id: int) -> Any:
                            changes=changes, heat=heat, rates=rates, questions=questions, hidden=reader.HIDDEN)
 
 
+@bp.get("/summary")
+@role_required(*ANY_ROLE)
+def summary(run_id: int) -> Any:
+    """The run's first page: what matters, before any table, each point a link to its detail."""
+    reading = _reading()
+    if reading is None:
+        return run_status_page(council_run(run_id), "Results have not been released yet.")
+    return render_template("results/summary.html", reading=reading, run=reading.run, found=glance.glance(reading),
+                           leavers=_leavers(reading.run) if reading.run.kind == "health_check" else None)
+
+
+def _leavers(run: SurveyRun) -> glance.Leavers | None:
+    """The council's latest released exit interview period this user may read."""
+    periods = db.session().scalars(select(SurveyRun).where(
+        SurveyRun.council_id == run.council_id, SurveyRun.questionnaire.has(kind="exit_interview"))
+        .order_by(SurveyRun.year.desc(), SurveyRun.id.desc())).all()
+    team_ids = scope.team_ids(db.session(), current_user)
+    for period in periods:
+        try:
+            found = access.reading(db.session(), period, team_ids, None)
+        except access.NotInScope:
+            return None
+        if found is not None:
+            return glance.leavers(found)
+    return None
+
+
 @bp.get("/<question_id>")
 @role_required(*ANY_ROLE)
 def question(run_id: int, question_id: str) -> Any:
@@ -87,11 +116,13 @@ def question(run_id: int, question_id: str) -> Any:
     before = _last_year(reading, asked)
     breakdowns = data.breakdowns(asked, unit)
     options = reader.options_of(asked)
+    changes = _option_changes(everyone, before)
     if fmt := export_format():
-        return exports.download(exports.question_tables(everyone, breakdowns, options),
+        return exports.download(exports.question_tables(everyone, breakdowns, options, before, changes),
                                 f"results-{run_id}-{unit.replace(':', '-')}-{asked.id}", fmt)
     return render_template("results/question.html", reading=reading, run=reading.run, before=before,
-                           changes=_option_changes(everyone, before),
+                           changes=changes, chart=_agreement_chart(reading, asked, everyone, before, breakdowns),
+                           legend=charts.legend(),
                            policy=data.policy(unit) if asked.id == "children_allocated" else [],
                            question=asked, everyone=everyone, options=options, breakdowns=breakdowns,
                            hidden=reader.HIDDEN)
@@ -113,3 +144,22 @@ def _option_changes(now: reader.Row, before: reader.Row | None) -> dict[str, Cha
     return {value: change((count, now.total), (before.counts.get(value), before.total))
             if count is not None and before.counts.get(value) is not None else None
             for value, count in now.counts.items()}
+
+
+def _agreement_chart(reading: access.Reading, asked: Any, everyone: reader.Row, before: reader.Row | None,
+                     breakdowns: list[reader.Breakdown]) -> Any:
+    """This unit this year, last year, and its areas or teams, as diverging bars (agreement questions only)."""
+    if asked.type != "agreement" or everyone.total is None:
+        return None
+    splits = [charts.split(everyone, f"{reading.unit_label} ({reading.run.year})")]
+    if before is not None:
+        splits.append(charts.split(before, "Last year"))
+    places = next((b for b in breakdowns if b.dimension in ("service_area", "team")), None)
+    if places is not None and len(places.rows) <= 20:
+        splits += [charts.split(r) for r in places.rows]
+    return charts.diverging(splits, f"{asked.text}: answers of {reading.unit_label}", f"chart-{asked.id}")
+
+
+@bp.app_template_global()
+def share_bar(share: float) -> Any:
+    return charts.bar(share)

@@ -175,6 +175,8 @@ def check_page(page: Page) -> None:
     assert not duplicates, f"duplicate ids: {duplicates}"
     for form in page.soup.find_all("form"):
         assert form.get("action"), "every form needs an action"
+    anchors = {a["href"][1:] for a in page.soup.select('a[href^="#"]') if len(a["href"]) > 1}
+    assert anchors <= set(ids), f"links to places not on the page: {sorted(anchors - set(ids))}"
     assert "Traceback" not in page.html
 
 

@@ -40,6 +40,12 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 COMMENT = "Smaller caseloads, and time to see the children we work with."
 RELEASE_TIMEOUT = 8 * 60  # seconds: a release of the demo health check audits about 16,000 figures
+# axe-core from npm (package.json, `npm ci`); AXE_CORE_JS may point at another copy of the same file.
+AXE = Path(os.environ.get("AXE_CORE_JS", Path(__file__).parents[2] / "node_modules/axe-core/axe.min.js"))
+WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+# Best-practice rules left failing on purpose, each with its reason. None yet: keep it that way, or say why here.
+ACCEPTED_BEST_PRACTICE: dict[str, str] = {}
+WIDTHS = (390, 1280)  # a phone and a desktop
 
 
 @dataclass(frozen=True)
@@ -111,7 +117,8 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    # bypass_csp: axe is injected as a <script>, which the app's Content-Security-Policy would refuse.
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True)
     context.set_default_timeout(30_000)  # generous: CI runs other tests beside it
     opened = context.new_page()
     yield opened
@@ -155,6 +162,47 @@ def walk_to_check_your_answers(page: Page) -> list[str]:
     raise AssertionError(f"the questionnaire does not end: {headings}")
 
 
+def audit(page: Page, what: str) -> None:
+    """axe-core on the page as it is now, at phone and desktop widths: no WCAG 2.2 A or AA violation, no
+    best-practice one without a reason above, and no sideways scrolling of the page itself."""
+    assert AXE.is_file(), f"{AXE} is missing: run `npm ci` (axe-core is in package.json)"
+    size = page.viewport_size
+    problems = []
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        if not page.evaluate("typeof window.axe !== 'undefined'"):
+            page.add_script_tag(path=str(AXE))
+        found = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, "
+                              "resultTypes: ['violations']})", WCAG + ["best-practice"])
+        for v in found["violations"]:
+            if v["id"] in ACCEPTED_BEST_PRACTICE and not set(v["tags"]) & set(WCAG):
+                continue
+            where = "; ".join(" ".join(n["target"]) for n in v["nodes"][:3])
+            problems.append(f"{what} at {width}px: {v['id']} ({v['impact']}): {v['help']}: {where}")
+        wide = page.evaluate("document.documentElement.scrollWidth")
+        if wide > width:
+            problems.append(f"{what} at {width}px: the page scrolls sideways ({wide}px wide)")
+    if size:
+        page.set_viewport_size(size)
+    assert not problems, "\n".join(problems)
+
+
+def assert_prints_on_a4(page: Page, what: str) -> None:
+    """Printed on A4 portrait (186 mm between 12 mm margins, about 703 CSS pixels): no table loses columns."""
+    size = page.viewport_size
+    page.emulate_media(media="print")
+    page.set_viewport_size({"width": 703, "height": 1000})
+    try:
+        cut = page.evaluate("""() => [...document.querySelectorAll('main table')]
+            .filter(t => t.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
+            .map(t => (t.caption ? t.caption.textContent.trim() : 'a table') + ' ' + Math.round(t.getBoundingClientRect().right))""")
+        assert not cut, f"{what}: printed on A4, these tables lose columns: {cut}"
+    finally:
+        page.emulate_media(media="screen")
+        if size:
+            page.set_viewport_size(size)
+
+
 def assert_png(path: Path) -> None:
     data = path.read_bytes()
     assert len(data) > 1000 and data.startswith(b"\x89PNG\r\n\x1a\n"), path
@@ -173,7 +221,10 @@ def test_a_respondent_answers_the_health_check_by_clicking(server: Server, page:
     assert page.url == f"{server.base_url}/survey", "the link's token is swapped for a session at once"
     expect(page.locator("h1")).to_have_text("Children's social work health check 2026")
     expect(page.get_by_role("heading", name="Your answers are anonymous")).to_be_visible()
+    audit(page, "a respondent's start page")
     page.get_by_role("button", name="Start now").click()
+    expect(page).to_have_url(re.compile(r"/survey/about_you$"))
+    audit(page, "a page of questions")
 
     headings = walk_to_check_your_answers(page)
     assert headings[:3] == ["About you", "Workload and caseload", "Supervision"]
@@ -181,12 +232,14 @@ def test_a_respondent_answers_the_health_check_by_clicking(server: Server, page:
     main = page.locator("main")
     expect(main).to_contain_text("18 children")
     expect(main).to_contain_text(COMMENT)
+    audit(page, "check your answers")
     check_shot = tmp_path / "check-your-answers.png"
     page.screenshot(path=str(check_shot), full_page=True)
 
     page.get_by_role("button", name="Submit").click()
     expect(page.locator(".govuk-panel__title")).to_have_text("Thank you: your answers have been submitted")
     assert page.url == f"{server.base_url}/survey/done"
+    audit(page, "the confirmation")
     done_shot = tmp_path / "confirmation.png"
     page.screenshot(path=str(done_shot), full_page=True)
     assert_png(check_shot)
@@ -198,13 +251,19 @@ def test_a_respondent_answers_the_health_check_by_clicking(server: Server, page:
         assert token not in request.all_headers().get("referer", ""), f"{request.url} was sent the link as referer"
     assert addresses and all(token not in address for address in addresses), addresses
 
+    # Back, after submitting: a page that says the session has ended (not its markup as text).
+    page.go_back()
+    expect(page.locator("h1")).to_have_text("Your session has ended")
+    audit(page, "a respondent's notice")
+
     # The link has done its job.
     page.goto(link)
     expect(page.locator("h1")).to_have_text("You have already submitted your answers")
 
 
 def test_a_mistake_on_a_phone_is_explained_and_kept(server: Server, browser: Browser):
-    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
+                                  bypass_csp=True)
     context.set_default_timeout(30_000)  # generous: CI runs other tests beside it
     page = context.new_page()
     try:
@@ -230,8 +289,13 @@ def test_a_mistake_on_a_phone_is_explained_and_kept(server: Server, browser: Bro
         expect(box).to_be_focused()
         expect(box).to_have_value("lots")
         expect(page.locator("#children_allocated-error")).to_contain_text("Enter a whole number, like 12")
+        audit(page, "a page of questions with a mistake")
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, f"the page scrolls sideways on a phone ({width}px wide)"
+        box.fill("12")
+        page.get_by_role("button", name="Save and come back later").click()
+        expect(page).to_have_url(re.compile(r"/survey/saved$"))
+        audit(page, "saved to come back later")
     finally:
         context.close()
 
@@ -241,6 +305,7 @@ def test_a_leaver_walks_through_the_exit_interview(server: Server, page: Page):
     assert link, "the demo has an unused leaver link"
     page.goto(link)
     expect(page.locator("h1")).to_have_text("Children's social work exit interview 2026")
+    audit(page, "a leaver's start page")
     page.get_by_role("button", name="Start now").click()
     headings = walk_to_check_your_answers(page)
     assert len(headings) >= 4, headings
@@ -253,14 +318,22 @@ def test_a_leaver_walks_through_the_exit_interview(server: Server, page: Page):
 def test_the_demo_manager_signs_in_and_sees_response_rates(server: Server, page: Page):
     page.goto(f"{server.base_url}/manage/")
     assert "/manage/sign-in" in page.url, "signed-out managers are sent to sign in"
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("Sign in to see this page")
+    audit(page, "sign in, asked to")
     page.get_by_role("textbox", name="Email address").fill(loader.ADMIN_EMAIL)
     page.get_by_role("textbox", name="Password", exact=True).fill(loader.ADMIN_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
 
     expect(page.locator("h1")).to_have_text("Health checks and exit interviews")
+    audit(page, "the dashboard")
     title = f"Social work health check {dt.date.today().year}"
     page.get_by_role("link", name=title).click()
     expect(page.locator("h1")).to_have_text(title)
+    audit(page, "a run's page")
+    buttons = page.locator("main .govuk-button-group > .govuk-button")
+    expect(buttons).to_have_count(3)
+    tops = {round(b.bounding_box()["y"]) for b in buttons.all()}
+    assert len(tops) == 1, f"the run page's three buttons are not in one row: {tops}"
     # The run's figures come from its release: the demo's first (interim) release, as `flask demo` made it.
     main = page.locator("main")
     expect(main).to_contain_text(re.compile(r"\(interim release \d+\)"))
@@ -277,6 +350,8 @@ def test_the_demo_manager_signs_in_and_sees_response_rates(server: Server, page:
 
     page.get_by_role("button", name="Sign out").click()
     expect(page.locator("h1")).to_have_text("Sign in")
+    expect(page.locator(".govuk-notification-banner--success")).to_contain_text("You have signed out")
+    audit(page, "signed out")
 
 
 def test_the_demo_manager_reads_results_and_themes_for_their_service(server: Server, page: Page, tmp_path: Path):
@@ -296,6 +371,7 @@ def test_the_demo_manager_reads_results_and_themes_for_their_service(server: Ser
     expect(scores).to_be_visible()
     expect(scores.locator("thead")).to_contain_text("Change since last year")
     expect(page.locator("main")).not_to_contain_text("Fostering Support")
+    audit(page, "results for a service area")
     results_shot = tmp_path / "results.png"
     page.screenshot(path=str(results_shot), full_page=True)
     assert_png(results_shot)
@@ -309,16 +385,19 @@ def test_the_demo_manager_reads_results_and_themes_for_their_service(server: Ser
     page.get_by_role("link", name="How many children are allocated to you at the moment?").click()
     against = page.locator("table", has=page.locator("caption", has_text="Against the council’s caseload policy"))
     expect(against).to_contain_text("Above the council’s caseload policy of 18 children")
+    audit(page, "a number question's results")
 
     page.go_back()
     page.get_by_role("link", name="Back to " + title).click()
     page.get_by_role("link", name="Themes in comments").click()
+    audit(page, "questions with comments")
     page.get_by_role("link", name="What one thing would make the biggest difference to you?").click()
     run_id = server.health_check()
     server.responses_enough_for_a_release(run_id)
     page.get_by_role("button", name="Find themes").click()
     # Wait for the page the button leads to (counting "#progress" on the old page raced the navigation).
     expect(page.locator("#progress").or_(page.get_by_text("A newer analysis has finished."))).to_be_visible()
+    audit(page, "themes being found")
     # The analysis runs in the background; the page says to refresh it (it does not reload itself).
     deadline = time.monotonic() + 240
     while page.locator("#progress").count():
@@ -334,7 +413,7 @@ def test_the_demo_manager_reads_results_and_themes_for_their_service(server: Ser
     expect(page.get_by_role("table", name="Themes", exact=True)).to_have_count(0)
 
     # The principal social worker releases the results again, from the run's page.
-    admin = page.context.browser.new_context(viewport={"width": 1280, "height": 900})
+    admin = page.context.browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True)
     admin.set_default_timeout(30_000)
     psw = admin.new_page()
     try:
@@ -363,6 +442,10 @@ def test_the_demo_manager_reads_results_and_themes_for_their_service(server: Ser
         sizes = [cell.inner_text() for cell in themes.locator("tbody tr td:nth-child(2)").all()]
         assert any(re.match(r"\d+ \(\d+%\)", s) for s in sizes), sizes
         assert all(re.match(r"(\d+ \(\d+%\)|Hidden)$", s) for s in sizes), sizes
+        audit(psw, "a question's themes")
+        for anchor in psw.locator("main table a[href^='#']").all():
+            target = anchor.get_attribute("href")
+            assert psw.locator(target).count() == 1, f"{target} is not on the page"
     finally:
         admin.close()
 
@@ -381,3 +464,115 @@ def test_the_demo_manager_reads_results_and_themes_for_their_service(server: Ser
     themes_shot = tmp_path / "themes.png"
     page.screenshot(path=str(themes_shot), full_page=True)
     assert_png(themes_shot)
+
+
+def test_every_other_page_type_passes_axe_at_phone_and_desktop(server: Server, page: Page):
+    """The pages the journeys above do not pass through: the front door, errors, the admin's forms, the
+    run's first page, a chart, the heatmap and the leavers' report."""
+    page.goto(server.base_url + "/")
+    expect(page.locator("h1")).to_have_text("Staff health check")
+    audit(page, "the home page")
+    page.locator("footer").get_by_role("link", name="Accessibility statement").click()
+    expect(page.locator("h1")).to_contain_text("Accessibility statement")
+    audit(page, "the accessibility statement")
+    page.locator("header").get_by_role("link", name=re.compile("Staff health check")).click()
+    expect(page.locator("h1")).to_have_text("Staff health check")
+    page.goto(server.base_url + "/no-such-page")
+    expect(page.locator("h1")).to_have_text("Page not found")
+    audit(page, "page not found")
+
+    page.goto(server.base_url + "/")
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in").click()  # nothing typed
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
+    audit(page, "sign in with a mistake")
+    page.get_by_role("textbox", name="Email address").fill(loader.ADMIN_EMAIL)
+    page.get_by_role("textbox", name="Password", exact=True).fill(loader.ADMIN_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator("h1")).to_have_text("Health checks and exit interviews")
+
+    title = f"Social work health check {dt.date.today().year}"
+    page.get_by_role("link", name=title).click()
+    page.get_by_role("link", name="What matters in the results").click()
+    expect(page.locator("h1")).to_have_text(title)
+    expect(page.get_by_role("heading", name="Who responded")).to_be_visible()
+    audit(page, "a run's first page")
+    page.get_by_role("link", name="All results: every section, team and question").click()
+    heatmap = page.locator("table.app-heatmap")
+    expect(heatmap).to_be_visible()
+    audit(page, "results for the council, with the heatmap")
+    fits = page.locator(".app-scroll-table", has=heatmap).evaluate("el => el.scrollWidth <= el.clientWidth")
+    assert fits, "at 1280px the heatmap fits without scrolling"
+    assert_prints_on_a4(page, "results for the council")
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        lines = page.evaluate("""() => Math.max(...[...document.querySelectorAll('main th[scope=row]')].map(th =>
+            (th.clientHeight - parseFloat(getComputedStyle(th).paddingTop) - parseFloat(getComputedStyle(th).paddingBottom))
+            / parseFloat(getComputedStyle(th).lineHeight)))""")
+        assert lines <= 5, f"at {width}px a team's name wraps over {lines:.1f} lines"
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.get_by_role("link", name="My caseload is manageable.").first.click()
+    expect(page.locator("svg.app-chart")).to_be_visible()
+    audit(page, "an agreement question's chart")
+    assert_prints_on_a4(page, "an agreement question")
+
+    for url, heading in ((f"/manage/runs/{server.health_check()}/close", re.compile("Are you sure")),
+                         (f"/manage/runs/{server.health_check()}/staff", re.compile("Import")),
+                         ("/manage/runs/new", re.compile("Create")),
+                         ("/manage/settings", re.compile("settings", re.IGNORECASE))):
+        page.goto(server.base_url + url)
+        expect(page.locator("h1")).to_contain_text(heading)
+        audit(page, url)
+
+    page.goto(server.base_url + "/manage/")
+    page.get_by_role("link", name=f"Exit interviews {dt.date.today().year}").click()
+    page.get_by_role("link", name="Why people leave").click()
+    expect(page.locator("h1")).to_have_text("Why people leave")
+    audit(page, "why people leave")
+
+
+def tab_to(page: Page, selector: str, limit: int = 150) -> None:
+    """Press Tab until the element `selector` has focus, as someone without a mouse would."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("s => document.activeElement && document.activeElement.matches(s)", selector):
+            return
+    raise AssertionError(f"{selector} cannot be reached with the Tab key")
+
+
+def test_a_manager_reaches_the_heatmap_with_the_keyboard_alone(server: Server, browser: Browser):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    context.set_default_timeout(30_000)
+    page = context.new_page()
+    try:
+        page.goto(server.base_url + "/")
+        tab_to(page, "a[href='/manage/sign-in']")
+        page.keyboard.press("Enter")
+        expect(page.locator("h1")).to_have_text("Sign in")  # the next page has loaded
+        tab_to(page, "input[name=email]")
+        page.keyboard.type(loader.MANAGER_EMAIL)
+        page.keyboard.press("Tab")
+        page.keyboard.type(loader.ADMIN_PASSWORD)
+        page.keyboard.press("Enter")
+        expect(page.locator("h1")).to_have_text("Health checks and exit interviews")
+        tab_to(page, f"a[href='/manage/runs/{server.health_check()}']")
+        page.keyboard.press("Enter")
+        expect(page.locator("h1")).to_have_text(f"Social work health check {dt.date.today().year}")
+        tab_to(page, "a[href$='/results/summary']")
+        page.keyboard.press("Enter")
+        expect(page.get_by_role("heading", name="Who responded")).to_be_visible()
+        tab_to(page, "main a[href*='/results?unit=']:not([href*='#'])")
+        page.keyboard.press("Enter")
+        expect(page.locator("main")).to_contain_text("Showing Referral and Assessment")
+        region = "div.app-scroll-table[role=region][aria-label='Share agreeing, by team and section']"
+        tab_to(page, region)
+        box = page.locator(region)
+        assert box.evaluate("el => el.scrollWidth > el.clientWidth"), "at 390px the heatmap scrolls in its box"
+        outline = box.evaluate("el => getComputedStyle(el).outlineStyle")
+        assert outline != "none", "the focused scroll box shows its focus"
+        page.keyboard.press("ArrowRight")
+        page.keyboard.press("ArrowRight")
+        page.wait_for_function("s => document.querySelector(s).scrollLeft > 0", arg=region)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    finally:
+        context.close()

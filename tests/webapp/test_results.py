@@ -58,7 +58,7 @@ def signed_in(client, session, made):
 def cells(page, caption):
     table = next(t for t in page.soup.select("table") if caption in t.caption.get_text())
     return {tr.find(["th", "td"]).get_text(" ", strip=True): [td.get_text(" ", strip=True) for td in tr.find_all("td")]
-            for tr in table.select("tbody tr")}
+            for tr in table.select("tbody tr:not(.app-heatmap__area)")}  # not the service areas' heading rows
 
 
 def shown_cells(made_release) -> dict:

@@ -1,0 +1,152 @@
+"""A run's first page (what matters), charts and the heatmap: from the release, changes only beyond noise."""
+
+from __future__ import annotations
+
+import re
+
+from surveyapp.models import Role, ThemeJob
+
+from . import factories
+from .attacker import respond
+
+Q = "caseload_manageable"
+
+
+def two_years(session):
+    """Last year 25% agreed on workload and 75% on supervision; this year the other way round."""
+    made = factories.council(session)
+    team = factories.team(session, made, "Assessment North")
+    last = factories.run(session, made)
+    last.year -= 1
+    session.commit()
+    factories.agreement_responses(session, last, team, agree=10, disagree=30)
+    factories.agreement_responses(session, last, team, agree=30, disagree=10, question_id="supervision_as_planned")
+    now = factories.run(session, made)
+    factories.agreement_responses(session, now, team, agree=30, disagree=10)
+    factories.agreement_responses(session, now, team, agree=10, disagree=30, question_id="supervision_as_planned")
+    return made, team, last, now
+
+
+def test_the_first_page_says_what_matters_from_the_release(client, session):
+    made, team, last, now = two_years(session)
+    comments = [respond(session, now, team, biggest_difference=f"Comment {i}") for i in range(12)]
+    rows = [{"row": i, "theme": "pay_reward", "confidence": 0.9, "sentiment": None} for i in range(12)]
+    session.add(ThemeJob(run_id=now.id, question_id="biggest_difference", status="done", progress=100, stage="Done",
+                         result={"mode": "taxonomy", "rows": rows, "row_teams": [team.id] * 12,
+                                 "row_responses": [r.id for r in comments], "notes": [], "emerging_themes": [],
+                                 "themes": [{"id": "pay_reward", "label": "Pay and reward", "keywords": ["pay"],
+                                             "description": None, "quotes": []}]}))
+    exit_run = factories.run(session, made, "exit-interview")
+    for _ in range(7):
+        respond(session, exit_run, team, main_reasons=["caseload_workload"], destination="agency")
+    session.commit()
+    factories.sign_in(client, factories.user(session, made, Role.ADMIN))
+    assert "Results have not been released yet." in client.get(f"/manage/runs/{now.id}/results/summary").text()
+    factories.release(session, last)
+    factories.release(session, now)
+    factories.release(session, exit_run)
+
+    run_page = client.get(f"/manage/runs/{now.id}")
+    link = run_page.soup.find("a", string="What matters in the results")
+    assert link is not None
+    page = client.get(link["href"])
+    assert page.status == 200 and page.h1 == now.title
+    text = page.text()
+    improved = page.soup.find("h3", string="Most improved").find_next("ul").get_text(" ", strip=True)
+    fallen = page.soup.find("h3", string="Most fallen").find_next("ul").get_text(" ", strip=True)
+    assert "Workload and caseload" in improved and "+50.0 points" in improved
+    assert "Supervision" in fallen and "-50.0 points" in fallen
+    assert "Pay and reward" in text and "12 of" in text
+    highest = page.soup.find("h3", string="Highest").find_next("ul").get_text(" ", strip=True)
+    lowest = page.soup.find("h3", string="Lowest").find_next("ul").get_text(" ", strip=True)
+    assert highest.startswith("Workload and caseload : 75% agreeing") and lowest.startswith("Supervision : 25% agreeing")
+    assert re.search(r"7 exit interviews", text) and "Caseload and workload (7)" in text
+    # Every point links to its detail, and the section links land on the results page's sections.
+    overview = client.get(f"/manage/runs/{now.id}/results")
+    ids = {el["id"] for el in overview.soup.select("[id]")}
+    for a in page.soup.select("main a[href*='#']"):
+        assert a["href"].split("#")[1] in ids, a["href"]
+    assert page.soup.select_one(f"main a[href^='/manage/runs/{now.id}/themes/biggest_difference']")
+
+
+def test_small_changes_are_not_called_improvements(client, session):
+    made = factories.council(session)
+    team = factories.team(session, made, "Assessment North")
+    last = factories.run(session, made)
+    last.year -= 1
+    session.commit()
+    factories.agreement_responses(session, last, team, agree=5, disagree=5)
+    now = factories.run(session, made)
+    factories.agreement_responses(session, now, team, agree=6, disagree=4)  # +10 points on 10 people: noise
+    factories.release(session, last)
+    factories.release(session, now)
+    factories.sign_in(client, factories.user(session, made, Role.ADMIN))
+    page = client.get(f"/manage/runs/{now.id}/results/summary")
+    assert "No section changed by more than chance" in page.text()
+    assert page.soup.find("h3", string="Most improved") is None
+
+
+def test_an_agreement_question_has_a_diverging_chart_with_words_and_a_table(client, session):
+    made, _team, last, now = two_years(session)
+    factories.release(session, last)
+    factories.release(session, now)
+    factories.sign_in(client, factories.user(session, made, Role.ADMIN))
+    page = client.get(f"/manage/runs/{now.id}/results/{Q}")
+    chart = page.soup.select_one("main svg.app-chart[role=img]")
+    assert chart is not None
+    described = " ".join(page.soup.find(id=i).get_text() for i in chart["aria-labelledby"].split())
+    assert f"{made.name} ({now.year}): 75% agree or strongly agree, 0% neither, 25% disagree" in described
+    assert "Last year: 25% agree" in described
+    # Agreement to the right of the centre line, disagreement to the left, sized by share.
+    line = chart.select_one("line.app-chart__centre")
+    centre = float(line["x1"])
+    first_row = [r for r in chart.select("rect") if r["y"] == chart.select("rect")[0]["y"]]
+    agree = next(r for r in first_row if r["fill"] == "#6a9ed3")
+    disagree = next(r for r in first_row if r["fill"] == "#f2a363")
+    assert float(agree["x"]) >= centre - 0.1 and float(disagree["x"]) + float(disagree["width"]) <= centre + 0.1
+    assert abs(float(agree["width"]) / float(disagree["width"]) - 3) < 0.01
+    assert page.soup.select_one(".app-legend")
+    assert chart.find_next("table") is not None, "the numbers are in a table under the chart"
+    assert "style=" not in str(chart) and 'style="' not in str(page.soup.select_one("main"))
+
+
+def test_the_heatmap_groups_teams_under_areas_with_a_legend(client, session):
+    made = factories.council(session)
+    run = factories.run(session, made)
+    for name, (agree, disagree) in {"Assessment North": (45, 5), "Assessment South": (5, 20),
+                                    "Children in Care": (10, 10)}.items():
+        factories.agreement_responses(session, run, factories.team(session, made, name), agree, disagree)
+    factories.release(session, run)
+    factories.sign_in(client, factories.user(session, made, Role.ADMIN))
+    page = client.get(f"/manage/runs/{run.id}/results")
+    heat = page.soup.select_one("table.app-heatmap")
+    groups = [[th.get_text(strip=True) for th in body.select("th[scope]")] for body in heat.select("tbody")]
+    assert groups == [["Looked After Children", "Children in Care"],
+                      ["Referral and Assessment", "Assessment North", "Assessment South"]] or groups == [
+        ["Referral and Assessment", "Assessment North", "Assessment South"], ["Looked After Children", "Children in Care"]]
+    column = [th.get_text(strip=True) for th in heat.select("thead th")].index("Workload and caseload") - 1
+    north = heat.find("th", string="Assessment North").find_parent("tr")
+    workload = north.select("td")[column]
+    assert workload.get_text(strip=True) == "90%" and "app-heat--4" in workload["class"]
+    south = heat.find("th", string="Assessment South").find_parent("tr").select("td")[column]
+    assert south.get_text(strip=True) == "20%" and "app-heat--1" in south["class"]
+    legend = page.soup.select_one("ul.app-legend[aria-label='Key to the shading']")
+    assert [li.get_text(strip=True) for li in legend.select("li")][-1] == "Hidden"
+    for cell in heat.select("td.app-suppressed"):
+        assert cell.get_text(strip=True) == "Hidden"
+
+
+def test_breakdowns_list_their_groups_in_the_questionnaires_order(client, session):
+    made = factories.council(session)
+    run = factories.run(session, made)
+    team = factories.team(session, made, "Assessment North")
+    for years in ["over_ten", "under_1", "three_to_five", "one_to_two", "six_to_ten"] * 5:
+        respond(session, run, team, years_in_role=years, caseload_manageable="agree")
+    factories.release(session, run)
+    factories.sign_in(client, factories.user(session, made, Role.ADMIN))
+    page = client.get(f"/manage/runs/{run.id}/results/{Q}")
+    table = next(t for t in page.soup.select("table") if t.caption.get_text(strip=True) == "By years in role")
+    assert [th.get_text(strip=True) for th in table.select("tbody th")] == [
+        "Less than 1 year", "1 to 2 years", "3 to 5 years", "6 to 10 years", "More than 10 years"]
+    for td in table.select("tbody td"):
+        assert "govuk-table__cell--numeric" in td["class"], "numbers are right-aligned"
