@@ -128,6 +128,9 @@ def test_the_admin_drafts_edits_approves_and_publishes(client, session, released
 
     public = staff.get(f"/plans/{made.slug}")
     assert public.status == 200 and public.h1 == plan.title
+    # The home page leads staff to it, with no sign-in.
+    home = staff.get("/").soup.find(id="action-plan").find_next("ul")
+    assert [a["href"] for a in home.select("a")] == [f"/plans/{made.slug}/{plan.id}"]
     assert edited in public.text() and "Close cases when the work ends" in public.text()
     assert "Owner: Head of Service." in public.text() and f"Due 31 March {TODAY.year + 1}." in public.text()
     assert "Standard 3: safe workloads and case allocation" in public.text()
