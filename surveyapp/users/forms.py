@@ -13,7 +13,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextInput,
 )
 from wtforms import EmailField, PasswordField, RadioField, SelectMultipleField, StringField, SubmitField
-from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length
+from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, ValidationError
 
 from ..models import Role
 
@@ -24,13 +24,29 @@ ROLES = [(Role.MANAGER.value, "Manager: reads results in their scope and starts 
          (Role.VIEWER.value, "Viewer: reads results in their scope"),
          (Role.ADMIN.value, "Admin: everything in the council, like the principal social worker")]
 
+class ChoicesField(SelectMultipleField):
+    """Checkboxes whose refusal of a value not offered (another council's team, say) is a plain sentence."""
+
+    def pre_validate(self, form: Any) -> None:
+        try:
+            super().pre_validate(form)
+        except ValidationError:
+            raise ValidationError("Choose from the service areas and teams listed") from None
+
+
+# Made before ScopeForm's fields, so that the invitation form (and its error summary) asks for them first.
+NAME_FIELD = StringField("Full name", widget=GovTextInput(),
+                         validators=[DataRequired(message="Enter their full name"),
+                                     Length(max=200, message="The name must be 200 characters or fewer")])
+EMAIL_FIELD = EmailField("Email address", widget=GovTextInput(), validators=EMAIL)
+
 
 class ScopeForm(FlaskForm):
     role = RadioField("Role", widget=GovRadioInput(), choices=ROLES,
                       validators=[InputRequired(message="Select a role")])
-    areas = SelectMultipleField("Whole service areas", widget=GovCheckboxesInput(), coerce=int,
+    areas = ChoicesField("Whole service areas", widget=GovCheckboxesInput(), coerce=int,
                                 description="Every team in the area, including teams added later.")
-    teams = SelectMultipleField("Single teams", widget=GovCheckboxesInput(), coerce=int)
+    teams = ChoicesField("Single teams", widget=GovCheckboxesInput(), coerce=int)
     submit = SubmitField("Save", widget=GovSubmitInput())
 
     def choose_from(self, areas: list[tuple[int, str]], teams: list[tuple[int, str]]) -> None:
@@ -38,17 +54,15 @@ class ScopeForm(FlaskForm):
 
     def validate(self, extra_validators: Any = None) -> bool:
         valid = super().validate(extra_validators)
-        if valid and self.role.data != Role.ADMIN.value and not (self.areas.data or self.teams.data):
+        if self.role.data != Role.ADMIN.value and not (self.areas.data or self.teams.data) and not self.areas.errors:
             self.areas.errors = ["Choose at least one service area or team this person may see"]
             return False
         return valid
 
 
 class InviteForm(ScopeForm):
-    name = StringField("Full name", widget=GovTextInput(),
-                       validators=[DataRequired(message="Enter their full name"),
-                                   Length(max=200, message="The name must be 200 characters or fewer")])
-    email = EmailField("Email address", widget=GovTextInput(), validators=EMAIL)
+    name = NAME_FIELD
+    email = EMAIL_FIELD
     submit = SubmitField("Send the invitation", widget=GovSubmitInput())
 
 
