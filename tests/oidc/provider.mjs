@@ -26,7 +26,7 @@ const provider = new Provider(issuer, {
   async findAccount(ctx, id) {
     const claims = ACCOUNTS[id];
     if (!claims) return undefined;
-    return { accountId: id, async claims() { return { sub: `sub-${id}`, ...claims }; } };
+    return { accountId: id, async claims() { return { sub: id, ...claims }; } };
   },
   cookies: { keys: ['test-cookie-key-0123456789'] },
   features: { devInteractions: { enabled: true } },
