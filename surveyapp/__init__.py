@@ -49,8 +49,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .action_plans.views import bp as plans_bp
     from .action_plans.public import bp as public_plans_bp
     from .reports.views import bp as reports_bp
+    from .users import sso
+    from .users.views import bp as users_bp
 
-    for part in (auth, errors, logs, headers, limits, audit_web):
+    for part in (auth, errors, logs, headers, limits, audit_web, sso):
         part.init_app(app)
     app.register_blueprint(health_bp)
     app.register_blueprint(home_bp)
@@ -65,6 +67,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(reports_bp)
     app.register_blueprint(run_admin_bp)
     app.register_blueprint(org_bp)
+    app.register_blueprint(users_bp)
+    app.register_blueprint(sso.bp)
     register_commands(app)
     return app
 

@@ -116,6 +116,9 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
     if user is None:
         security.verify_password(security.DUMMY_PASSWORD_HASH, password)
         return None
+    if not user.password_hash:  # invited, no password set yet: spend the same time, and refuse
+        security.verify_password(security.DUMMY_PASSWORD_HASH, password)
+        return None
     if not user.active or not security.verify_password(user.password_hash, password):
         return None
     return user

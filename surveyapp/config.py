@@ -64,9 +64,20 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "MIN_GROUP_FOR_FIGURES": max(5, int(os.environ.get("MIN_GROUP_FOR_FIGURES", "5"))),
         "MIN_GROUP_FOR_COMMENTS": max(10, int(os.environ.get("MIN_GROUP_FOR_COMMENTS", "10"))),
     }
+    config.update(single_sign_on())
     config.update(background(instance_path))
     config.update(email(env, instance_path))
     return config
+
+
+def single_sign_on() -> dict[str, Any]:
+    """OpenID Connect (surveyapp/users/sso.py): on when an issuer and a client id are set. Local accounts stay."""
+    return {
+        "OIDC_ISSUER": os.environ.get("OIDC_ISSUER", "").rstrip("/"),
+        "OIDC_CLIENT_ID": os.environ.get("OIDC_CLIENT_ID", ""),
+        "OIDC_CLIENT_SECRET": os.environ.get("OIDC_CLIENT_SECRET", ""),
+        "OIDC_BUTTON_LABEL": os.environ.get("OIDC_BUTTON_LABEL", "Sign in with your council account"),
+    }
 
 
 QUEUE_DEFAULTS = {"production": "redis", "development": "sqlite", "testing": "immediate"}
@@ -108,6 +119,8 @@ def email(env: str, instance_path: str) -> dict[str, Any]:
         "NOTIFY_BASE_URL": os.environ.get("NOTIFY_BASE_URL", "https://api.notifications.service.gov.uk"),
         "NOTIFY_INVITATION_TEMPLATE": os.environ.get("NOTIFY_INVITATION_TEMPLATE", ""),
         "NOTIFY_REMINDER_TEMPLATE": os.environ.get("NOTIFY_REMINDER_TEMPLATE", ""),
+        "NOTIFY_ACCOUNT_TEMPLATE": os.environ.get("NOTIFY_ACCOUNT_TEMPLATE", ""),
+        "NOTIFY_RESET_TEMPLATE": os.environ.get("NOTIFY_RESET_TEMPLATE", ""),
         "OUTBOX_DIR": os.environ.get("OUTBOX_DIR", str(Path(instance_path) / "outbox")),
     }
 

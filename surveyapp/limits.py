@@ -36,6 +36,8 @@ def failed(response: Response) -> bool:
 
 sign_in_per_account = limiter.limit(PER_ACCOUNT, key_func=account, methods=["POST"], deduct_when=failed,
                                     scope="sign-in-account")
+# Password reset emails: a few an hour for one address typed, so nobody can flood someone's inbox.
+reset_per_account = limiter.limit("5 per hour", key_func=account, methods=["POST"], scope="reset-account")
 sign_in_per_address = limiter.limit(PER_ADDRESS, methods=["POST"], deduct_when=failed, scope="sign-in-address")
 
 

@@ -3,7 +3,7 @@
 Respondent links carry a token in their path. The app moves it into the session and redirects
 at once, but the first request line is still logged by the development server or gunicorn's
 access log: `RedactTokens` masks it there, for the link paths the app has (`/invite/`, `/open/`,
-`/resume/`, and `/s/` for short links) and for any path segment long enough to be a token.
+`/resume/`, `/s/` for short links, and `/password/` for password links) and for any path segment long enough to be a token.
 Answers never reach a log: the app logs no form data, and the database engine hides the
 parameters of a failed statement (`db.make_engine`, hide_parameters), which would hold them.
 
@@ -22,7 +22,7 @@ import sys
 
 from flask import Flask
 
-TOKEN_PATH = re.compile(r"/(invite|open|resume|s)/[^/\s?#\"']+")
+TOKEN_PATH = re.compile(r"/(invite|open|resume|s|password)/[^/\s?#\"']+")
 LONG_SEGMENT = re.compile(r"(?<=/)[A-Za-z0-9_\-]{32,}")  # a link token is 43 characters
 LOGGERS = ("werkzeug", "gunicorn.access", "gunicorn.error")
 

@@ -89,6 +89,9 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(20))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The OpenID Connect subject (`sub`) of the council's sign-in service, stored at the first single sign-on:
+    # later sign-ins match on it, so a changed email address still finds the same person.
+    oidc_sub: Mapped[str | None] = mapped_column(String(255), unique=True)
     council: Mapped[Council] = relationship()
     scopes: Mapped[list[UserScope]] = relationship(cascade="all, delete-orphan")
 
@@ -122,6 +125,20 @@ class ManagerSession(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
     last_seen_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class PasswordLink(Base):
+    """A single-use link to set a password: an invited account's first, or a forgotten one's new.
+
+    Only a SHA-256 of the link's token is stored, so whoever reads the database cannot use a link.
+    Using the link deletes the row (single use); an unused one stops working at `expires_at`.
+    """
+
+    __tablename__ = "password_link"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(20))  # "invitation" or "reset"
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime)
 
 
 class UserScope(Base):

@@ -49,6 +49,11 @@ ORGANISATION_CHANGED = "organisation_changed"
 STAFF_IMPORTED = "staff_imported"
 MODERATION_DECISION = "moderation_decision"
 PLAN_CHANGED = "plan_changed"
+USER_INVITED = "user_invited"
+USER_DEACTIVATED = "user_deactivated"
+USER_REACTIVATED = "user_reactivated"
+PASSWORD_RESET_REQUESTED = "password_reset_requested"
+PASSWORD_SET = "password_set"
 
 KINDS = {
     SIGN_IN: "Signed in", SIGN_IN_FAILED: "Sign-in failed", RESULTS_VIEWED: "Results page opened",
@@ -59,6 +64,8 @@ KINDS = {
     SETTINGS_CHANGED: "Settings changed", USER_CREATED: "Account created", USER_CHANGED: "Account changed",
     SCOPE_CHANGED: "Scope changed", ORGANISATION_CHANGED: "Service areas or teams changed",
     STAFF_IMPORTED: "Staff list imported", MODERATION_DECISION: "Moderation decision", PLAN_CHANGED: "Plan changed",
+    USER_INVITED: "Account invited", USER_DEACTIVATED: "Account deactivated", USER_REACTIVATED: "Account reactivated",
+    PASSWORD_RESET_REQUESTED: "Password reset asked for", PASSWORD_SET: "Password set from an emailed link",
 }
 SYSTEM = "system"  # the actor of what a command or a scheduled job did
 

@@ -11,7 +11,7 @@ the admin shares an open link instead, and respondents choose their team.
 from __future__ import annotations
 
 from .backends import PermanentFailure, TemporaryFailure, backend_for, can_send
-from .messages import Message, invitation, reminder, render
+from .messages import Message, account_invitation, invitation, password_reset, reminder, render
 
-__all__ = ["Message", "PermanentFailure", "TemporaryFailure", "backend_for", "can_send", "invitation", "reminder",
-           "render"]
+__all__ = ["Message", "PermanentFailure", "TemporaryFailure", "account_invitation", "backend_for", "can_send",
+           "invitation", "password_reset", "reminder", "render"]

@@ -112,7 +112,9 @@ def backend_for(config: Any) -> Backend:
     if name == "notify":
         return NotifyBackend(config["NOTIFY_API_KEY"], config["NOTIFY_BASE_URL"],
                              {"invitation": config["NOTIFY_INVITATION_TEMPLATE"],
-                              "reminder": config["NOTIFY_REMINDER_TEMPLATE"]})
+                              "reminder": config["NOTIFY_REMINDER_TEMPLATE"],
+                              "account_invitation": config["NOTIFY_ACCOUNT_TEMPLATE"],
+                              "password_reset": config["NOTIFY_RESET_TEMPLATE"]})
     if name == "outbox":
         return OutboxBackend(config["OUTBOX_DIR"], config["EMAIL_FROM"])
     raise PermanentFailure(f"EMAIL_BACKEND={name!r} cannot send email")

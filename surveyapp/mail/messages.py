@@ -1,4 +1,4 @@
-"""The two emails the service sends, as plain data for the queue, and their text.
+"""The emails the service sends (survey invitations and reminders; account invitations and password resets), as plain data for the queue, and their text.
 
 A message is a small dict (pickled into the queue): the address, which email,
 and the fields it needs. The SMTP and outbox backends render the text from
@@ -16,12 +16,14 @@ from ..models import SurveyRun
 SUBJECTS = {
     "invitation": "Your link to the {title}",
     "reminder": "Reminder: the {title} closes on {closes_on}",
+    "account_invitation": "{council}: your account for the staff health check",
+    "password_reset": "Reset your password for the staff health check",
 }
 
 
 class Message(TypedDict):
     to: str
-    template: str  # "invitation" or "reminder"
+    template: str  # a key of SUBJECTS
     fields: dict[str, str]
 
 
@@ -41,6 +43,17 @@ def reminder(run: SurveyRun, name: str, email: str) -> Message:
     fields = _fields(run, name)
     return {"to": email, "template": "reminder",
             "fields": {**fields, "invitation_subject": subject("invitation", fields)}}
+
+
+def account_invitation(council: str, name: str, email: str, link: str, invited_by: str, hours: int) -> Message:
+    """A new manager's or viewer's link to set their password (the only place its plain token is kept)."""
+    return {"to": email, "template": "account_invitation",
+            "fields": {"name": name, "council": council, "link": link, "invited_by": invited_by, "hours": str(hours)}}
+
+
+def password_reset(council: str, name: str, email: str, link: str, minutes: int) -> Message:
+    return {"to": email, "template": "password_reset",
+            "fields": {"name": name, "council": council, "link": link, "minutes": str(minutes)}}
 
 
 def subject(template: str, fields: dict[str, Any]) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import object_session
 
 from surveyapp.models import Answer, Response, Role, User, UserScope
 
@@ -28,6 +29,10 @@ ADMIN_ONLY |= PLAN_PAGES | {"plans.show", "plans.create", "plans.follow_up"}
 # The committee report is the admin's too; a report file or an area that does not exist is a 404.
 REPORT_PAGES = {"reports.download", "reports.edit_workforce"}
 ADMIN_ONLY |= REPORT_PAGES | {"reports.show", "reports.create", "reports.workforce_figures", "reports.import_workforce"}
+ADMIN_ONLY |= {"users.users", "users.invite", "users.change", "users.set_active", "users.invite_again"}
+# Pages for people not signed in: signing in, single sign-on, and password links (tests/webapp/test_users.py, test_sso.py).
+PUBLIC = {"manage.sign_in", "manage.sign_out", "users.forgot_password", "users.set_password", "sso.start",
+          "sso.callback"}
 ANALYSE = {"themes.start"}  # admins and managers
 EXIT_ONLY = {"leavers.overview", "moderation.named_leavers"}
 KEYED = {"moderation.decide", "moderation.edit", "moderation.concern"}  # no such quote or concern: 404, for admins
@@ -35,14 +40,15 @@ QUESTION = {"results.question": "caseload_manageable", "themes.show": "biggest_d
             "themes.start": "biggest_difference"}
 NOT_RUN_ROUTES = {"manage.dashboard", "manage.new_run", "manage.sign_in", "manage.sign_out", "manage.settings",
                   "org.organisation", "org.area", "org.team", "org.merge", "org.import_organisation", "org.audit",
-                  "org.data", "org.delete_everything"}
-TEAM_OR_AREA = ("<int:team_id>", "<int:area_id>")  # another council's team or area is a 404, as its run is
+                  "org.data", "org.delete_everything", "users.users", "users.invite", "users.change",
+                  "users.set_active", "users.invite_again"}
+TEAM_OR_AREA = ("<int:team_id>", "<int:area_id>", "<int:user_id>")  # another council's team or area is a 404, as its run is
 
 
 def manage_routes(app) -> list[tuple[str, str, str]]:
     found = []
     for rule in app.url_map.iter_rules():
-        if not rule.rule.startswith("/manage") or rule.endpoint in ("manage.sign_in", "manage.sign_out"):
+        if not rule.rule.startswith("/manage") or rule.endpoint in PUBLIC:
             continue
         method = "GET" if "GET" in rule.methods else "POST"
         found.append((rule.endpoint, rule.rule, method))
@@ -69,6 +75,7 @@ def two_councils(session):
     seed(session, ours, runs["ours"]["health"], factories.team(session, ours, "Our Team Alpha"), "ours")
     seed(session, theirs, runs["theirs"]["health"], factories.team(session, theirs, "Their Secret Team"), "theirs")
     users = {role: factories.user(session, ours, role) for role in Role}
+    factories.user(session, theirs, Role.MANAGER)  # an account of another council, for the accounts pages
     for role in (Role.MANAGER, Role.VIEWER):
         user = session.scalar(select(User).where(User.email == users[role]))
         user.scopes.append(UserScope(team_id=factories.team(session, ours, "Our Team Alpha").id))
@@ -81,6 +88,10 @@ def url_for_route(rule: str, endpoint: str, runs: dict[str, object]) -> str:
     url = rule.replace("<int:run_id>", str(run.id)).replace("<int:row_id>", "1").replace("<int:commitment_id>", "1")
     team = run.council.service_areas[0].teams[0]
     url = url.replace("<int:job_id>", "1").replace("<int:team_id>", str(team.id)).replace("<int:area_id>", str(team.service_area_id))
+    if "<int:user_id>" in url:  # a manager of the run's council (the admin may deactivate them, late in the walk)
+        user_id = object_session(run).scalar(select(User.id).where(User.council_id == run.council_id,
+                                                                   User.role == Role.MANAGER.value))
+        url = url.replace("<int:user_id>", str(user_id)).replace("<any(deactivate, reactivate):what>", "deactivate")
     return url.replace("<question_id>", QUESTION.get(endpoint, "")).replace("<key>", "0" * 64).replace("<fmt>", "csv")
 
 
