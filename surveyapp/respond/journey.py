@@ -160,9 +160,10 @@ def submit(db: Session, run: SurveyRun, token: str, *, invitation_token: str | N
         db.execute(insert(Response), [{"id": response_id, "run_id": run.id, "team_id": response.team_id,
                                        "named_as": named_as}])
         if response.answers:
-            db.execute(insert(Answer), [{"response_id": response_id, "question_id": a.question_id,
-                                         "ordinal": a.ordinal or 0, "option": a.option, "number": a.number,
-                                         "text": a.text} for a in response.answers])
+            # The table's own insert keeps NULL columns, so every row fits one multi-row statement.
+            db.execute(Answer.__table__.insert(), [
+                {"response_id": response_id, "question_id": a.question_id, "ordinal": a.ordinal or 0,
+                 "option": a.option, "number": a.number, "text": a.text} for a in response.answers])
         db.commit()
     except IntegrityError as error:
         db.rollback()
