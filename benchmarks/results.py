@@ -22,17 +22,15 @@ Run from the repository root with the app's venv:
 --try-index builds a candidate index on the benchmark's own database only, times the
 pages with it and drops it again; a real index belongs in an Alembic migration.
 The default run takes about 8 minutes on 2 cores (with --previous about 12; loading is most of it).
-At the end, --writes responses (default 200) are written through the ORM with and
-without the tally's hook, each rolled back, to show what the tally adds to a
-submission. For one page's profile, see benchmarks/results_profile.py.
+For one page's profile, see benchmarks/results_profile.py.
 
 PostgreSQL is TEST_POSTGRES_URL (default postgresql://127.0.0.1:5432/test), in a
 schema of its own (`bench_…`, dropped at the end unless --keep/--reuse). SQLite is
 a file in the temporary directory. Progress goes to stderr; stdout is markdown only.
 
 Data is loaded in bulk (PostgreSQL COPY; SQLite executemany in one transaction);
-a bulk load bypasses the hook that keeps the answer tally on every write, so each
-run's tally is then counted with `tally.rebuild`. PostgreSQL then gets VACUUM ANALYZE, as autovacuum would give it soon after a
+each run's answers are then counted once as a release counts them (`tally.recount`),
+to show what a release spends counting. PostgreSQL then gets VACUUM ANALYZE, as autovacuum would give it soon after a
 load this size. SQLite gets no ANALYZE, because the app never runs one.
 """
 
@@ -69,7 +67,7 @@ from surveyapp.auth import create_user  # noqa: E402
 from surveyapp.cli import upgrade  # noqa: E402
 from surveyapp.config import sqlalchemy_url  # noqa: E402
 from surveyapp.manage import runs  # noqa: E402
-from surveyapp.models import Answer, AnswerTally, Council, Response, Role, ServiceArea, SurveyRun, Team, UserScope  # noqa: E402
+from surveyapp.models import Council, Role, ServiceArea, SurveyRun, Team, UserScope  # noqa: E402
 from surveyapp.questionnaires import AGREEMENT_SCALE, Question, builtin  # noqa: E402
 
 PG_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://127.0.0.1:5432/test")
@@ -281,8 +279,6 @@ def loaded(target: Target, n: int, years: int) -> int | None:
             for run in found:
                 if db.scalar(text("SELECT count(*) FROM response WHERE run_id = :r"), {"r": run.id}) != n:
                     return None
-                if db.scalar(select(AnswerTally.count).where(AnswerTally.run_id == run.id).limit(1)) is None:
-                    return None  # loaded before the answer tally existed
             return found[-1].id
     except Exception:  # noqa: BLE001  (no tables yet, or a half-made schema)
         return None
@@ -407,15 +403,14 @@ def load_sqlite(path: Path, n: int, seed: int, years: int) -> tuple[int, list[st
 
 
 def rebuild_tallies(url: str, run_ids: list[int]) -> float:
-    """A bulk load bypasses the ORM, so it counts each run's answer tally afterwards, as `tally.rebuild` does."""
+    """Count each run's answers as a release does (`tally.recount`): what making a release spends counting."""
     started = time.perf_counter()
     app = make_app(url)
     with app.extensions["surveyapp.sessionmaker"]() as db:
         for run_id in run_ids:
-            tally.rebuild(db, run_id)
-        db.commit()
+            tally.recount(db, run_id)
     app.extensions["surveyapp.engine"].dispose()
-    log(f"  answer tally counted in {time.perf_counter() - started:.0f} s")
+    log(f"  answers counted as a release counts them in {time.perf_counter() - started:.0f} s")
     return time.perf_counter() - started
 
 
@@ -582,49 +577,6 @@ def time_pages(target: Target, repeat: int, expected: dict[str, int]) -> list[Me
     return measures
 
 
-@dataclass
-class Writes:
-    database: str
-    with_tally_ms: list[float]
-    without_tally_ms: list[float]
-    tally_rows: float  # tally rows a response touches
-
-
-def time_writes(target: Target, count: int, seed: int) -> Writes:
-    """What keeping the tally adds to a submission: one response written (and flushed, not committed) with and
-    without the tally's hook, on the loaded database, each rolled back so the data stays as loaded."""
-    assert target.run_id is not None
-    app = make_app(target.url)
-    with app.extensions["surveyapp.sessionmaker"]() as db:
-        teams = db.scalars(select(Team.id).order_by(Team.id)).all()
-    sizes = {t: 1 for t in teams}
-    made = [(t, rows) for _, t, rows in responses(sizes, seed + 7)]
-    made = (made * (count // len(made) + 1))[:count]
-    timed: dict[bool, list[float]] = {True: [], False: []}
-    touched: list[int] = []
-    for with_tally in (True, False, True, False):  # interleaved, so neither side has the warmer database
-        if not with_tally:
-            event.remove(tally.Session, "after_flush", tally._tally_new_responses)
-        try:
-            for team_id, rows in made[: count // 2]:
-                with app.extensions["surveyapp.sessionmaker"]() as db:
-                    response = Response(run_id=target.run_id, team_id=team_id, answers=[
-                        Answer(question_id=q, ordinal=o, option=opt, number=num, text=txt)
-                        for q, o, opt, num, txt in rows])
-                    if with_tally:
-                        touched.append(len(tally.counts_of([response])))
-                    db.add(response)
-                    started = time.perf_counter()
-                    db.flush()
-                    timed[with_tally].append((time.perf_counter() - started) * 1000)
-                    db.rollback()
-        finally:
-            if not with_tally:
-                event.listen(tally.Session, "after_flush", tally._tally_new_responses)
-    app.extensions["surveyapp.engine"].dispose()
-    return Writes(target.name, timed[True], timed[False], statistics.mean(touched))
-
-
 def explain(target: Target, measures: list[Measure]) -> list[str]:
     """The plan of each page's slowest statement, for the report."""
     out: list[str] = []
@@ -677,8 +629,7 @@ def pg_version() -> str:
 
 
 def report(measures: list[Measure], targets: list[Target], rows: dict[str, dict[str, int]],
-           expected: dict[str, int], n: int, repeat: int, plans: list[str], years: int,
-           writes: list[Writes]) -> str:
+           expected: dict[str, int], n: int, repeat: int, plans: list[str], years: int) -> str:
     also = f", with last year's run of {n:,} beside it for the year-on-year changes" if years > 1 else ""
     lines = [f"### Results pages, health check run of {n:,} responses{also}", ""]
     lines.append(f"Machine: {machine()}; load average {LOAD[0]:.1f} at the start, {os.getloadavg()[0]:.1f} "
@@ -710,15 +661,6 @@ def report(measures: list[Measure], targets: list[Target], rows: dict[str, dict[
         load = "reused (loaded earlier)" if t.reused else f"{t.load_seconds:.0f} s ({'; '.join(t.notes)})"
         lines.append(f"| {t.name} | {load} | {r['service_area']} | {r['team']} | {r['invitation']:,} | "
                      f"{r['response']:,} | {r['answer']:,} | {r['comments']:,} | {r['size']} |")
-    if writes:
-        lines += ["", "Writing one response (about 70 answers) on the loaded database, flushed and rolled back: "
-                  "what the answer tally adds to each submission.", "",
-                  "| database | responses timed | tally rows touched | median ms without tally | median ms with tally | "
-                  "p95 ms with tally |", "| --- | ---: | ---: | ---: | ---: | ---: |"]
-        for w in writes:
-            lines.append(f"| {w.database} | {len(w.with_tally_ms)} | {w.tally_rows:.0f} | "
-                         f"{statistics.median(w.without_tally_ms):.1f} | {statistics.median(w.with_tally_ms):.1f} | "
-                         f"{p95(w.with_tally_ms):.1f} |")
     for t in targets:
         if t.tried:
             lines += ["", f"{t.name} with candidate indexes that are not in the app's migrations: "
@@ -752,8 +694,6 @@ def main() -> None:
     parser.add_argument("--previous", action="store_true",
                         help="also load last year's run of the same size, for the year-on-year comparisons")
     parser.add_argument("--explain", action="store_true", help="print the plan of each page's slowest statement")
-    parser.add_argument("--writes", type=int, default=200,
-                        help="responses written (and rolled back) to time what the tally adds to a submission")
     parser.add_argument("--try-index", action="append", default=[], metavar="SQL",
                         help="CREATE INDEX … to try: made after loading, reported, and dropped at the end")
     args = parser.parse_args()
@@ -771,7 +711,6 @@ def main() -> None:
     rows: dict[str, dict[str, int]] = {}
     plans: list[str] = []
     expected: dict[str, int] = {}
-    writes: list[Writes] = []
     tried: list[tuple[Target, str]] = []
     try:
         for name in names:
@@ -806,9 +745,6 @@ def main() -> None:
             all_measures += measures
             if args.explain:
                 plans += explain(target, measures)
-            if args.writes:
-                writes.append(time_writes(target, args.writes, args.seed))
-                log(f"  {name}: submission writes timed")
     finally:
         for target, index in tried:
             drop_index(target, schema, index)
@@ -824,7 +760,7 @@ def main() -> None:
                 pass
         else:
             log(f"Kept: PostgreSQL schema {schema}, SQLite file {sqlite_path}")
-    print(report(all_measures, targets, rows, expected, args.responses, args.repeat, plans, years, writes))
+    print(report(all_measures, targets, rows, expected, args.responses, args.repeat, plans, years))
 
 
 def release_runs(target: Target) -> str:

@@ -1,4 +1,4 @@
-"""`flask` commands: migrate, load the demo, create accounts, check questionnaire files and the answer tally,
+"""`flask` commands: migrate, load the demo, create accounts, check questionnaire files,
 write the committee report."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from . import audit_log, background, db, heartbeat, tally
+from . import audit_log, background, db, heartbeat
 from .auth import create_user
 from .demo import loader
 from .disclosure import jobs as jobs_release
@@ -211,25 +211,6 @@ def register_commands(app: Flask) -> None:
         except DefinitionError as exc:
             raise click.ClickException(str(exc))
         click.echo(f"{path}: {questionnaire.title}: {len(questionnaire.questions())} questions, valid.")
-
-    @app.cli.command("check-tally")
-    @click.option("--repair", is_flag=True, help="Count again the tally of any run that does not match its answers.")
-    def check_tally(repair: bool) -> None:
-        """Check that every run's answer tally (what results are read from) matches its answers."""
-        session = db.session()
-        wrong = []
-        for run in session.scalars(select(SurveyRun).order_by(SurveyRun.id)):
-            matches = tally.stored(session, run.id) == tally.recount(session, run.id)
-            click.echo(f"Run {run.id} ({run.title}): {'matches its answers' if matches else 'DOES NOT MATCH'}")
-            if not matches:
-                wrong.append(run)
-        if wrong and repair:
-            for run in wrong:
-                tally.rebuild(session, run.id)
-            session.commit()
-            click.echo(f"Counted the tally of {len(wrong)} run(s) again from their answers.")
-        elif wrong:
-            raise click.ClickException(f"{len(wrong)} run(s) do not match; run again with --repair to count them again.")
 
     @app.cli.command("committee-report")
     @click.option("--run", "run_id", type=int, help="The health check (without it: the latest with released results).")

@@ -293,12 +293,12 @@ class Answer(Base):
 
 
 class AnswerTally(Base):
-    """How many answers of each value a run has, by team and by the answer to one breakdown question.
+    """No longer written or read (issue 12): kept in the schema until a migration drops it.
 
-    Results pages read these few thousand rows instead of a run's millions of
-    answers. Kept up to date in the same transaction as each response (see
-    `surveyapp.tally`), so it is never behind the answers and, like them, holds no
-    time and no link to anyone. Derived data: `tally.rebuild` recounts a run.
+    It held how many answers of each value a run had, by team and by the answer to
+    one breakdown question, added to by every submission for the results pages of
+    the time. Releases now count from the answers when they are made
+    (`surveyapp.tally`), so submitting writes nothing here.
 
     A row with question_id "" counts respondents rather than answers. by_question
     and by_option "" mean everyone; otherwise only respondents who gave that
@@ -597,6 +597,3 @@ class AuditEvent(Base):
     scope: Mapped[str | None] = mapped_column(String(300))
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
-
-# Every response written through a session keeps the answer tally in step, in the same transaction.
-from . import tally  # noqa: E402,F401

@@ -25,7 +25,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..models import (Answer, AnswerTally, Invitation, Release, ReleaseKind, ReleaseStatus, Response, ServiceArea,
+from .. import tally
+from ..models import (Answer, Invitation, Release, ReleaseKind, ReleaseStatus, Response, ServiceArea,
                       SurveyRun, Team, ThemeJob)
 from ..questionnaires import questionnaire_for
 from . import audit, joint
@@ -60,12 +61,9 @@ def structure(db: Session, run: SurveyRun) -> Structure:
 
 
 def tally_rows(db: Session, run: SurveyRun) -> list[TallyRow]:
-    rows = db.execute(select(AnswerTally.by_question, AnswerTally.by_option, AnswerTally.question_id,
-                             AnswerTally.team_id, AnswerTally.value, func.sum(AnswerTally.count))
-                      .where(AnswerTally.run_id == run.id)
-                      .group_by(AnswerTally.by_question, AnswerTally.by_option, AnswerTally.question_id,
-                                AnswerTally.team_id, AnswerTally.value)).all()
-    return [(bq, bo, q, None if team == 0 else team, value, int(n)) for bq, bo, q, team, value, n in rows]
+    """The run's counts, taken from its answers as the release is made (nothing is counted at submit)."""
+    return [(bq, bo, q, None if team == tally.NO_TEAM else team, value, int(n))
+            for (_, q, bq, bo, team, value), n in tally.recount(db, run.id).items()]
 
 
 def memberships(db: Session, run: SurveyRun, s: Structure, built: Built, teams: bool) -> dict[str, frozenset[str]]:

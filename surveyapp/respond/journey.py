@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -124,17 +125,23 @@ def first_incomplete(questionnaire: Questionnaire, answers: dict[str, Value]) ->
     return None
 
 
-def submit(db: Session, run: SurveyRun, token: str, *, invitation_token: str | None) -> Response:
-    """Store the answers as an anonymous response, in one transaction.
+def submit(db: Session, run: SurveyRun, token: str, *, invitation_token: str | None,
+           answers: dict[str, Value] | None = None) -> str:
+    """Store the answers as an anonymous response, in one transaction; the response's random id.
 
     With an invitation, a `UsedLink` row keyed by a hash of its token is written
     with the response; of many concurrent submissions of one link, the first
     to insert it wins and the others fail on its primary key. The invitation
     row itself is only read, so nothing the database records about this
-    transaction points at it. The draft is deleted in the same commit.
+    transaction points at it. The draft is deleted in the same commit, and only
+    one submission can delete it: `answers` (the draft the caller has just read
+    in this transaction) are stored only if this one did.
+
+    The rows go in as three multi-row statements (used link, response, answers)
+    without an ORM object per answer: the respondent waits for this transaction.
     """
     questionnaire = questionnaire_for(run)
-    answers = load_answers(db, token)
+    answers = load_answers(db, token) if answers is None else answers
     if answers is None:
         db.rollback()
         raise AlreadySubmitted()
@@ -149,7 +156,14 @@ def submit(db: Session, run: SurveyRun, token: str, *, invitation_token: str | N
         if removed.rowcount != 1:
             raise AlreadySubmitted()
         response = build_response(run, questionnaire, answers, named_as)
-        db.add(response)
+        response_id = uuid.uuid4().hex  # as Response.id's default: random, ordered by nothing
+        db.execute(insert(Response), [{"id": response_id, "run_id": run.id, "team_id": response.team_id,
+                                       "named_as": named_as}])
+        if response.answers:
+            # The table's own insert keeps NULL columns, so every row fits one multi-row statement.
+            db.execute(Answer.__table__.insert(), [
+                {"response_id": response_id, "question_id": a.question_id, "ordinal": a.ordinal or 0,
+                 "option": a.option, "number": a.number, "text": a.text} for a in response.answers])
         db.commit()
     except IntegrityError as error:
         db.rollback()
@@ -159,16 +173,24 @@ def submit(db: Session, run: SurveyRun, token: str, *, invitation_token: str | N
     except BaseException:
         db.rollback()
         raise
-    return response
+    return response_id
 
 
 def _use_link(db: Session, run: SurveyRun, invitation_token: str, answers: dict[str, Value]) -> str | None:
-    invitation = find_invitation(db, invitation_token)
-    if invitation is None or link_used(db, invitation_token):
+    """The invitation's name if the leaver attached it; AlreadySubmitted if the link is unknown or used.
+
+    One query finds the invitation and whether its link was used (by either key, see `link_used`).
+    """
+    keys = (security.used_link_key(invitation_token), security.invitation_hash(invitation_token))
+    used = select(UsedLink.key).where(UsedLink.key.in_(keys)).exists()
+    found = db.execute(select(Invitation.name, Invitation.team_id, used)
+                       .where(Invitation.token_hash == security.invitation_hash(invitation_token))).first()
+    if found is None or found[2]:
         raise AlreadySubmitted()
-    db.add(UsedLink(key=security.used_link_key(invitation_token), run_id=run.id, team_id=invitation.team_id))
-    db.flush()  # a concurrent submission of the same link waits here, then fails on the key
-    return invitation.name if answers.get("attach_name") == "yes" else None
+    name, team_id, _ = found
+    # A concurrent submission of the same link waits on this key, then fails on it.
+    db.execute(insert(UsedLink), [{"key": keys[0], "run_id": run.id, "team_id": team_id}])
+    return name if answers.get("attach_name") == "yes" else None
 
 
 def _used_link_taken(error: IntegrityError) -> bool:

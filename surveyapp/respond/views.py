@@ -189,7 +189,7 @@ def check() -> Any:
     if request.method == "POST":
         try:
             journey.submit(db.session(), j.run, j.token,
-                           invitation_token=j.token if j.is_invitation else None)
+                           invitation_token=j.token if j.is_invitation else None, answers=j.answers)
         except journey.Incomplete as exc:
             return redirect(url_for("respond.section", section_id=exc.section_id))
         except journey.AlreadySubmitted:

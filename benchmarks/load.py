@@ -1,0 +1,508 @@
+"""Submit throughput against a bare endpoint, and kill -9 of web and queue workers, on gunicorn and PostgreSQL.
+
+    .venv/bin/python benchmarks/load.py                 # everything below, then drop the schema
+    .venv/bin/python benchmarks/load.py --only ratio    # or: web-kill, queue-kill, profile
+
+What it does, in a PostgreSQL schema of its own (`load_<pid>` in TEST_POSTGRES_URL,
+default postgresql://127.0.0.1:5432/test), with the app served by gunicorn:
+
+- *ratio*: respondents are prepared in the database (an invitation and a complete
+  encrypted draft each, the health check answered in full) with their session
+  cookie and CSRF token made as the app makes them. Then the same number of POSTs
+  go, from the same client threads, to the app's /survey/check and to a bare
+  Flask + SQLAlchemy Core endpoint (bare_app.py) that inserts the same rows (the
+  response, its answers, the used link). Each side served by gunicorn with the
+  same workers, alternately, twice. Throughput is POSTs answered per second.
+- *web-kill*: submissions run while a gunicorn worker is sent SIGKILL every
+  second, several times. Then: every submission the app acknowledged (302 to
+  /survey/done) has its used link and its draft is gone; every response has all
+  its answers; responses and used links are as many (nothing half-stored).
+- *queue-kill*: a release is queued on Redis; the Huey worker is killed -9 while it
+  computes it; a new worker is started and the release must end done or failed
+  with a reason (the reaper, after JOB_STALE_SECONDS). Repeated; then once left to finish.
+- *profile*: cProfile of the submit request in this process (Flask test client).
+
+Prints markdown to stdout, progress to stderr. The machine's load average is printed with each figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import http.client
+import io
+import json
+import os
+import pstats
+import random
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import psycopg  # noqa: E402
+from flask import session as flask_session  # noqa: E402
+from flask_wtf.csrf import generate_csrf  # noqa: E402
+from sqlalchemy import func, select  # noqa: E402
+
+from surveyapp import create_app, security  # noqa: E402
+from surveyapp.cli import upgrade  # noqa: E402
+from surveyapp.config import sqlalchemy_url  # noqa: E402
+from surveyapp.manage import runs  # noqa: E402
+from surveyapp.models import (Answer, Council, Draft, Invitation, Release, Response, ServiceArea,  # noqa: E402
+                              SurveyRun, Team, UsedLink)
+from surveyapp.questionnaires import Question, questionnaire_for  # noqa: E402
+from surveyapp.respond import journey  # noqa: E402
+from surveyapp.respond.views import RESPONDENT  # noqa: E402
+
+PG_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://127.0.0.1:5432/test")
+SECRET = "load-test-secret-" + "x" * 32
+PY = str(ROOT / ".venv" / "bin" / "python")
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def load() -> str:
+    one, five, _ = os.getloadavg()
+    return f"{one:.1f} (5 min {five:.1f})"
+
+
+# ---------------------------------------------------------------- set-up
+
+
+def db_url(schema: str) -> str:
+    return sqlalchemy_url(PG_URL) + f"?options=-csearch_path%3D{schema}"
+
+
+def make_app(url: str) -> Any:
+    return create_app({"ENV_NAME": "testing", "TESTING": False, "DATABASE_URL": url, "SECRET_KEY": SECRET,
+                       "BASE_URL": "http://127.0.0.1", "QUEUE_BACKEND": "immediate"})
+
+
+def value_for(question: Question, team_id: int) -> Any:
+    return {"agreement": "agree", "single_choice": question.options[0][0] if question.options else "",
+            "multiple_choice": [o[0] for o in question.options[:2]], "number": 3 + (question.min or 0),
+            "free_text": f"Less paperwork, more time with children ({question.id}).", "month": "2024-09",
+            "team": str(team_id), "attach_name": "no"}[question.type]
+
+
+@dataclass
+class World:
+    url: str
+    run_id: int
+    team_id: int
+    answers: dict[str, Any]
+    rows: list[list[Any]]  # the answer rows one submission writes
+
+
+def build_world(schema: str) -> World:
+    with psycopg.connect(PG_URL, autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    url = db_url(schema)
+    upgrade(url)
+    app = make_app(url)
+    with app.extensions["surveyapp.sessionmaker"]() as db:
+        council = Council(name="Loadshire Council", slug="loadshire")
+        area = ServiceArea(council=council, name="Referral and Assessment")
+        team = Team(service_area=area, name="Assessment North")
+        db.add_all([council, area, team])
+        db.commit()
+        questionnaire = next(q for q in runs.sync_questionnaires(db) if q.key == "health-check")
+        import datetime as dt
+        today = dt.date.today()
+        run = runs.create_run(db, council_id=council.id, questionnaire=questionnaire, title="Load test",
+                              year=today.year, opens_on=today - dt.timedelta(days=1),
+                              closes_on=today + dt.timedelta(days=20))
+        run.status = "open"
+        db.commit()
+        q = questionnaire_for(run)
+        answers = q.visible_answers({question.id: value_for(question, team.id) for question in q.questions()})
+        assert journey.first_incomplete(q, answers) is None, journey.first_incomplete(q, answers)
+        built = journey.build_response(run, q, answers, None)
+        rows = [[a.question_id, a.ordinal or 0, a.option, a.number, a.text] for a in built.answers]
+        world = World(url, run.id, team.id, answers, rows)
+    app.extensions["surveyapp.engine"].dispose()
+    return world
+
+
+@dataclass
+class Respondent:
+    token: str
+    cookie: str
+    csrf: str
+
+
+def prepare(world: World, n: int) -> list[Respondent]:
+    """n invited respondents with a complete draft, and the cookie and CSRF token their browser would hold."""
+    app = make_app(world.url)
+    people = [security.new_token() for _ in range(n)]
+    with app.extensions["surveyapp.sessionmaker"]() as db:
+        for token in people:
+            db.add(Invitation(run_id=world.run_id, team_id=world.team_id, name="Load Tester",
+                              email=f"{token[:12].lower()}@load.example", token_hash=security.invitation_hash(token)))
+            db.add(Draft(key=security.draft_key(token), run_id=world.run_id,
+                         payload=security.seal(token, world.answers)))
+        db.commit()
+    serializer = app.session_interface.get_signing_serializer(app)
+    made = []
+    for token in people:
+        with app.test_request_context("/survey/check"):
+            flask_session.permanent = True
+            flask_session[RESPONDENT] = security.seal_for_cookie(SECRET, {"run": world.run_id, "token": token,
+                                                                          "invitation": True, "name": None})
+            csrf = generate_csrf()
+            made.append(Respondent(token, serializer.dumps(dict(flask_session)), csrf))
+    app.extensions["surveyapp.engine"].dispose()
+    return made
+
+
+# ---------------------------------------------------------------- servers
+
+
+class Server:
+    def __init__(self, target: str, port: int, workers: int, env: dict[str, str]) -> None:
+        self.port = port
+        self.proc = subprocess.Popen(
+            [PY, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}", "--graceful-timeout", "2",
+             "--timeout", "60", target],
+            cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                c = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+                c.request("GET", "/nothing-here")
+                c.getresponse().read()
+                return
+            except OSError:
+                time.sleep(0.3)
+        raise RuntimeError(f"gunicorn {target} did not start")
+
+    def workers(self) -> list[int]:
+        out = subprocess.run(["pgrep", "-P", str(self.proc.pid)], check=False, capture_output=True, text=True).stdout
+        return [int(p) for p in out.split()]
+
+    def stop(self) -> None:
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def app_env(world: World, **extra: str) -> dict[str, str]:
+    return {"SURVEYAPP_ENV": "production", "DATABASE_URL": world.url, "SECRET_KEY": SECRET,
+            "BASE_URL": "http://127.0.0.1", "QUEUE_BACKEND": "redis", "LOG_FORMAT": "json",
+            "RATELIMIT_STORAGE_URI": "memory://", **extra}
+
+
+# ---------------------------------------------------------------- driving
+
+
+@dataclass
+class Fired:
+    seconds: float = 0.0
+    acked: list[str] = field(default_factory=list)  # tokens whose submission was acknowledged
+    failed: dict[str, int] = field(default_factory=dict)  # what the others got
+    latencies: list[float] = field(default_factory=list)
+
+
+def post(port: int, path: str, body: str, headers: dict[str, str]) -> tuple[int, str, str]:
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        c.request("POST", path, body, {"Content-Type": "application/x-www-form-urlencoded", **headers})
+        r = c.getresponse()
+        text = r.read().decode(errors="replace")
+        return r.status, r.getheader("Location") or "", text
+    finally:
+        c.close()
+
+
+def fire(port: int, people: list[Respondent], concurrency: int, bare: bool, cookie_name: str = "session") -> Fired:
+    """POST every respondent's submission from `concurrency` threads; what was acknowledged and how long it took."""
+    result = Fired()
+    queue = list(people)
+    lock = threading.Lock()
+
+    def one(person: Respondent) -> None:
+        started = time.perf_counter()
+        try:
+            if bare:
+                status, location, _ = post(port, "/submit", urllib.parse.urlencode({"token": person.token}), {})
+                ok = status == 201
+            else:
+                status, location, text = post(port, "/survey/check",
+                                              urllib.parse.urlencode({"csrf_token": person.csrf}),
+                                              {"Cookie": f"{cookie_name}={person.cookie}"})
+                ok = status == 302 and location.endswith("/survey/done")
+                if not ok and status >= 500 and "govuk-template" not in text:
+                    status = -status  # a 5xx that is not the app's own error page
+            outcome = "ok" if ok else str(status)
+        except OSError as error:
+            outcome = type(error).__name__
+        with lock:
+            if outcome == "ok":
+                result.acked.append(person.token)
+                result.latencies.append(time.perf_counter() - started)
+            else:
+                result.failed[outcome] = result.failed.get(outcome, 0) + 1
+
+    def worker() -> None:
+        while True:
+            with lock:
+                if not queue:
+                    return
+                person = queue.pop()
+            one(person)
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def p(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000 if ordered else float("nan")
+
+
+# ---------------------------------------------------------------- checks
+
+
+def integrity(world: World, acked: list[str], bare_acked: int = 0) -> dict[str, Any]:
+    """Nothing acknowledged lost, nothing half-stored, nothing stored twice."""
+    app = make_app(world.url)
+    expected = len(world.rows)
+    with app.extensions["surveyapp.sessionmaker"]() as db:
+        used = set(db.scalars(select(UsedLink.key).where(UsedLink.run_id == world.run_id)))
+        drafts = set(db.scalars(select(Draft.key)))
+        per_response = dict(db.execute(select(Response.id, func.count(Answer.question_id)).outerjoin(Answer)
+                                       .where(Response.run_id == world.run_id).group_by(Response.id)).all())
+    app.extensions["surveyapp.engine"].dispose()
+    lost = [t for t in acked if security.used_link_key(t) not in used or security.draft_key(t) in drafts]
+    half = [r for r, n in per_response.items() if n != expected]
+    return {"acknowledged": len(acked), "lost": len(lost), "responses": len(per_response),
+            "used_links": len(used), "half_stored": len(half),
+            "matched": len(per_response) == len(used)}
+
+
+# ---------------------------------------------------------------- parts
+
+
+def part_ratio(world: World, n: int, concurrency: int, workers: int, rounds: int) -> list[str]:
+    rows_file = Path(tempfile.mkdtemp()) / "rows.json"
+    rows_file.write_text(json.dumps({"run_id": world.run_id, "team_id": world.team_id, "answers": world.rows}))
+    figures: dict[str, list[Fired]] = {"app": [], "bare": []}
+    loads = []
+    all_acked: list[str] = []
+    bare_acked = 0
+    for r in range(rounds):
+        for side in ("app", "bare"):
+            people = prepare(world, n)
+            if side == "app":
+                server = Server("wsgi:app", 8101, workers, app_env(world))
+            else:
+                server = Server("benchmarks.bare_app:app", 8102, workers,
+                                {"BARE_DATABASE_URL": world.url, "BARE_ROWS": str(rows_file)})
+            try:
+                fire(server.port, people[:20], concurrency, side == "bare")  # warm the workers
+                fired = fire(server.port, people[20:], concurrency, side == "bare")
+            finally:
+                server.stop()
+            figures[side].append(fired)
+            loads.append(os.getloadavg()[0])
+            if side == "app":
+                all_acked += fired.acked
+            else:
+                bare_acked += len(fired.acked) + 20
+            rate = len(fired.acked) / fired.seconds
+            log(f"  round {r + 1} {side}: {len(fired.acked)} in {fired.seconds:.1f} s = {rate:.1f}/s, "
+                f"failed {fired.failed}, load {load()}")
+    check = integrity(world, all_acked)
+    rate = {s: [len(f.acked) / f.seconds for f in fs] for s, fs in figures.items()}
+    ratio = [a / b for a, b in zip(rate["app"], rate["bare"], strict=True)]
+    lines = ["### Submit throughput against a bare insert", "",
+             (f"gunicorn {workers} sync workers each side, {concurrency} client threads in this process, "
+             f"{n - 20} timed POSTs per side per round (after 20 to warm up), sides alternated, {rounds} rounds; "
+             f"{len(world.rows)} answer rows per submission. Load average (1 min) after each side: "
+             f"{', '.join(f'{x:.1f}' for x in loads)}."), "",
+             "| round | app submits/s | app p50 / p95 ms | bare inserts/s | bare p50 / p95 ms | ratio |",
+             "| ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for i in range(rounds):
+        a, b = figures["app"][i], figures["bare"][i]
+        lines.append(f"| {i + 1} | {rate['app'][i]:.1f} | {p(a.latencies, .5):.0f} / {p(a.latencies, .95):.0f} | "
+                     f"{rate['bare'][i]:.1f} | {p(b.latencies, .5):.0f} / {p(b.latencies, .95):.0f} | "
+                     f"**{ratio[i]:.2f}** |")
+    failed = {k: v for f in figures["app"] + figures["bare"] for k, v in f.failed.items()}
+    lines += ["", f"Failed requests: {failed or 'none'}. App submissions checked: {check}."]
+    return lines
+
+
+def part_web_kill(world: World, n: int, concurrency: int, workers: int, kills: int) -> list[str]:
+    people = prepare(world, n)
+    server = Server("wsgi:app", 8103, workers, app_env(world))
+    killed: list[int] = []
+    stop = threading.Event()
+
+    def killer() -> None:
+        time.sleep(1.0)
+        while len(killed) < kills and not stop.is_set():
+            alive = server.workers()
+            if alive:
+                victim = random.choice(alive)
+                os.kill(victim, signal.SIGKILL)
+                killed.append(victim)
+            time.sleep(1.0)
+
+    k = threading.Thread(target=killer)
+    k.start()
+    try:
+        fired = fire(server.port, people, concurrency, False)
+    finally:
+        stop.set()
+        k.join()
+        server.stop()
+    check = integrity(world, fired.acked)
+    log(f"  web-kill: {len(killed)} kills, {len(fired.acked)} acknowledged, failed {fired.failed}; {check}")
+    return ["### kill -9 of web workers during submissions", "",
+            (f"{n} submissions from {concurrency} threads to gunicorn with {workers} workers; a worker was sent "
+            f"SIGKILL every second, {len(killed)} times (gunicorn starts a new one each time). "
+            f"Load average {load()}."), "",
+            (f"- acknowledged (302 to /survey/done): {len(fired.acked)}; not acknowledged: {fired.failed} "
+            "(connections the killed worker dropped; those people see their browser's error and submit again, "
+            "their draft is still there if nothing was stored)"),
+            f"- after the run, over every submission of this run so far: {check}"]
+
+
+def part_queue_kill(world: World, kills: int) -> list[str]:
+    from surveyapp.disclosure import jobs
+    from surveyapp.disclosure.thresholds import Thresholds
+    from surveyapp import background, heartbeat
+    from surveyapp.models import ReleaseKind
+    env = app_env(world, JOB_HEARTBEAT_SECONDS="1", JOB_STALE_SECONDS="4", QUEUE_NAME=f"load-{os.getpid()}")
+    os.environ.update(dict(env.items()))
+    app = create_app()
+    lines = ["### kill -9 of the queue worker during a release", "",
+             (f"Releases of the run (its submissions so far) queued on Redis; the Huey worker (`flask --app wsgi "
+             f"worker`) killed -9 while one is running, {kills} times; heartbeat 1 s, stale after 4 s."), ""]
+    outcomes = []
+    with app.app_context():
+        make_session = app.extensions["surveyapp.sessionmaker"]
+        rule, limits = Thresholds.from_config(app.config), heartbeat.Limits.from_config(app.config)
+        queue = background.queue(app)
+        for attempt in range(kills + 1):
+            with make_session() as db:
+                run = db.get(SurveyRun, world.run_id)
+                made = jobs.start(db, run, ReleaseKind.INTERIM, rule,
+                                  queue.make_release, limits)
+                release_id = made.id
+            worker = subprocess.Popen([PY, "-m", "flask", "--app", "wsgi", "worker"], cwd=ROOT, env=os.environ.copy(),
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            status, killed_at = _wait_status(make_session, release_id, {"running", "done", "failed"}, 120)
+            last = attempt == kills
+            if not last and status == "running":
+                os.kill(worker.pid, signal.SIGKILL)
+                worker.wait()
+                killed_at = f"killed at {killed_at}"
+                time.sleep(5)  # longer than JOB_STALE_SECONDS: the worker's heartbeat has stopped
+                worker = subprocess.Popen([PY, "-m", "flask", "--app", "wsgi", "worker"], cwd=ROOT,
+                                          env=os.environ.copy(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            final, stage = _wait_status(make_session, release_id, {"done", "failed"}, 300)
+            worker.send_signal(signal.SIGINT)
+            try:
+                worker.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+                worker.wait()
+            outcomes.append(final)
+            lines.append(f"- release {release_id}: {'left to finish' if last else killed_at} -> **{final}**: {stage}")
+            log(f"  queue-kill {attempt}: {lines[-1]}")
+    lines.append(f"- no release left queued or running: "
+                 f"{all(o in ('done', 'failed') for o in outcomes)}. Load average {load()}.")
+    return lines
+
+
+def _wait_status(make_session: Any, release_id: int, wanted: set[str], timeout: float) -> tuple[str, str]:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        with make_session() as db:
+            release = db.get(Release, release_id)
+            if release.status in wanted:
+                return release.status, f"{release.progress}% {release.stage}"
+        time.sleep(0.2)
+    return "timed out", ""
+
+
+def part_profile(world: World, n: int) -> list[str]:
+    people = prepare(world, n)
+    app = make_app(world.url)
+    app.config["TESTING"] = True
+    client = app.test_client()
+    cookie_name = app.config.get("SESSION_COOKIE_NAME", "session")
+    profiler = cProfile.Profile()
+    started = time.perf_counter()
+    for person in people:
+        client.set_cookie(cookie_name, person.cookie, domain="localhost")
+        profiler.enable()
+        answered = client.post("/survey/check", data={"csrf_token": person.csrf})
+        profiler.disable()
+        assert answered.status_code == 302 and answered.location.endswith("/survey/done"), answered.status_code
+    per = (time.perf_counter() - started) / n * 1000
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(25)
+    app.extensions["surveyapp.engine"].dispose()
+    return ["### Profile of the submit request (in process, Flask test client)", "",
+            f"{n} submissions, {per:.1f} ms each including the profiler's overhead; load average {load()}.", "",
+            "```", *[line.rstrip() for line in out.getvalue().splitlines()[:60]], "```"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", action="append", choices=["ratio", "web-kill", "queue-kill", "profile"])
+    parser.add_argument("-n", type=int, default=320, help="submissions per side per round")
+    parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--kills", type=int, default=6)
+    parser.add_argument("--keep", action="store_true")
+    args = parser.parse_args()
+    parts = args.only or ["ratio", "web-kill", "queue-kill"]
+    schema = f"load_{os.getpid()}"
+    log(f"schema {schema}; load average {load()}")
+    world = build_world(schema)
+    lines = [f"Machine: {os.cpu_count()} cores shared with other work; load average at the start {load()}.", ""]
+    try:
+        if "profile" in parts:
+            lines += part_profile(world, 100) + [""]
+        if "ratio" in parts:
+            lines += part_ratio(world, args.n, args.concurrency, args.workers, args.rounds) + [""]
+        if "web-kill" in parts:
+            lines += part_web_kill(world, args.n, 8, args.workers, args.kills) + [""]
+        if "queue-kill" in parts:
+            lines += part_queue_kill(world, 3) + [""]
+    finally:
+        if not args.keep:
+            with psycopg.connect(PG_URL, autocommit=True) as conn:
+                conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    lines.append(f"Load average at the end {load()}.")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
