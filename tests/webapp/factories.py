@@ -160,3 +160,12 @@ def approve_quotes(session: Session, survey_run: SurveyRun) -> int:
     for quote in found:
         quotes.decide(session, survey_run, quote, admin, QuoteStatus.APPROVED)
     return len(found)
+
+
+def respondent_token(client: Any) -> str:
+    """The respondent's token, from their (encrypted) cookie, as the app itself reads it."""
+    with client.client.session_transaction() as cookie:
+        sealed = cookie["respondent"]
+    state = security.unseal_from_cookie(client.client.application.config["SECRET_KEY"], sealed)
+    assert state is not None
+    return str(state["token"])

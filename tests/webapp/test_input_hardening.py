@@ -49,8 +49,7 @@ def test_a_nul_in_a_draft_saved_before_the_cleaning_still_submits(app, client, s
     """Drafts saved before this fix hold the NUL: the answers are cleaned again as they are stored."""
     run = respondent(client, session)
     factories.walk(client, HEALTH_CHECK)
-    with client.client.session_transaction() as cookie:
-        token = cookie["respondent"]["token"]
+    token = factories.respondent_token(client)
     from surveyapp.respond import journey
 
     answers = journey.load_answers(session, token)
@@ -141,7 +140,7 @@ def test_a_nul_in_a_staff_list_is_dropped(client, session, tmp_path):
     _, run = admin_with_run(client, session)
     path = write_csv(tmp_path, GOOD_LIST.replace("Asha Khan", "Asha\x00 Khan"))
     page = upload(client, run.id, path)
-    assert page.status == 200 and page.h1 == "3 links created", page.text()
+    assert page.status == 200 and page.h1 == "3 invitations being sent", page.text()
     assert "Asha Khan" in session.scalars(select(Invitation.name)).all()
 
 
@@ -169,7 +168,7 @@ def test_a_staff_list_with_a_byte_order_mark_imports(client, session, tmp_path):
     _, run = admin_with_run(client, session)
     path = write_csv(tmp_path, GOOD_LIST.replace("Ben Jones", "Zoë Brontë").encode("utf-8-sig"))
     page = upload(client, run.id, path)
-    assert page.h1 == "3 links created"
+    assert page.h1 == "3 invitations being sent"
     assert "Zoë Brontë" in session.scalars(select(Invitation.name)).all()
 
 
