@@ -52,7 +52,8 @@ class ThemePipeline:
         self.clusterer = clusterer
         self.domain_prior = domain_prior
         # (comment, theme id) pairs a council has labelled, e.g. its corrections of earlier runs:
-        # taxonomy mode learns from them as from the taxonomy's own examples.
+        # taxonomy mode learns from them as from the taxonomy's own examples. They are only
+        # embedded (vectors cached by hash), never shown or quoted.
         self.labelled = list(labelled)
         self.multi_theme = multi_theme
         self.random_state = random_state
@@ -207,7 +208,8 @@ class ThemePipeline:
         return Theme(id=theme_id, label=label or keyword_label(keywords), keywords=keywords, size=len(members),
                      share=round(len(members) / max(len(shown), 1), 4), quotes=quotes,
                      sentiment=sentiment_split([sentiments[i] for i in members]), description=description,
-                     mean_confidence=mean_conf, mentions=len(members), mention_share=round(len(members) / max(len(shown), 1), 4))
+                     mean_confidence=mean_conf, mentions=len(members),
+                     mention_share=round(len(members) / max(len(shown), 1), 4))
 
     def _report(self, raw: list[str], keep: np.ndarray, ids: list[str], conf: list, sentiments: list[str],
                 themes: list[Theme], emerging: list[Theme], notes: list[str], sets: list[list[str]]) -> ThemeReport:
