@@ -9,7 +9,7 @@ for the theme's keywords, which carry staff vocabulary a general model half-know
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
@@ -29,7 +29,7 @@ class PrototypeClassifier(ClassifierMixin, BaseEstimator):
         self.top_k = top_k
         self.temperature = temperature
 
-    def fit(self, X: np.ndarray, y: Sequence) -> "PrototypeClassifier":
+    def fit(self, X: np.ndarray, y: Sequence) -> PrototypeClassifier:
         X, y = validate_data(self, X, y, dtype=[np.float32, np.float64])
         check_classification_targets(y)
         self.classes_, self.y_index_ = np.unique(y, return_inverse=True)
@@ -114,7 +114,7 @@ class TaxonomyAssigner:
         self.second_floor = second_floor
         self.part_margin = part_margin
 
-    def fit(self, embed: "callable") -> "TaxonomyAssigner":
+    def fit(self, embed: Callable[[list[str]], np.ndarray]) -> TaxonomyAssigner:
         texts, labels = [], []
         for theme in self.taxonomy.themes:
             for text in theme.training_texts():
@@ -135,7 +135,7 @@ class TaxonomyAssigner:
         return similarity, hits, similarity + self.keyword_weight * np.log1p(hits)
 
     def assign(self, texts: Sequence[str], X: np.ndarray,
-               embed: "callable | None" = None) -> tuple[list[str], np.ndarray, list[list[str]]]:
+               embed: Callable[[list[str]], np.ndarray] | None = None) -> tuple[list[str], np.ndarray, list[list[str]]]:
         """Theme id (or "other"), confidence and every theme (primary first) for each comment."""
         similarity, hits, scores = self._scores(texts, X)
         proba = softmax(scores / self.temperature)
@@ -155,7 +155,7 @@ class TaxonomyAssigner:
         return ids.tolist(), confidence, sets
 
     def _second_themes(self, texts: Sequence[str], scores: np.ndarray, similarity: np.ndarray, best: np.ndarray,
-                       none_fit: np.ndarray, embed: "callable") -> dict[int, int]:
+                       none_fit: np.ndarray, embed: Callable[[list[str]], np.ndarray]) -> dict[int, int]:
         """Comments whose runner-up theme is close, confirmed by a clause that is about it.
 
         Only close calls are split and embedded again, so a run embeds a few more short

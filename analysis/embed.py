@@ -44,7 +44,7 @@ class EmbeddingCache:
         self.model_name = model_name
 
     def key(self, text: str) -> str:
-        return hashlib.sha256(f"{self.model_name}\n{text}".encode("utf-8")).hexdigest()
+        return hashlib.sha256(f"{self.model_name}\n{text}".encode()).hexdigest()
 
     def get_many(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
         if not self.path.exists():
@@ -123,7 +123,7 @@ class SentenceEmbedder(TransformerMixin, BaseEstimator):
         """Quantised vectors differ slightly, so they are cached apart."""
         return f"{self.model_name}+int8" if self.quantize else self.model_name
 
-    def fit(self, X: Sequence[str], y: object = None) -> "SentenceEmbedder":
+    def fit(self, X: Sequence[str], y: object = None) -> SentenceEmbedder:
         return self  # a pretrained model: nothing to learn from the comments
 
     def transform(self, X: Sequence[str]) -> np.ndarray:
@@ -167,7 +167,7 @@ class TfidfEmbedder(TransformerMixin, BaseEstimator):
 
     description = "TF-IDF + LSA fallback (sentence model not installed)"
 
-    def fit(self, X: Sequence[str], y: object = None) -> "TfidfEmbedder":
+    def fit(self, X: Sequence[str], y: object = None) -> TfidfEmbedder:
         self.vectorizer_ = TfidfVectorizer(sublinear_tf=True, stop_words="english").fit(list(X))
         n_terms = len(self.vectorizer_.vocabulary_)
         self.svd_ = TruncatedSVD(max(1, min(self.n_components, n_terms - 1)), random_state=self.random_state)
