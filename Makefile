@@ -17,6 +17,8 @@ $(VENV)/.installed: requirements.txt requirements-analysis.txt requirements-work
 	# torch first, from the pinned CPU build: nothing may pull a CUDA build instead.
 	$(BIN)/pip install --quiet torch==2.13.0
 	$(BIN)/pip install --quiet -r requirements-dev.txt
+	# MiniLM's weights exported to ONNX once, here: the theme engine embeds with it (nothing downloads)
+	$(BIN)/python -m analysis.onnx_model export
 	touch $@
 
 node_modules/.package-lock.json: package.json package-lock.json

@@ -30,7 +30,7 @@ class PrototypeClassifier(ClassifierMixin, BaseEstimator):
         self.top_k = top_k
         self.temperature = temperature
 
-    def fit(self, X: np.ndarray, y: Sequence) -> "PrototypeClassifier":
+    def fit(self, X: np.ndarray, y: Sequence) -> PrototypeClassifier:
         X, y = validate_data(self, X, y, dtype=[np.float32, np.float64])
         check_classification_targets(y)
         self.classes_, self.y_index_ = np.unique(y, return_inverse=True)
@@ -80,20 +80,40 @@ def keyword_hits(texts: Sequence[str], taxonomy: Taxonomy) -> np.ndarray:
     return hits
 
 
+# A clause of a comment, for finding a second theme: split at sentence ends and at "but",
+# "and", "so" and semicolons, keeping parts of at least MIN_PART_WORDS words.
+_PARTS = re.compile(r"(?<=[.!?;])\s+|,?\s+(?:but|and|so|plus|also|while|whereas)\s+", re.IGNORECASE)
+MIN_PART_WORDS = 3
+
+
+def clauses(text: str) -> list[str]:
+    parts = [p.strip(" ,.;") for p in _PARTS.split(text)]
+    return [p for p in parts if len(p.split()) >= MIN_PART_WORDS]
+
+
 class TaxonomyAssigner:
     """Scores comments against a taxonomy; below `other_threshold` a comment is "other".
 
+    `labelled` adds (text, theme id) pairs to the theme's examples: a council's own
+    corrections, so its later runs learn its words. A comment also gets a second theme
+    when one of its clauses is clearly about another theme (`assign` with `embed`).
     Not an sklearn estimator itself (it takes text and a taxonomy); the numeric part
     is `PrototypeClassifier`, which is.
     """
 
     def __init__(self, taxonomy: Taxonomy, top_k: int = 3, keyword_weight: float = 0.1,
-                 other_threshold: float = 0.3, temperature: float = 0.05):
+                 other_threshold: float = 0.3, temperature: float = 0.05,
+                 labelled: Sequence[tuple[str, str]] = (), second_margin: float = 0.15,
+                 second_floor: float = 0.4, part_margin: float = 0.02):
         self.taxonomy = taxonomy
         self.top_k = top_k
         self.keyword_weight = keyword_weight
         self.other_threshold = other_threshold
         self.temperature = temperature
+        self.labelled = labelled
+        self.second_margin = second_margin
+        self.second_floor = second_floor
+        self.part_margin = part_margin
 
     def fit(self, embed: Callable[[list[str]], Any]) -> TaxonomyAssigner:
         texts, labels = [], []
@@ -101,22 +121,63 @@ class TaxonomyAssigner:
             for text in theme.training_texts():
                 texts.append(text)
                 labels.append(theme.id)
+        known = set(self.taxonomy.theme_ids)
+        for text, theme_id in self.labelled:
+            if theme_id in known and str(text).strip():
+                texts.append(str(text))
+                labels.append(theme_id)
         self.classifier_ = PrototypeClassifier(self.top_k, self.temperature).fit(embed(texts), labels)
         return self
 
-    def assign(self, texts: Sequence[str], X: np.ndarray) -> tuple[list[str], np.ndarray]:
-        """Theme id (or "other") and confidence for each comment."""
+    def _scores(self, texts: Sequence[str], X: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         order = [list(self.classifier_.classes_).index(t) for t in self.taxonomy.theme_ids]
         similarity = self.classifier_.class_scores(X)[:, order]
         hits = keyword_hits(texts, self.taxonomy)
-        scores = similarity + self.keyword_weight * np.log1p(hits)
+        return similarity, hits, similarity + self.keyword_weight * np.log1p(hits)
+
+    def assign(self, texts: Sequence[str], X: np.ndarray,
+               embed: Callable[[list[str]], np.ndarray] | None = None) -> tuple[list[str], np.ndarray, list[list[str]]]:
+        """Theme id (or "other"), confidence and every theme (primary first) for each comment."""
+        similarity, hits, scores = self._scores(texts, X)
         proba = softmax(scores / self.temperature)
         best = scores.argmax(axis=1)
-        ids = np.array(self.taxonomy.theme_ids, dtype=object)[best]
+        theme_ids = np.array(self.taxonomy.theme_ids, dtype=object)
+        ids = theme_ids[best]
         # "other" when nothing is close and no theme word appears: a confident wrong
         # theme is worse for a manager than an honest "none of these".
         none_fit = (similarity.max(axis=1) < self.other_threshold) & (hits.sum(axis=1) == 0)
         ids[none_fit] = OTHER
         confidence = proba[np.arange(len(best)), best]
         confidence[none_fit] = 1.0 - proba[none_fit].max(axis=1)
-        return ids.tolist(), confidence
+        sets = [[t] for t in ids.tolist()]
+        if embed is not None and len(texts):
+            for i, second in self._second_themes(texts, scores, similarity, best, none_fit, embed).items():
+                sets[i].append(str(theme_ids[second]))
+        return ids.tolist(), confidence, sets
+
+    def _second_themes(self, texts: Sequence[str], scores: np.ndarray, similarity: np.ndarray, best: np.ndarray,
+                       none_fit: np.ndarray, embed: Callable[[list[str]], np.ndarray]) -> dict[int, int]:
+        """Comments whose runner-up theme is close, confirmed by a clause that is about it.
+
+        Only close calls are split and embedded again, so a run embeds a few more short
+        clauses, not every comment twice.
+        """
+        rows = np.arange(len(texts))
+        runner_up = np.argsort(-scores, axis=1)[:, 1] if scores.shape[1] > 1 else best
+        close = ((scores[rows, runner_up] >= scores[rows, best] - self.second_margin)
+                 & (similarity[rows, runner_up] >= self.second_floor) & ~none_fit & (runner_up != best))
+        parts, owner = [], []
+        for i in np.flatnonzero(close):
+            found = clauses(texts[i])
+            if len(found) > 1:
+                parts += found
+                owner += [i] * len(found)
+        if not parts:
+            return {}
+        _, _, part_scores = self._scores(parts, embed(parts))
+        seconds: dict[int, int] = {}
+        for j, i in enumerate(owner):
+            top = int(part_scores[j].argmax())
+            if top == runner_up[i] and part_scores[j, top] >= part_scores[j, best[i]] + self.part_margin:
+                seconds[i] = top
+        return seconds

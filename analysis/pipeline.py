@@ -41,7 +41,7 @@ class ThemePipeline:
                  staff_names: Sequence[str] | None = None, embedder: TransformerMixin | None = None,
                  clusterer: AutoKMeans | None = None, cache_dir: str | Path | None = None,
                  use_cache: bool = True, fast: bool = False, domain_prior: bool | None = None,
-                 random_state: int = 0):
+                 labelled: Sequence[tuple[str, str]] = (), multi_theme: bool = True, random_state: int = 0):
         self.taxonomy = load_taxonomy(taxonomy) if isinstance(taxonomy, (str, Path)) else taxonomy
         self.n_themes = n_themes
         self.redactor = Redactor(staff_names=staff_names)
@@ -51,6 +51,11 @@ class ThemePipeline:
         self.notes = [note] if note else []
         self.clusterer = clusterer
         self.domain_prior = domain_prior
+        # (comment, theme id) pairs a council has labelled, e.g. its corrections of earlier runs:
+        # taxonomy mode learns from them as from the taxonomy's own examples. They are only
+        # embedded (vectors cached by hash), never shown or quoted.
+        self.labelled = list(labelled)
+        self.multi_theme = multi_theme
         self.random_state = random_state
         self.sentiment = SentimentScorer()
         self.flagger = SafeguardingFlagger()
@@ -74,17 +79,20 @@ class ThemePipeline:
             notes.append(f"{n_flagged} comment(s) flagged as possible safeguarding disclosures: never quoted; "
                          "someone should read them (see each row's flag).")
         sentiments = self.sentiment.fit(self.embedder.transform).predict(shown, X) if len(shown) else []
+        self._sets: list[list[str]] | None = None
         if self.taxonomy is not None:
             ids, conf, themes, emerging = self._taxonomy_mode(shown, model_text, X, sentiments)
         else:
             ids, conf, themes, emerging = self._discovery_mode(shown, model_text, X, sentiments)
-        return self._report(raw, keep, ids, conf, sentiments, themes, emerging, notes)
+        sets = self._sets if self._sets is not None else [[t] for t in ids]
+        return self._report(raw, keep, ids, conf, sentiments, themes, emerging, notes, sets)
 
     # -- embedding ---------------------------------------------------------------------------
 
     def _training_texts(self) -> list[str]:
         taxonomies = [self.taxonomy] if self.taxonomy is not None else all_built_in()
-        return [text for tax in taxonomies for th in tax.themes for text in th.training_texts()]
+        extra = [text for text, _ in self.labelled] if self.taxonomy is not None else []
+        return [text for tax in taxonomies for th in tax.themes for text in th.training_texts()] + extra
 
     def _embed(self, texts: list[str], extra: list[str]) -> np.ndarray:
         if not hasattr(self.embedder, "model_name"):  # TF-IDF fallback learns its vocabulary here
@@ -95,14 +103,20 @@ class ThemePipeline:
 
     def _taxonomy_mode(self, shown: list[str], model_text: list[str], X: np.ndarray,
                        sentiments: list[str]) -> ModeResult:
-        assigner = TaxonomyAssigner(self.taxonomy).fit(self.embedder.transform)
-        ids, conf = assigner.assign(model_text, X) if len(shown) else ([], np.zeros(0))
+        labelled = [(self.normaliser.fit_transform([str(text)])[0], theme_id) for text, theme_id in self.labelled]
+        assigner = TaxonomyAssigner(self.taxonomy, labelled=labelled).fit(self.embedder.transform)
+        embed = self.embedder.transform if self.multi_theme else None
+        ids, conf, sets = assigner.assign(model_text, X, embed) if len(shown) else ([], np.zeros(0), [])
+        self._sets = sets
         keywords = class_tfidf_keywords(shown, ids)
         themes = []
         for theme in self.taxonomy.themes:
             members = np.array([i for i, t in enumerate(ids) if t == theme.id], dtype=int)
-            themes.append(self._describe(theme.id, members, shown, X, sentiments, keywords, label=theme.name,
-                                         description=theme.description, confidence=conf))
+            described = self._describe(theme.id, members, shown, X, sentiments, keywords, label=theme.name,
+                                       description=theme.description, confidence=conf)
+            described.mentions = sum(theme.id in s for s in sets)
+            described.mention_share = round(described.mentions / max(len(shown), 1), 4)
+            themes.append(described)
         others = np.array([i for i, t in enumerate(ids) if t == OTHER], dtype=int)
         emerging = self._emerging(others, ids, shown, X, sentiments) if len(others) >= MIN_EMERGING else []
         if len(others):
@@ -194,11 +208,15 @@ class ThemePipeline:
         return Theme(id=theme_id, label=label or keyword_label(keywords), keywords=keywords, size=len(members),
                      share=round(len(members) / max(len(shown), 1), 4), quotes=quotes,
                      sentiment=sentiment_split([sentiments[i] for i in members]), description=description,
-                     mean_confidence=mean_conf)
+                     mean_confidence=mean_conf, mentions=len(members),
+                     mention_share=round(len(members) / max(len(shown), 1), 4))
 
     def _report(self, raw: list[str], keep: np.ndarray, ids: list[str], conf: list, sentiments: list[str],
-                themes: list[Theme], emerging: list[Theme], notes: list[str]) -> ThemeReport:
+                themes: list[Theme], emerging: list[Theme], notes: list[str], sets: list[list[str]]) -> ThemeReport:
         assignments: list[str] = [OTHER] * len(raw)
+        theme_sets: list[list[str]] = [[OTHER] for _ in raw]
+        for j, i in enumerate(keep):
+            theme_sets[i] = list(sets[j])
         confidence: list[float | None] = [None] * len(raw)
         row_sentiment: list[str | None] = [None] * len(raw)
         flags: list[str | None] = [None] * len(raw)
@@ -214,7 +232,7 @@ class ThemePipeline:
             embedding=getattr(self.embedder, "description", type(self.embedder).__name__),
             n_rows=len(raw), n_blank=len(raw) - len(keep), redactions=_redaction_counts(self.redactor.counts_),
             themes=themes, emerging_themes=emerging, assignments=assignments, confidence=confidence,
-            sentiments=row_sentiment, notes=notes, flags=flags)
+            sentiments=row_sentiment, notes=notes, flags=flags, theme_sets=theme_sets)
 
 
 def _redaction_counts(counts: dict[str, int]) -> dict[str, int]:

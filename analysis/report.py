@@ -23,6 +23,10 @@ class Theme:
     sentiment: dict[str, int]
     description: str | None = None
     mean_confidence: float | None = None
+    # Comments that raise the theme at all: as their main theme or as a second one. `size`
+    # counts main themes only (sizes add up to the comments); mentions count a comment in each.
+    mentions: int = 0
+    mention_share: float = 0.0
 
 
 @dataclass
@@ -42,13 +46,17 @@ class ThemeReport:
     # Per row: None, or the kind of safeguarding disclosure the comment seems to make
     # (analysis.safeguarding.FLAG_KINDS). Flagged comments are never quotes.
     flags: list[str | None] = field(default_factory=list)
+    # Per row: every theme the comment raises, its main theme (`assignments`) first.
+    theme_sets: list[list[str]] = field(default_factory=list)
 
     def to_dict(self, include_rows: bool = True) -> dict:
         data = asdict(self)
         flags = self.flags or [None] * len(self.assignments)
-        rows = [{"row": i, "theme": t, "confidence": c, "sentiment": s, "flag": f}
-                for i, (t, c, s, f) in enumerate(zip(self.assignments, self.confidence, self.sentiments, flags))]
-        for key in ("assignments", "confidence", "sentiments", "flags"):
+        sets = self.theme_sets or [[t] for t in self.assignments]
+        rows = [{"row": i, "theme": t, "themes": list(ts), "confidence": c, "sentiment": s, "flag": f}
+                for i, (t, ts, c, s, f) in enumerate(zip(self.assignments, sets, self.confidence, self.sentiments,
+                                                          flags))]
+        for key in ("assignments", "confidence", "sentiments", "flags", "theme_sets"):
             data.pop(key)
         if include_rows:
             data["rows"] = rows

@@ -43,7 +43,8 @@ def test_assignments_have_one_line_per_row(tmp_path, fast_pipeline, taxonomy, ca
                      "--assignments", str(out), "--json", str(js)])
     assert code == 0
     frame = pd.read_csv(out, dtype=str, keep_default_na=False)
-    assert list(frame.columns) == ["row", "theme"]
+    assert list(frame.columns) == ["row", "theme", "themes"]
+    assert all(themes.split(";")[0] == theme for theme, themes in zip(frame["theme"], frame["themes"]))
     assert frame["row"].tolist() == [str(i) for i in range(len(texts))]
     assert frame["theme"].iloc[-2] == "other"  # the blank row; "NA" is a comment, not blank
     data = json.loads(js.read_text(encoding="utf-8"))

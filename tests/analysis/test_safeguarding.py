@@ -98,7 +98,7 @@ def test_the_cli_keeps_its_csv_columns_and_adds_the_flag_to_json_rows(tmp_path, 
     pd.DataFrame({"text": texts}).to_csv(source, index=False)
     out, js = tmp_path / "out.csv", tmp_path / "out.json"
     assert cli.main(["themes", str(source), "--assignments", str(out), "--json", str(js)]) == 0
-    assert list(pd.read_csv(out).columns) == ["row", "theme"]
+    assert list(pd.read_csv(out).columns) == ["row", "theme", "themes"]  # flags stay out of the CSV
     rows = json.loads(js.read_text(encoding="utf-8"))["rows"]
     assert [r["flag"] for r in rows[-3:]] == ["threat_to_staff", "self_harm", "child_at_risk"]
 
