@@ -102,12 +102,14 @@ def build(session: Session) -> Made:
     responses = _health(session, this, {"Assessment North": 12, "Assessment South": 9, "Children in Care": 10,
                                         "Fostering": 5}, 2)
     _themes(session, this, responses)
+    factories.approve_quotes(session, this)  # the PSW approves the quote (moderation) before the release
     factories.release(session, this)
     draft = plans.create_draft(session, this, "PSW")
     plans.record_progress(session, draft.rows[0].commitments[0], note="Caseload review started.",
                           status="on_track", author="PSW")
     exit_run = factories.run(session, made, "exit-interview")
     _themes(session, exit_run, _leavers(session, exit_run), "would_have_kept_you")
+    factories.approve_quotes(session, exit_run)
     factories.release(session, exit_run)
     _workforce(session, made, TODAY.year, 7)
     _workforce(session, made, TODAY.year - 1, 9)
