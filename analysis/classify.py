@@ -166,8 +166,9 @@ class TaxonomyAssigner:
         runner_up = np.argsort(-scores, axis=1)[:, 1] if scores.shape[1] > 1 else best
         close = ((scores[rows, runner_up] >= scores[rows, best] - self.second_margin)
                  & (similarity[rows, runner_up] >= self.second_floor) & ~none_fit & (runner_up != best))
-        parts, owner = [], []
-        for i in np.flatnonzero(close):
+        parts: list[str] = []
+        owner: list[int] = []
+        for i in map(int, np.flatnonzero(close)):
             found = clauses(texts[i])
             if len(found) > 1:
                 parts += found

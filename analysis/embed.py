@@ -148,7 +148,7 @@ class SentenceEmbedder(TransformerMixin, BaseEstimator):
                 from analysis.onnx_model import OnnxMiniLM
                 self.model_ = OnnxMiniLM()
             else:
-                self.model_ = _load_sentence_model(self.model_name, self.quantize)
+                self.model_ = _load_sentence_model(self.model_name, self.quantize)  # type: ignore[assignment]
         vectors = self.model_.encode(texts, batch_size=self.batch_size, convert_to_numpy=True,
                                      normalize_embeddings=True, show_progress_bar=False)
         return np.asarray(vectors, dtype=np.float32)

@@ -76,7 +76,8 @@ def _comments(db: Session, question_id: str, response_ids: list[str]) -> dict[st
     if not response_ids:
         return {}
     return dict(db.execute(select(Answer.response_id, Answer.text).where(
-        Answer.question_id == question_id, Answer.response_id.in_(response_ids), Answer.text.is_not(None))).all())
+        Answer.question_id == question_id, Answer.response_id.in_(response_ids), Answer.text.is_not(None))
+    ).tuples().all())  # type: ignore[arg-type]
 
 
 def _reviews(db: Session, run: SurveyRun) -> dict[str, list[Review]]:

@@ -50,7 +50,7 @@ class ScopeForm(FlaskForm):
     submit = SubmitField("Save", widget=GovSubmitInput())
 
     def choose_from(self, areas: list[tuple[int, str]], teams: list[tuple[int, str]]) -> None:
-        self.areas.choices, self.teams.choices = areas, teams  # type: ignore[assignment]
+        self.areas.choices, self.teams.choices = areas, teams
 
     def validate(self, extra_validators: Any = None) -> bool:
         valid = super().validate(extra_validators)
