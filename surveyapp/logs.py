@@ -24,7 +24,10 @@ from flask import Flask
 
 TOKEN_PATH = re.compile(r"/(invite|open|resume|s|password)/[^/\s?#\"']+")
 LONG_SEGMENT = re.compile(r"(?<=/)[A-Za-z0-9_\-]{32,}")  # a link token is 43 characters
-LOGGERS = ("werkzeug", "gunicorn.access", "gunicorn.error")
+LOGGERS = ("werkzeug", "gunicorn.access", "gunicorn.error", "surveyapp.errors")
+# PostgreSQL puts a failing row's values (answers typed) in its error's DETAIL: "Failing row contains (...)",
+# "Key (...)=(...)". hide_parameters keeps a statement's parameters out; these are in the message itself.
+ROW_DETAIL = re.compile(r"(Failing row contains |Key \([^)]*\)=)\(.*\)", re.MULTILINE)
 
 
 class RedactTokens(logging.Filter):
@@ -35,12 +38,16 @@ class RedactTokens(logging.Filter):
             record.args = {k: _mask(v) for k, v in record.args.items()}
         elif isinstance(record.args, tuple):
             record.args = tuple(_mask(a) for a in record.args)
+        if record.exc_info and record.exc_info[0] is not None and not record.exc_text:
+            # Formatters print exc_text when it is set: the traceback, its error messages scrubbed.
+            record.exc_text = str(_mask(logging.Formatter().formatException(record.exc_info)))
         return True
 
 
 def _mask(value: object) -> object:
     if not isinstance(value, str):
         return value
+    value = ROW_DETAIL.sub(r"\1([redacted])", value)
     return LONG_SEGMENT.sub("[redacted]", TOKEN_PATH.sub(r"/\1/[redacted]", value))
 
 
@@ -56,7 +63,7 @@ class JsonLines(logging.Formatter):
         }
         if record.exc_info and record.exc_info[0] is not None:
             entry["exception"] = record.exc_info[0].__name__
-            entry["traceback"] = str(_mask(self.formatException(record.exc_info)))
+            entry["traceback"] = str(_mask(record.exc_text or self.formatException(record.exc_info)))
         return json.dumps(entry, ensure_ascii=False)
 
 

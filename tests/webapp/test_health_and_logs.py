@@ -166,19 +166,18 @@ def test_a_failed_statement_logs_no_answer(app, client, session, caplog):
 
     factories.walk(client, next(q for q in builtin() if q.key == "health-check"),
                    {"biggest_difference": "My secret answer about my manager"})
-    original = Session.flush
+    original = Session.execute
 
-    def failing_flush(self, *args, **kwargs):
-        from surveyapp.models import Response as Stored
-
-        if any(isinstance(o, Stored) for o in self.new):
-            self.execute(__import__("sqlalchemy").text("INSERT INTO answer (question_id, text) VALUES (:q, :t)"),
-                         {"q": None, "t": "My secret answer about my manager"})
-        return original(self, *args, **kwargs)
+    def failing_execute(self, statement, *args, **kwargs):
+        # The submission's insert of its answers fails, with the answer typed among the statement's parameters.
+        if getattr(getattr(statement, "table", None), "name", None) == "answer":
+            return original(self, __import__("sqlalchemy").text("INSERT INTO answer (question_id, text) VALUES (:q, :t)"),
+                            {"q": None, "t": "My secret answer about my manager"})
+        return original(self, statement, *args, **kwargs)
 
     caplog.set_level(logging.INFO)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(Session, "flush", failing_flush)
+        patch.setattr(Session, "execute", failing_execute)
         page = client.submit("/survey/check")
     assert page.status == 500 and page.h1 == "Sorry, there is a problem with the service"
     assert "Unhandled error" in caplog.text
