@@ -91,7 +91,7 @@ def test_the_run_pages_buttons_sit_in_one_button_group(client, session):
     page = client.get(f"/manage/runs/{run.id}")
     group = page.soup.select_one("main .govuk-button-group")
     buttons = group.find_all(class_="govuk-button", recursive=False)
-    assert [b.get_text(strip=True) for b in buttons] == ["Import a staff list", "Create an open link", "Close"]
+    assert [b.get_text(strip=True) for b in buttons] == ["Import a staff list", "Send a reminder", "Create an open link", "Close"]
     opener = buttons[1]
     form = page.soup.find("form", id=opener["form"])
     assert form is not None and path_of(form["action"]) == f"/manage/runs/{run.id}/open-link"
