@@ -92,7 +92,7 @@ def test_the_run_pages_buttons_sit_in_one_button_group(client, session):
     group = page.soup.select_one("main .govuk-button-group")
     buttons = group.find_all(class_="govuk-button", recursive=False)
     assert [b.get_text(strip=True) for b in buttons] == ["Import a staff list", "Send a reminder", "Create an open link", "Close"]
-    opener = buttons[1]
+    opener = buttons[2]
     form = page.soup.find("form", id=opener["form"])
     assert form is not None and path_of(form["action"]) == f"/manage/runs/{run.id}/open-link"
     made_link = client.post(form["action"], {"csrf_token": factories.csrf_token(page)})
