@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 FLASK := SURVEYAPP_ENV=development BASE_URL=http://$(HOST):$(PORT) $(BIN)/flask --app wsgi
 
-.PHONY: install run test test-sqlite lint assets browser reset-demo serve clean
+.PHONY: install run test test-sqlite lint assets browser office reset-demo serve clean
 
 ## install: build .venv with the app, the theme engine and the test tools, and the front-end assets
 install: $(VENV)/.installed surveyapp/static/css/app.css
@@ -50,8 +50,12 @@ lint: install
 	$(BIN)/ruff check surveyapp analysis
 	$(BIN)/mypy
 
+## office: Debian's LibreOffice (headless) and poppler, to open the committee report's Word file as a clerk would
+office:
+	@test -x /usr/bin/soffice -a -x /usr/bin/pdftoppm || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libreoffice-writer-nogui poppler-utils; }
+
 ## test: install, then run every test (SQLite, and PostgreSQL at 127.0.0.1:5432 when reachable)
-test: install browser
+test: install browser office
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 clean:

@@ -317,3 +317,27 @@ def test_a_diverging_bar_sits_either_side_of_the_centre_by_its_shares():
     assert len(bars) == 5  # the hidden bar draws nothing but its word
     assert any(isinstance(s, charts.Text) and s.text == "Hidden" for s in drawing.shapes)
     assert charts.png(drawing).startswith(b"\x89PNG") and charts.svg(drawing).count("<rect") == 1 + 5 + 5
+
+
+def test_the_word_file_opens_in_libreoffice_and_a_page_of_it_draws_the_charts(app, session, made, tmp_path):
+    """The Word file as a committee clerk opens it: LibreOffice (headless, Debian's package) converts it,
+    poppler draws its pages, and the page with the agreement chart has the chart's colours."""
+    import subprocess
+
+    from PIL import Image
+
+    (tmp_path / "report.docx").write_bytes(written(app, session, made.this, "docx"))
+    profile = (tmp_path / "profile").as_uri()  # a profile of its own: no clash with another soffice
+    subprocess.run(["soffice", f"-env:UserInstallation={profile}", "--headless", "--convert-to", "pdf",
+                    "--outdir", str(tmp_path), str(tmp_path / "report.docx")], check=True, timeout=240,
+                   capture_output=True)
+    text = subprocess.run(["pdftotext", "-layout", str(tmp_path / "report.pdf"), "-"], check=True,
+                          capture_output=True, text=True).stdout
+    pages = text.split("\f")
+    assert "Reporting Council" in flat(pages[0])
+    where = next(i for i, page in enumerate(pages) if "Every statement" in page)
+    subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", str(where + 1), "-l", str(where + 1),
+                    str(tmp_path / "report.pdf"), str(tmp_path / "page")], check=True, timeout=120)
+    image = Image.open(next(tmp_path.glob("page*.png"))).convert("RGB")
+    colours = {f"#{r:02x}{g:02x}{b:02x}" for _, (r, g, b) in image.getcolors(maxcolors=1 << 24)}
+    assert {colour for _, _, colour in charts.SCALE} <= colours  # the chart's key, drawn from the Word file
