@@ -576,3 +576,29 @@ def test_a_manager_reaches_the_heatmap_with_the_keyboard_alone(server: Server, b
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
     finally:
         context.close()
+
+
+def test_the_demos_committee_report_opens_in_every_format(server: Server, page: Page, tmp_path: Path):
+    """The principal social worker's paper for the demo, from the command `make run` prints: the Word file's
+    headings and tables read back, the PDF's text and tags, and the web page drawn in the browser."""
+    import pikepdf
+    from docx import Document
+
+    runner = server.app.test_cli_runner()
+    for fmt in ("docx", "pdf", "html"):
+        made = runner.invoke(args=["committee-report", "--format", fmt, "--output", str(tmp_path / f"report.{fmt}")])
+        assert made.exit_code == 0, made.output
+    word = Document(str(tmp_path / "report.docx"))
+    headings = [p.text for p in word.paragraphs if p.style.name.startswith("Heading")]
+    assert "The action plan" in headings and len(headings) >= 5, headings
+    assert word.tables and all(len(t.rows) >= 2 for t in word.tables)
+    text = subprocess.run(["pdftotext", "-layout", str(tmp_path / "report.pdf"), "-"], check=True,
+                          capture_output=True, text=True).stdout
+    assert "Demo Borough Council" in text and all(h.split(":")[0] in text for h in headings[:5])
+    with pikepdf.open(tmp_path / "report.pdf") as pdf:
+        assert "/StructTreeRoot" in pdf.Root and str(pdf.Root.Lang).startswith("en")
+        assert bool(pdf.Root.MarkInfo.Marked)
+    page.goto((tmp_path / "report.html").as_uri())
+    expect(page.locator("h1")).to_contain_text("health check")
+    page.screenshot(path=str(tmp_path / "report.png"), full_page=False)
+    assert (tmp_path / "report.png").stat().st_size > 10_000  # a drawn page, not a blank one
