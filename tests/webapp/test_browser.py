@@ -595,6 +595,9 @@ def test_the_demos_committee_report_opens_in_every_format(server: Server, page: 
     text = subprocess.run(["pdftotext", "-layout", str(tmp_path / "report.pdf"), "-"], check=True,
                           capture_output=True, text=True).stdout
     assert "Demo Borough Council" in text and all(h.split(":")[0] in text for h in headings[:5])
+    figures = {cell.text.strip() for t in word.tables for row in t.rows for cell in row.cells
+               if re.fullmatch(r"\d+%?|Hidden", cell.text.strip())}
+    assert len(figures) > 5 and all(f in text for f in figures), "the PDF has the Word file's figures"
     with pikepdf.open(tmp_path / "report.pdf") as pdf:
         assert "/StructTreeRoot" in pdf.Root and str(pdf.Root.Lang).startswith("en")
         assert bool(pdf.Root.MarkInfo.Marked)
