@@ -29,7 +29,8 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import replace
 
 import highspy
 import numpy as np
@@ -170,7 +171,7 @@ class _Joined:
 
     # -- a system against the hull of the joined points -------------------------------------------
 
-    def _system(self, system: list[int], is_var: audit.Callable[[Key], bool], audited: list[Key]) -> None:
+    def _system(self, system: list[int], is_var: Callable[[Key], bool], audited: list[Key]) -> None:
         own = [i for i in system if any(is_var(k) and k not in self.linking for k in self.ix.sums[i].cells())]
         keys = sorted({k for i in own for k in self.ix.sums[i].cells() if is_var(k) and k not in self.linking})
         mine = set(keys)
@@ -269,8 +270,8 @@ def protect(problem: Problem, first: Result) -> Result:
     if not any((k in hidden or k not in problem.published) and k not in zero for k in joined.linking):
         first.how = "per question; exact, as the questions' tables share no unknown"
         return first
-    flat = audit._index(Problem(values=problem.values, sums=problem.sums, published=problem.published,
-                                threshold=problem.threshold, upper=problem.upper, keep=problem.keep))
+    # The same index, as one system of every sum: the repair widens a cell over everything joined.
+    flat = replace(joined.ix, systems=[list(range(len(joined.ix.sums)))])
     repairer = audit._Repair(flat)
     rounds = 0
     while True:

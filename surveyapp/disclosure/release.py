@@ -36,8 +36,6 @@ from .build import Built, Policy, Structure, TallyRow, build, dimensions
 from .thresholds import Thresholds
 
 FORMAT = 1
-# The joined audit (one linear program over every table) is run when the per-question audit leaves no
-# more hidden cells than this: beyond it, on small councils with many hidden cells, it took many minutes.
 Progress = Callable[[int, str], None]
 
 
@@ -133,18 +131,13 @@ def protect(built: Built, closed: set[str], rule: Thresholds,
     # another keeps its rows, which the audit hides cell by cell where it must: hiding a service area
     # whole because its size was hidden would hide every team in it as well.
     forced = frozenset(k for g in closed for k in by_group.get(g, [])) | frozenset(also)
-    published = frozenset(built.published)
-    keep = frozenset({c.cell(c.RESPONDENTS, c.ALL)})
-    first = audit.protect(audit.Problem(values=built.values, sums=built.sums, published=published,
-                                        systems=list(built.systems.values()), forced=forced,
-                                        threshold=rule.figures, keep=keep))
+    problem = audit.Problem(values=built.values, sums=built.sums, published=frozenset(built.published),
+                            systems=list(built.systems.values()), forced=forced, threshold=rule.figures,
+                            keep=frozenset({c.cell(c.RESPONDENTS, c.ALL)}))
     # Every question's table shares the hidden group sizes: an attacker who joins them all can narrow
     # those sizes more than any one table does. So the per-question result is audited again over every
     # table joined (joint.py), which hides more if it must.
-    joined = joint.protect(audit.Problem(values=built.values, sums=built.sums, published=published,
-                                         systems=list(built.systems.values()), forced=forced,
-                                         threshold=rule.figures, keep=keep), first)
-    return joined, closed
+    return joint.protect(problem, audit.protect(problem)), closed
 
 
 def compute(db: Session, release: Release, rule: Thresholds, progress: Progress = lambda p, s: None) -> None:
@@ -179,7 +172,7 @@ def compute(db: Session, release: Release, rule: Thresholds, progress: Progress 
         "cells": (shown_cells := {k: None if k in result.hidden else built.values[k] for k in sorted(built.published)}),
         "themes": theme_cells.texts(analyses, shown_cells, rule.comments, lambda team_id: _finest(s, team_id, teams),
                                     theme_cells.decisions(db, run.id)),
-        "analyses": {q: r.get("job") for q, r in analyses.items()},
+        "analyses": (jobs := {q: r.get("job") for q, r in analyses.items()}),
         "stats": {"cells": len(built.published), "hidden": len(result.hidden), "lps": result.lps,
                   "rounds": result.rounds, "closed_groups": len(closed),
                   "audit": result.how},
@@ -187,7 +180,7 @@ def compute(db: Session, release: Release, rule: Thresholds, progress: Progress 
     shown = [g for g in members if not c.structural(g) and g not in closed
              and c.cell(c.RESPONDENTS, g) not in result.hidden]
     release.audit = {"respondents": sorted(members.get(c.ALL, frozenset())), "shown_groups": sorted(shown),
-                     "themes": theme_members, "analyses": {q: r.get("job") for q, r in analyses.items()}}
+                     "themes": theme_members, "analyses": jobs}
 
 
 def _finest(s: Structure, team_id: int | None, teams: bool) -> str:
