@@ -6,17 +6,15 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 FLASK := SURVEYAPP_ENV=development BASE_URL=http://$(HOST):$(PORT) $(BIN)/flask --app wsgi
 
-.PHONY: install run test test-sqlite lint assets browser office reset-demo serve clean
+.PHONY: install run test test-sqlite lint lock assets browser office reset-demo serve clean
 
 ## install: build .venv with the app, the theme engine and the test tools, and the front-end assets
 install: $(VENV)/.installed surveyapp/static/css/app.css
 
-$(VENV)/.installed: requirements.txt requirements-analysis.txt requirements-worker.txt requirements-dev.txt
+$(VENV)/.installed: requirements-dev.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	# torch first, from the pinned CPU build: nothing may pull a CUDA build instead.
-	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -r requirements-dev.txt
+	# Every package at the version and hash in the lock file (torch is its CPU build, 2.13.0+cpu).
+	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.lock
 	# MiniLM's weights exported to ONNX once, here: the theme engine embeds with it (nothing downloads)
 	$(BIN)/python -m analysis.onnx_model export
 	touch $@
@@ -40,6 +38,13 @@ run: install
 ## reset-demo: start the demo council again from scratch
 reset-demo:
 	rm -f instance/surveyapp.db instance/surveyapp.db-wal instance/surveyapp.db-shm instance/queue.db*
+
+## lock: re-make the lock files from the pinned requirements (web server, worker, everything) with hashes
+LOCK := $(BIN)/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe --no-emit-index-url --no-emit-find-links
+lock: install
+	$(LOCK) -o requirements.lock requirements.txt
+	$(LOCK) -o requirements-worker.lock requirements-worker.txt
+	$(LOCK) -o requirements-dev.lock requirements-dev.txt
 
 ## browser: Debian's chromium, for the Playwright tests (Playwright never downloads one)
 browser:
