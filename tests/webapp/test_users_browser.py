@@ -174,7 +174,7 @@ def test_someone_the_council_has_not_invited_is_refused_by_single_sign_on(site: 
     page.get_by_role("link", name="Back to sign in").click()
     expect(page.locator("h1")).to_have_text("Sign in")
     page.goto(f"{site.base_url}/manage/")
-    expect(page.locator("h1")).to_have_text("Sign in"), "not signed in"
+    expect(page.locator("h1")).to_have_text("Sign in")  # not signed in: the dashboard sends them to sign in
 
     # Refused and recorded, under no council (nobody has the address); no account was made.
     assert site.events(STRANGER) == [("sign_in_failed", None)]
@@ -213,6 +213,11 @@ def test_the_admin_invites_two_managers_who_see_only_their_scope_and_the_audit_l
     expect(users.locator("tr", has_text=BEA)).to_contain_text("manager Children in Care Invited")
     expect(users.locator("tr", has_text=ADA)).to_contain_text("manager Referral and Assessment Invited")
     audit(admin, "users")
+    admin.get_by_role("link", name="Change Bea Mensah").click()
+    expect(admin.locator("main")).to_contain_text(f"{BEA}: invited, has not set a password yet")
+    expect(admin.get_by_role("group", name="Single teams").get_by_role(
+        "checkbox", name="Looked After Children: Children in Care")).to_be_checked()
+    audit(admin, "a user's role and scope")
 
     # Bea's invitation arrives at the SMTP server; she opens its link in a browser of her own.
     email = wait_for_email(inbox, BEA)
