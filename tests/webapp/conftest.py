@@ -22,7 +22,9 @@ import html5lib
 import email
 import email.policy
 import socket
+import subprocess
 import threading
+from contextlib import contextmanager
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import Envelope
 from argon2 import PasswordHasher
@@ -271,6 +273,25 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@contextmanager
+def openid_provider(callback: str) -> Iterator[str]:
+    """A real OpenID Provider, the certified npm package `oidc-provider` on Node (`tests/oidc/provider.mjs`),
+    whose one client sends people back to `callback`; yields its issuer URL and stops it afterwards."""
+    process = subprocess.Popen(["node", str(ROOT / "tests/oidc/provider.mjs"), str(free_port()), callback], cwd=ROOT,
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        assert line.startswith("ready "), f"the OpenID Provider did not start: {line!r}"
+        yield line.split()[1]
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
 
 
 @pytest.fixture(scope="session")

@@ -40,6 +40,9 @@ def test_add_rename_move_and_retire_keep_the_team(client, session):
     assert (north.name, north.service_area.name) == ("Fostering North", "Fostering"), "the same team, renamed and moved"
     page = client.get("/manage/organisation")
     assert "Fostering North" in page.text()
+    links = {a.get_text(" ", strip=True): a["href"] for a in page.soup.select("main table a")}  # links, not markup as text
+    assert links["Rename or move Fostering North"] == f"/manage/organisation/teams/{team_id}"
+    assert links["Retire Fostering North"] == f"/manage/organisation/teams/{team_id}/retire"
 
     run = factories.run(session, made)  # opened a week ago: a team retired today stays in it
     assert client.submit(f"/manage/organisation/teams/{team_id}/retire").status == 302

@@ -4,9 +4,7 @@ The provider insists on PKCE, so a sign-in without it would fail here."""
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 import pytest
@@ -19,25 +17,17 @@ from surveyapp.users import sso
 from surveyapp.users.accounts import NO_PASSWORD
 
 from . import factories
-from .conftest import free_port, path_of
+from .conftest import openid_provider, path_of
 
 pytestmark = pytest.mark.usefixtures("quick_password_hashing")
-ROOT = Path(__file__).resolve().parents[2]
 APP = "http://localhost"  # the test client's origin, and BASE_URL in the tests' app
 CALLBACK = APP + "/manage/sso/callback"
 
 
 @pytest.fixture(scope="session")
 def provider() -> Iterator[str]:
-    port = free_port()
-    process = subprocess.Popen(["node", str(ROOT / "tests/oidc/provider.mjs"), str(port), CALLBACK], cwd=ROOT,
-                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    assert process.stdout is not None
-    line = process.stdout.readline()
-    assert line.startswith("ready "), f"the OpenID Provider did not start: {line!r}"
-    yield line.split()[1]
-    process.terminate()
-    process.wait(timeout=10)
+    with openid_provider(CALLBACK) as issuer:
+        yield issuer
 
 
 @pytest.fixture

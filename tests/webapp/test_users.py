@@ -49,8 +49,10 @@ def test_admin_invites_a_manager_who_sets_a_password_and_sees_only_their_scope(c
     assert client.submit("/manage/users/invite", {"name": "Ada again", "email": "ada@northshire.example",
                                                   "role": "viewer", "areas": str(area.id)}).errors() == [
         "An account already uses this email address"]
-    listing = client.get("/manage/users").soup.select_one("#users").get_text(" ", strip=True)
-    assert "Ada Okafor ada@northshire.example manager Looked After Children Invited" in listing
+    listing = client.get("/manage/users").soup.select_one("#users")
+    assert "Ada Okafor ada@northshire.example manager Looked After Children Invited" in listing.get_text(" ", strip=True)
+    links = {a.get_text(" ", strip=True): a["href"] for a in listing.select("a")}  # links, not markup shown as text
+    assert re.fullmatch(r"/manage/users/\d+", links["Change Ada Okafor"]) and "<a" not in listing.get_text()
 
     # Only a hash of the link's token is stored; the invited account cannot sign in before setting a password.
     link = link_in(mailbox.to("ada@northshire.example")[0])
