@@ -15,7 +15,7 @@ import uuid
 from typing import Any
 
 from sqlalchemy import (JSON, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, LargeBinary,
-                        PrimaryKeyConstraint, String, Text, UniqueConstraint)
+                        String, Text, UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .db import Base
@@ -290,36 +290,6 @@ class Answer(Base):
     number: Mapped[int | None] = mapped_column(Integer)
     text: Mapped[str | None] = mapped_column(Text)
     response: Mapped[Response] = relationship(back_populates="answers")
-
-
-class AnswerTally(Base):
-    """No longer written or read (issue 12): kept in the schema until a migration drops it.
-
-    It held how many answers of each value a run had, by team and by the answer to
-    one breakdown question, added to by every submission for the results pages of
-    the time. Releases now count from the answers when they are made
-    (`surveyapp.tally`), so submitting writes nothing here.
-
-    A row with question_id "" counts respondents rather than answers. by_question
-    and by_option "" mean everyone; otherwise only respondents who gave that
-    answer to that breakdown question (role, contract, years in role). team_id 0
-    means no team. A number question's value is the number as text.
-    """
-
-    __tablename__ = "answer_tally"
-    # Key order: the overview reads (run, everyone, its agreement questions); a question page reads
-    # (run, each of the four by_question values, the question and the respondents). On PostgreSQL
-    # the key's index also carries the count, so pages are read from the index alone: without it,
-    # a manager's page got a parallel scan of the whole table (46 ms for one query, 19 ms with).
-    __table_args__ = (PrimaryKeyConstraint("run_id", "by_question", "question_id", "by_option", "team_id", "value",
-                                           postgresql_include=["count"]),)
-    run_id: Mapped[int] = mapped_column(ForeignKey("survey_run.id"))
-    by_question: Mapped[str] = mapped_column(String(80))
-    question_id: Mapped[str] = mapped_column(String(80))
-    by_option: Mapped[str] = mapped_column(String(80))
-    team_id: Mapped[int] = mapped_column(Integer)
-    value: Mapped[str] = mapped_column(String(80))
-    count: Mapped[int] = mapped_column(Integer)
 
 
 class ThemeJob(Base):

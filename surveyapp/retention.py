@@ -26,7 +26,6 @@ from sqlalchemy.orm import Session
 from . import audit_log
 from .models import (
     Answer,
-    AnswerTally,
     Council,
     Draft,
     Invitation,
@@ -151,7 +150,6 @@ def _delete_run_rows(db: Session, run_id: int) -> dict[str, int]:
     responses = select(Response.id).where(Response.run_id == run_id).scalar_subquery()
     counts = {"answers": db.execute(delete(Answer).where(Answer.response_id.in_(responses))).rowcount,
               "responses": db.execute(delete(Response).where(Response.run_id == run_id)).rowcount}
-    db.execute(delete(AnswerTally).where(AnswerTally.run_id == run_id))
     db.execute(delete(Draft).where(Draft.run_id == run_id))
     db.execute(delete(UsedLink).where(UsedLink.run_id == run_id))
     counts["invitations"] = db.execute(delete(Invitation).where(Invitation.run_id == run_id)).rowcount

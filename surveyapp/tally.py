@@ -8,9 +8,8 @@ answers and nothing else.
 
 Until issue 12 every submission also added its counts to `AnswerTally` (about
 4 x 70 upserted rows per response, a third of a submission's time), because the
-results pages of the time counted on every view. That table is no longer written
-or read; it stays in the schema, with whatever rows older versions left, until
-a migration drops it (retention still deletes a run's rows with its answers).
+results pages of the time counted on every view. Migration 0018 dropped that
+table.
 
 Keys: (run, question, by question, by option, team, value). A question of ""
 counts respondents rather than answers. by_question and by_option "" mean

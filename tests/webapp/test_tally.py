@@ -1,6 +1,6 @@
 """A release's counts, taken from the answers when it is made: right after the journey, concurrent
 submissions and direct writes (against a count written out here in Python), with nothing written at
-submit; and the migration that once filled the old `answer_tally` table still does."""
+submit; and the migrations that once filled the old `answer_tally` table (0006) and dropped it (0018)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from surveyapp import tally
 from surveyapp.cli import alembic_config
 from surveyapp.db import make_engine
 from surveyapp.disclosure import release as releases
-from surveyapp.models import Answer, AnswerTally, Response, SurveyRun
+from surveyapp.models import Answer, Response, SurveyRun
 from surveyapp.questionnaires import builtin
 from surveyapp.respond import journey
 
@@ -44,10 +44,6 @@ def counted_in_python(session: Session, run_id: int) -> Counter[tally.Key]:
     return added
 
 
-def nothing_written_at_submit(session: Session) -> bool:
-    return session.scalar(select(func.count()).select_from(AnswerTally)) == 0
-
-
 def test_the_respondent_journey_is_counted_from_its_answers(client, session):
     made = factories.council(session)
     run = factories.run(session, made)
@@ -64,7 +60,6 @@ def test_the_respondent_journey_is_counted_from_its_answers(client, session):
 
     counted = tally.recount(session, run.id)
     assert counted == counted_in_python(session, run.id)
-    assert nothing_written_at_submit(session)
     assert counted[(run.id, "", "", "", north.id, "")] == 2  # respondents in the team
     assert counted[(run.id, "", "role", "nqsw_asye", north.id, "")] == 2
     assert counted[(run.id, "caseload_manageable", "role", "nqsw_asye", north.id, "disagree")] == 1
@@ -122,7 +117,6 @@ def test_concurrent_submissions_are_all_counted(app, client, session):
     counted = tally.recount(session, run.id)
     assert counted == counted_in_python(session, run.id)
     assert counted[(run.id, "", "", "", north.id, "")] == len(tokens)
-    assert nothing_written_at_submit(session)
 
 
 def random_responses(session: Session, run_id: int, team_ids: list[int], rng: random.Random, n: int) -> None:
@@ -174,8 +168,16 @@ def test_a_release_reads_the_counts_of_the_answers(session):
     assert any(row[3] is None for row in rows)
 
 
-def test_the_migration_counts_the_answers_already_stored(empty_database):
-    """Upgrading a database that already holds responses fills the tally as `rebuild` would."""
+def tally_rows(engine) -> dict[tuple, int]:
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT run_id, question_id, by_question, by_option, team_id, value, count "
+                                       "FROM answer_tally")).all()
+    return {tuple(row[:-1]): row[-1] for row in rows}
+
+
+def test_the_tally_migrations_count_the_answers_stored_and_the_drop_goes_back(empty_database):
+    """0006 filled the tally from the answers stored as a release counts them; 0018 drops it, and going
+    back past 0018 brings it back with the same counts."""
     config = alembic_config(empty_database)
     command.upgrade(config, "0005")
     engine = make_engine(empty_database)
@@ -203,13 +205,16 @@ def test_the_migration_counts_the_answers_already_stored(empty_database):
                     connection.execute(text("INSERT INTO answer (response_id, question_id, ordinal, option, number, text) "
                                             "VALUES (:r, :q, 0, :o, :n, :t)"),
                                        {"r": rid, "q": question, "o": option, "n": number, "t": said})
+        command.upgrade(config, "0006")
+        migrated = tally_rows(engine)
         command.upgrade(config, "head")
         with Session(engine) as db:
-            columns = [AnswerTally.run_id, AnswerTally.question_id, AnswerTally.by_question, AnswerTally.by_option,
-                       AnswerTally.team_id, AnswerTally.value]
-            migrated = {tuple(row[:-1]): row[-1] for row in db.execute(select(*columns, AnswerTally.count)).all()}
             assert migrated and migrated == tally.recount(db, 1)
             assert sum(n for key, n in migrated.items() if key[1:4] == ("", "", "")) == 40  # respondents
+        with engine.connect() as connection:
+            assert "answer_tally" not in inspect(connection).get_table_names(), "0018 drops the tally"
+        command.downgrade(config, "0016")
+        assert tally_rows(engine) == migrated
         command.downgrade(config, "0005")
         with engine.connect() as connection:
             assert "answer_tally" not in inspect(connection).get_table_names()
