@@ -21,6 +21,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import normalize
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
+from threadpoolctl import threadpool_limits
 
 from analysis.taxonomy import Taxonomy
 
@@ -139,8 +140,10 @@ class TaxonomyAssigner:
         self.classifier_ = PrototypeClassifier(self.top_k, self.temperature).fit(vectors, labels)
         self.model_ = None
         if self.model_weight and len(set(labels)) > 1:
-            # lbfgs, no random state needed: the same examples give the same weights.
-            self.model_ = LogisticRegression(C=self.model_c, max_iter=2000).fit(vectors, labels)
+            # lbfgs, no random state needed: the same examples give the same weights. One
+            # thread: 0.07 s for ~900 examples, where BLAS threads spinning on 2 shared cores took 2-3 s.
+            with threadpool_limits(1):
+                self.model_ = LogisticRegression(C=self.model_c, max_iter=2000).fit(vectors, labels)
         return self
 
     def _scores(self, texts: Sequence[str], X: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -150,7 +153,9 @@ class TaxonomyAssigner:
         scores = similarity + self.keyword_weight * np.log1p(hits)
         if self.model_ is not None:
             columns = [list(self.model_.classes_).index(t) for t in self.taxonomy.theme_ids]
-            scores = scores + self.model_weight * self.model_.predict_proba(np.asarray(X, np.float64))[:, columns]
+            with threadpool_limits(1):
+                proba = self.model_.predict_proba(np.asarray(X, np.float64))
+            scores = scores + self.model_weight * proba[:, columns]
         return similarity, hits, scores
 
     def assign(self, texts: Sequence[str], X: np.ndarray,
