@@ -4,6 +4,7 @@ released themes' sizes and names, from the next release."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -82,53 +83,50 @@ def move(run_id: int, question_id: str, key: str) -> Any:
                            form=form, theme=request.args.get("theme"))
 
 
-@bp.route("/rename", methods=["GET", "POST"])
-@role_required(Role.ADMIN)
-def rename(run_id: int, question_id: str) -> Any:
+def _theme_form(run_id: int, question_id: str, form: Any, heading: str, endpoint: str,
+                correct: Callable[[fix.Analysis], str]) -> Any:
+    """A page that corrects whole themes (rename, merge): the form, its errors with what was typed, then back."""
     question, made = _analysis(run_id, question_id)
     if made is None:
         return redirect(url_for("corrections.index", run_id=run_id, question_id=question_id))
-    form = RenameForm()
-    form.theme.choices = [("", "Choose a theme")] + [(k, v) for k, v in made.themes() if k != "other"]
+    themes = [("", "Choose a theme")] + [(k, v) for k, v in made.themes() if k != "other"]
+    for field in form:
+        if hasattr(field, "choices"):
+            field.choices = themes
     if request.method == "GET":
         form.theme.data = request.args.get("theme", "")
     if form.validate_on_submit():
         try:
-            name = fix.rename(db.session(), made, current_user, form.theme.data or "", form.label.data or "")
+            message = correct(made)
         except fix.Invalid as error:
             _errors(form, error)
         else:
-            flash(f"Theme renamed “{name}”. Managers will see the new name from the next release.")
-            return _back(made, form.theme.data)
-    return render_template("themes/correct_form.html", run=made.run, question=question, form=form,
-                           heading="Rename a theme", action=url_for("corrections.rename", run_id=run_id,
-                                                                    question_id=question_id))
+            flash(message + " Managers will see it from the next release.")
+            return _back(made, form.data.get("into") or form.theme.data)
+    return render_template("themes/correct_form.html", run=made.run, question=question, form=form, heading=heading,
+                           action=url_for(endpoint, run_id=run_id, question_id=question_id))
+
+
+@bp.route("/rename", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def rename(run_id: int, question_id: str) -> Any:
+    form = RenameForm()
+
+    def correct(made: fix.Analysis) -> str:
+        return f"Theme renamed “{fix.rename(db.session(), made, current_user, form.theme.data or '', form.label.data or '')}”."
+    return _theme_form(run_id, question_id, form, "Rename a theme", "corrections.rename", correct)
 
 
 @bp.route("/merge", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
 def merge(run_id: int, question_id: str) -> Any:
-    question, made = _analysis(run_id, question_id)
-    if made is None:
-        return redirect(url_for("corrections.index", run_id=run_id, question_id=question_id))
     form = MergeForm()
-    themes = [(k, v) for k, v in made.themes() if k != "other"]
-    form.theme.choices = [("", "Choose a theme")] + themes
-    form.into.choices = [("", "Choose a theme")] + themes
-    if request.method == "GET":
-        form.theme.data = request.args.get("theme", "")
-    if form.validate_on_submit():
-        try:
-            fix.merge(db.session(), made, current_user, form.theme.data or "", form.into.data or "")
-        except fix.Invalid as error:
-            _errors(form, error)
-        else:
-            flash(f"“{made.label(form.theme.data or '')}” merged into “{made.label(form.into.data or '')}”. "
-                  "Managers will see it from the next release.")
-            return _back(made, form.into.data)
-    return render_template("themes/correct_form.html", run=made.run, question=question, form=form,
-                           heading="Merge two themes", action=url_for("corrections.merge", run_id=run_id,
-                                                                      question_id=question_id))
+
+    def correct(made: fix.Analysis) -> str:
+        theme, into = form.theme.data or "", form.into.data or ""
+        fix.merge(db.session(), made, current_user, theme, into)
+        return f"“{made.label(theme)}” merged into “{made.label(into)}”."
+    return _theme_form(run_id, question_id, form, "Merge two themes", "corrections.merge", correct)
 
 
 @bp.route("/split", methods=["GET", "POST"])

@@ -13,30 +13,28 @@ from wtforms.validators import DataRequired, InputRequired, Length, ValidationEr
 from .corrections import MAX_LABEL
 
 
-class Choices(SelectMultipleField):
-    """Checkboxes whose refusal of a value not offered is a plain sentence."""
+class _Plain:
+    """A choice field whose refusal of a value not offered is a plain sentence."""
+
+    message = "Choose a theme from the list"
 
     def pre_validate(self, form: Any) -> None:
         try:
-            super().pre_validate(form)
+            super().pre_validate(form)  # type: ignore[misc]
         except ValidationError:
-            raise ValidationError("Choose from the list") from None
+            raise ValidationError(self.message) from None
 
 
-class OneOf(SelectField):
-    def pre_validate(self, form: Any) -> None:
-        try:
-            super().pre_validate(form)
-        except ValidationError:
-            raise ValidationError("Choose a theme from the list") from None
+class Choices(_Plain, SelectMultipleField):
+    message = "Choose from the list"
 
 
-class Radios(RadioField):
-    def pre_validate(self, form: Any) -> None:
-        try:
-            super().pre_validate(form)
-        except ValidationError:
-            raise ValidationError("Choose a theme from the list") from None
+class OneOf(_Plain, SelectField):
+    pass
+
+
+class Radios(_Plain, RadioField):
+    pass
 
 
 LABEL = [DataRequired(message="Enter a name for the theme"),

@@ -17,32 +17,11 @@ from surveyapp.models import AuditEvent, Role, ThemeCorrection, ThemeJob, User, 
 
 from . import factories
 from .attacker import ranges, respond
-
-Q = "biggest_difference"
+from .test_themes import Q, analysed
 
 
 def sign_in(client, email: str) -> None:
     assert factories.sign_in(client, email).status == 302
-
-
-def analysed(session, run, comments: list[tuple[object, list[str]]]) -> ThemeJob:
-    """Responses with comments, and a finished analysis of them as the engine writes it: comment i is
-    (team, its themes, main first). Each theme's quotes are its first two comments."""
-    responses = [respond(session, run, team, **{Q: f"comment {i} on {themes[0]}"})
-                 for i, (team, themes) in enumerate(comments)]
-    rows = [{"row": i, "theme": themes[0], "themes": list(themes), "confidence": 0.9, "sentiment": "negative",
-             "flag": None} for i, (_, themes) in enumerate(comments)]
-    names = list(dict.fromkeys(t for _, themes in comments for t in themes))
-    themes = [{"id": t, "label": t.replace("_", " ").capitalize(), "keywords": [t], "description": None,
-               "quotes": [{"row": i, "text": f"comment {i} on {t}"} for i, (_, th) in enumerate(comments)
-                          if th[0] == t][:2]} for t in names]
-    job = ThemeJob(run_id=run.id, question_id=Q, status="done", progress=100, stage="Done",
-                   result={"mode": "taxonomy", "rows": rows, "row_teams": [team.id for team, _ in comments],
-                           "row_responses": [r.id for r in responses], "notes": [], "emerging_themes": [],
-                           "themes": themes})
-    session.add(job)
-    session.commit()
-    return job
 
 
 def themes_table(page) -> dict[str, list[str]]:
