@@ -198,6 +198,23 @@ def test_a_comment_about_two_themes_counts_in_each_and_small_mentions_are_hidden
     assert "Comments raising it (main or second theme)" in export.response.get_data(as_text=True)
 
 
+def test_moving_a_few_comments_after_a_release_hides_the_themes_they_moved_between(client, session):
+    made = factories.council(session)
+    run = factories.run(session, made)
+    north = factories.team(session, made, "Assessment North")
+    analysed(session, run, [(north, "pay")] * 12 + [(north, "systems")] * 10 + [(north, "teamwork")] * 10)
+    first = factories.release(session, run).content["cells"]
+    assert first[f"th:{Q}:pay@all"] == 12 and first[f"th:{Q}:systems@all"] == 10
+    sign_in(client, factories.user(session, made, Role.ADMIN))
+    for i in (0, 1):  # two of pay's comments are about systems
+        url = f"/manage/runs/{run.id}/themes/{Q}/corrections/comments/{key(i, 'pay')}"
+        assert client.submit(url, {"main": "systems"}).status == 302
+    second = factories.release(session, run).content["cells"]
+    # 10 and 12 shown before, 12 and 10 now would tell which theme two people's comments went to.
+    assert second[f"th:{Q}:pay@all"] is None and second[f"th:{Q}:systems@all"] is None
+    assert second[f"th:{Q}:teamwork@all"] == 10
+
+
 def test_themes_without_second_themes_show_no_mentions_column(client, session):
     made = factories.council(session)
     run = factories.run(session, made)
