@@ -455,7 +455,7 @@ class ThemeCorrection(Base):
     text: Mapped[str | None] = mapped_column(Text)  # move: the comment as the engine redacted it
     theme: Mapped[str | None] = mapped_column(String(80))  # the theme acted on: moved from, renamed, merged, split
     themes: Mapped[list[str] | None] = mapped_column(JSON)  # move: its themes, main first; merge: [into]; split: [new]
-    label: Mapped[str | None] = mapped_column(String(200))  # rename, split: the theme's new name
+    label: Mapped[str | None] = mapped_column(String(200))  # rename, split: the new name; merge: the name then
     made_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     made_at: Mapped[dt.datetime] = mapped_column(DateTime)
     made_by: Mapped[User] = relationship()

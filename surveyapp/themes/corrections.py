@@ -85,8 +85,9 @@ def analysis(db: Session, run: SurveyRun, question_id: str) -> Analysis:
     return Analysis(run, question_id, job, release.corrected(db, run, question_id, job.result), found)
 
 
-def comments(db: Session, made: Analysis, theme: str | None = None) -> list[Comment]:
-    """The analysis's comments (those raising `theme`, when given: its main-theme comments first), redacted."""
+def comments(db: Session, made: Analysis, theme: str | None = None, key: str | None = None) -> list[Comment]:
+    """The analysis's comments (those raising `theme`, when given: its main-theme comments first; the one
+    with `key`, when given), redacted."""
     result = made.result
     rows = [r for r in result.get("rows", []) if theme is None or theme in (r.get("themes") or [r["theme"]])]
     if theme is not None:
@@ -99,14 +100,17 @@ def comments(db: Session, made: Analysis, theme: str | None = None) -> list[Comm
             Answer.question_id == made.question_id, Answer.response_id.in_(wanted[start:start + 500]),
             Answer.text.is_not(None))).all())  # type: ignore[arg-type]
     raw = [(r, written[ids[r["row"]]]) for r in rows if r["row"] < len(ids) and ids[r["row"]] in written]
+    keyed = [(quote_key(made.question_id, text), r) for r, text in raw]
+    if key is not None:  # only the one comment is redacted
+        raw, keyed = [x for x, (k, _) in zip(raw, keyed) if k == key], [x for x in keyed if x[0] == key]
     shown = redact_all(db, made.run, [text for _, text in raw])
-    return [Comment(quote_key(made.question_id, text), redacted, list(r.get("themes") or [r["theme"]]),
+    return [Comment(k, redacted, list(r.get("themes") or [r["theme"]]),
                     list(r.get("engine_themes") or r.get("themes") or [r["theme"]]), r.get("corrected"))
-            for (r, text), redacted in zip(raw, shown)]
+            for (k, r), redacted in zip(keyed, shown)]
 
 
 def comment(db: Session, made: Analysis, key: str) -> Comment:
-    found = next((c for c in comments(db, made) if c.key == key), None)
+    found = next(iter(comments(db, made, key=key)), None)
     if found is None:
         raise NotFound(key)
     return found
@@ -181,7 +185,7 @@ def merge(db: Session, made: Analysis, user: User, theme: str, into: str) -> Non
         raise Invalid("into", "Choose two different themes")
     if corrections.OTHER in (theme, into):
         raise Invalid("theme", "“Other” cannot be merged: move its comments to a theme instead")
-    _record(db, made, user, [_row(made, user, corrections.MERGE, theme=theme, themes=[into])],
+    _record(db, made, user, [_row(made, user, corrections.MERGE, theme=theme, themes=[into], label=made.label(theme))],
             {"correction": "merged two themes", "theme": theme, "into": into})
 
 
@@ -231,7 +235,7 @@ def history(db: Session, made: Analysis) -> list[Made]:
         elif row.kind == corrections.RENAME:
             what = f"Renamed a theme “{row.label}”"
         elif row.kind == corrections.MERGE:
-            what = f"Merged a theme into “{label((row.themes or [''])[0])}”"
+            what = f"Merged “{row.label or row.theme}” into “{label((row.themes or [''])[0])}”"
         else:
             what = f"Split “{row.label}” off “{label(row.theme or '')}”"
         found.append(Made(what, row.made_by.name, row.made_at))

@@ -125,7 +125,7 @@ def test_the_psw_moves_renames_merges_and_splits_and_the_release_shows_it(client
     events = session.scalars(select(AuditEvent).where(AuditEvent.action == "theme_corrected")).all()
     assert len(events) == 4 and all(e.run_id == run.id for e in events)
     page = client.get(base + "/")
-    assert "Renamed a theme “Eclipse and IT”" in page.text() and "Split “Pay progression” off “Pay”" in page.text()
+    assert "Renamed a theme “Eclipse and IT”" in page.text() and "Merged “Teamwork” into “Pay”" in page.text() and "Split “Pay progression” off “Pay”" in page.text()
 
     # Released: sizes and names as corrected. Pay: 12 - 1 moved + 3 merged - 5 split = 9 (comment 0 raises it
     # too, through the merge of teamwork: 10 mentions); Eclipse and IT 10 + 1; Pay progression 5; no teamwork.
