@@ -309,3 +309,35 @@ def test_corrections_on_one_run_raise_accuracy_on_a_later_run_of_different_comme
     print(f"accuracy on the later run: {before:.2f} without corrections, {after:.2f} with {moved} corrections")
     assert before <= 0.6, before
     assert after >= 0.85 and after > before, (before, after)
+
+
+def test_a_theme_split_off_is_learned_as_a_theme_of_the_councils_own(tmp_path):
+    """The engine's taxonomy for the council's next analysis has the split-off theme, learned from its comments."""
+    from types import SimpleNamespace
+
+    from analysis import analyse_themes
+    from surveyapp.disclosure import corrections
+    from surveyapp.themes.jobs import taxonomy_for
+
+    moved = ["Parking at the Hub is a nightmare.", "No parking spaces left after 9am.",
+             "I pay eight pounds a day to park near the office.", "The car park is always full."]
+    made = [SimpleNamespace(id=1, kind="split", theme="office_environment", themes=["own_car_parking"],
+                            label="Car parking", key=None, text=None)]
+    made += [SimpleNamespace(id=i + 2, kind="move", theme="office_environment", themes=["own_car_parking"],
+                             label=None, key=f"{i:064x}", text=text) for i, text in enumerate(moved)]
+    found = corrections.fold(made)
+    taxonomy = taxonomy_for("health_check", found)
+    assert taxonomy.theme_ids[-1] == "own_car_parking" and taxonomy.theme("own_car_parking").name == "Car parking"
+    later = ["Couldn't find a parking space again this morning.", "Parking permits cost far too much.",
+             "I circle the car park for twenty minutes every day.", "My caseload is far too high."]
+    plain = analyse_themes(later, taxonomy="health-check", cache_dir=tmp_path)
+    learned = analyse_themes(later, taxonomy=taxonomy, cache_dir=tmp_path, labelled=corrections.labelled(found))
+    assert "own_car_parking" not in plain.assignments
+    assert learned.assignments == ["own_car_parking"] * 3 + ["caseload_workload"]
+    assert taxonomy_for("health_check", corrections.Corrections()).theme_ids == plain_ids()
+
+
+def plain_ids() -> list[str]:
+    from analysis import load_taxonomy
+
+    return load_taxonomy("health-check").theme_ids
