@@ -92,13 +92,18 @@ def add(builder: Builder, analyses: Analyses) -> None:
                 builder.add_sum(system, c.cell(c.RESPONDENTS, unit), [total, rest])
         for value in [*themes, c.ANSWERED] + ([c.NOT_GIVEN] if fits else []):
             builder.hierarchy(system, measure(question_id, value), None, units_only=True)
-        if any(len(row.get("themes") or ()) > 1 for row in result.get("rows", [])):
+        if has_second_themes(result):
             _mentions(builder, system, question_id, result, themes, counts)
         for t in themes:
             parts = [builder.put(measure(question_id, f"{t}:{s}"), c.ALL, sentiment[t][s]) for s in SENTIMENTS]
             parts.append(builder.put(measure(question_id, f"{t}:{NO_SENTIMENT}"), c.ALL,
                                      sentiment[t][NO_SENTIMENT], shown=False))
             builder.add_sum(system, c.cell(measure(question_id, t), c.ALL), parts)
+
+
+def has_second_themes(result: dict[str, Any]) -> bool:
+    """Whether any comment of the analysis raises more than one theme: then each theme's mentions are released."""
+    return any(len(row.get("themes") or ()) > 1 for row in result.get("rows", []))
 
 
 def _mentions(builder: Builder, system: str, question_id: str, result: dict[str, Any], themes: list[str],
@@ -135,11 +140,11 @@ def members(analyses: Analyses) -> dict[str, dict[str, list[str]]]:
         if not ids:
             continue
         themes: dict[str, list[str]] = defaultdict(list)
+        multi = has_second_themes(result)
         for row, response_id in zip(result.get("rows", []), ids):
             themes[row["theme"]].append(response_id)
-            if len(row.get("themes") or ()) > 1:  # who raises a theme at all: its mentions' group
-                for t in dict.fromkeys(row["themes"]):
-                    themes[f"{t}:{MENTIONS}"].append(response_id)
+            for t in dict.fromkeys(row.get("themes") or [row["theme"]]) if multi else ():
+                themes[f"{t}:{MENTIONS}"].append(response_id)  # who raises a theme at all: its mentions' group
         found[question_id] = {t: sorted(m) for t, m in themes.items()}
     return found
 

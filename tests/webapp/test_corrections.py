@@ -215,6 +215,23 @@ def test_moving_a_few_comments_after_a_release_hides_the_themes_they_moved_betwe
     assert second[f"th:{Q}:teamwork@all"] == 10
 
 
+def test_adding_a_second_theme_to_a_few_comments_after_a_release_hides_that_themes_mentions(client, session):
+    made = factories.council(session)
+    run = factories.run(session, made)
+    north = factories.team(session, made, "Assessment North")
+    analysed(session, run, [(north, "pay")] * 12 + [(north, ["systems", "pay"])] * 10 + [(north, "teamwork")] * 10)
+    first = factories.release(session, run).content["cells"]
+    assert first[f"th:{Q}:teamwork:mentions@all"] == 10 and first[f"th:{Q}:pay:mentions@all"] == 22
+    sign_in(client, factories.user(session, made, Role.ADMIN))
+    for i in (0, 1):  # two pay comments are about teamwork too: their main theme stays pay
+        url = f"/manage/runs/{run.id}/themes/{Q}/corrections/comments/{key(i, 'pay')}"
+        assert client.submit(url, {"main": "pay", "also": ["teamwork"]}).status == 302
+    second = factories.release(session, run).content["cells"]
+    assert second[f"th:{Q}:teamwork:mentions@all"] is None, "12 now and 10 before would point at two people"
+    assert second[f"th:{Q}:teamwork@all"] == 10 and second[f"th:{Q}:pay@all"] == 12
+    assert second[f"th:{Q}:pay:mentions@all"] == 22
+
+
 def test_themes_without_second_themes_show_no_mentions_column(client, session):
     made = factories.council(session)
     run = factories.run(session, made)
