@@ -104,7 +104,7 @@ def _theme_form(run_id: int, question_id: str, form: Any, heading: str, endpoint
             flash(message + " Managers will see it from the next release.")
             return _back(made, form.data.get("into") or form.theme.data)
     return render_template("themes/correct_form.html", run=made.run, question=question, form=form, heading=heading,
-                           action=url_for(endpoint, run_id=run_id, question_id=question_id))
+                           action=url_for(endpoint, run_id=run_id, question_id=question_id), theme=None)
 
 
 @bp.route("/rename", methods=["GET", "POST"])
