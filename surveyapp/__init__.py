@@ -44,6 +44,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .respond.views import bp as respond_bp
     from .results.views import bp as results_bp
     from .themes.views import bp as themes_bp
+    from .themes.correct import bp as corrections_bp
     from .leavers.views import bp as leavers_bp
     from .moderation.views import bp as moderation_bp
     from .action_plans.views import bp as plans_bp
@@ -60,6 +61,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(manage_bp)
     app.register_blueprint(results_bp)
     app.register_blueprint(themes_bp)
+    app.register_blueprint(corrections_bp)
     app.register_blueprint(leavers_bp)
     app.register_blueprint(moderation_bp)
     app.register_blueprint(plans_bp)

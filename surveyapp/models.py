@@ -400,6 +400,37 @@ class ConcernReview(Base):
     reviewed_by: Mapped[User] = relationship()
 
 
+class ThemeCorrection(Base):
+    """The principal social worker's correction of a theme analysis: a comment moved to another theme (or
+    several), a theme renamed, two merged, or one split (its chosen comments moved to a new named theme).
+
+    Per council, and per questionnaire key and question, so a correction made on one run is applied to every
+    later analysis of the same question (`disclosure.corrections`), and the moved comments are the engine's
+    labelled examples for the council's later runs. A moved comment is keyed like a quote decision, by a
+    hash of the question and the comment's text (`key`), never by a response; `text` is the comment as
+    the engine redacted it (the labelled example). Rows are only added: the latest for a comment or a
+    theme is the one that holds, the earlier ones are its history (who, when, what). They go with the
+    run they were made on (`surveyapp.retention`).
+    """
+
+    __tablename__ = "theme_correction"
+    __table_args__ = (Index("ix_theme_correction_council_question", "council_id", "questionnaire_key", "question_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    council_id: Mapped[int] = mapped_column(ForeignKey("council.id"))
+    run_id: Mapped[int] = mapped_column(ForeignKey("survey_run.id"), index=True)  # the run it was made on
+    questionnaire_key: Mapped[str] = mapped_column(String(80))
+    question_id: Mapped[str] = mapped_column(String(80))
+    kind: Mapped[str] = mapped_column(String(20))  # move, rename, merge, split
+    key: Mapped[str | None] = mapped_column(String(64))  # move: the comment's hash
+    text: Mapped[str | None] = mapped_column(Text)  # move: the comment as the engine redacted it
+    theme: Mapped[str | None] = mapped_column(String(80))  # the theme acted on: moved from, renamed, merged, split
+    themes: Mapped[list[str] | None] = mapped_column(JSON)  # move: its themes, main first; merge: [into]; split: [new]
+    label: Mapped[str | None] = mapped_column(String(200))  # rename, split: the new name; merge: the name then
+    made_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    made_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    made_by: Mapped[User] = relationship()
+
+
 class PlanStatus(str, enum.Enum):
     DRAFT = "draft"
     APPROVED = "approved"  # by the admin (the principal social worker)

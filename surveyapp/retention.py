@@ -26,14 +26,17 @@ from sqlalchemy.orm import Session
 from . import audit_log
 from .models import (
     Answer,
+    ConcernReview,
     Council,
     Draft,
     Invitation,
+    QuoteDecision,
     Release,
     Response,
     ServiceArea,
     SurveyRun,
     Team,
+    ThemeCorrection,
     ThemeJob,
     UsedLink,
     User,
@@ -60,7 +63,8 @@ class Due:
         found = []
         for run in self.answers:
             found.append(f"Run {run.id} ({run.title}, {run.council.name}): delete {_responses(db, run)} responses' "
-                         "answers and comments, invitations and analyses; keep its releases")
+                         "answers and comments, invitations, analyses, "
+                         "theme corrections and quote decisions; keep its releases")
         for run in self.invitations:
             found.append(f"Run {run.id} ({run.title}, {run.council.name}): erase the names and emails of "
                          f"{_named_invitations(db, run)} invitations")
@@ -154,6 +158,10 @@ def _delete_run_rows(db: Session, run_id: int) -> dict[str, int]:
     db.execute(delete(UsedLink).where(UsedLink.run_id == run_id))
     counts["invitations"] = db.execute(delete(Invitation).where(Invitation.run_id == run_id)).rowcount
     counts["analyses"] = db.execute(delete(ThemeJob).where(ThemeJob.run_id == run_id)).rowcount
+    # The admin's corrections of the run's themes and decisions on its quotes hold its comments (redacted):
+    # they go with them, and the council's later analyses no longer learn from them.
+    counts["theme corrections"] = db.execute(delete(ThemeCorrection).where(ThemeCorrection.run_id == run_id)).rowcount
+    counts["quote decisions"] = db.execute(delete(QuoteDecision).where(QuoteDecision.run_id == run_id)).rowcount
     return counts
 
 
@@ -181,6 +189,8 @@ def delete_run(db: Session, run: SurveyRun) -> dict[str, int]:
     """A run and everything of it, its releases included. The caller records it in the audit log."""
     counts = _delete_run_rows(db, run.id)
     counts["releases"] = db.execute(delete(Release).where(Release.run_id == run.id)).rowcount
+    # Safeguarding reviews (a note of what was done, no comment) outlive the answers, but not the run.
+    db.execute(delete(ConcernReview).where(ConcernReview.run_id == run.id))
     db.execute(delete(SurveyRun).where(SurveyRun.id == run.id))
     db.expunge(run)
     return counts

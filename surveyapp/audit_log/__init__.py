@@ -48,6 +48,7 @@ SCOPE_CHANGED = "scope_changed"
 ORGANISATION_CHANGED = "organisation_changed"
 STAFF_IMPORTED = "staff_imported"
 MODERATION_DECISION = "moderation_decision"
+THEME_CORRECTED = "theme_corrected"
 PLAN_CHANGED = "plan_changed"
 USER_INVITED = "user_invited"
 USER_DEACTIVATED = "user_deactivated"
@@ -63,7 +64,8 @@ KINDS = {
     COUNCIL_DATA_DELETED: "Council's data deleted", RETENTION_APPLIED: "Retention: data deleted",
     SETTINGS_CHANGED: "Settings changed", USER_CREATED: "Account created", USER_CHANGED: "Account changed",
     SCOPE_CHANGED: "Scope changed", ORGANISATION_CHANGED: "Service areas or teams changed",
-    STAFF_IMPORTED: "Staff list imported", MODERATION_DECISION: "Moderation decision", PLAN_CHANGED: "Plan changed",
+    STAFF_IMPORTED: "Staff list imported", MODERATION_DECISION: "Moderation decision",
+    THEME_CORRECTED: "Themes corrected", PLAN_CHANGED: "Plan changed",
     USER_INVITED: "Account invited", USER_DEACTIVATED: "Account deactivated", USER_REACTIVATED: "Account reactivated",
     PASSWORD_RESET_REQUESTED: "Password reset asked for", PASSWORD_SET: "Password set from an emailed link",
 }

@@ -101,6 +101,10 @@ class Released:
     def value(self, measure: str, group: str) -> int | None:
         return self.cells.get(c.cell(measure, group))
 
+    def has(self, measure: str, group: str) -> bool:
+        """Whether the release has the cell at all (shown or hidden)."""
+        return c.cell(measure, group) in self.cells
+
     def label(self, group: str) -> str:
         return self.labels.get(group, group)
 
@@ -245,6 +249,9 @@ class ThemeRow:
     notable: bool
     sentiment: dict[str, int | None]
     quotes: list[str]
+    # Comments raising the theme at all (main or second theme; a comment counts in each of its themes):
+    # as released, None when hidden; the size itself when the analysis found no second themes.
+    mentions: int | None = None
 
 
 @dataclass(frozen=True)
@@ -260,6 +267,7 @@ class ThemeSummary:
     themes: list[ThemeRow]
     teams: list[TeamThemes]
     notes: list[str]
+    has_mentions: bool = False  # the analysis found comments about more than one theme: mentions are released
 
 
 def _theme(released: Released, question_id: str, value: str, group: str) -> int | None:
@@ -291,12 +299,15 @@ def theme_summary(released: Released, question_id: str, unit: str,
                      if unit == c.ALL and size is not None else None for s in SENTIMENTS}
         quotes = [q["text"] for q in t["quotes"] if _inside(released, q["unit"], unit)] if (
             size is not None and size >= released.content.get("comments", 10)) else []
+        key = f"th:{question_id}:{t['id']}:mentions"
+        mentions = released.value(key, unit) if released.has(key, unit) else size
         rows.append(ThemeRow(t["id"], t["label"], t.get("description"), t["keywords"], size, share, change,
-                             notable, sentiment, quotes))
+                             notable, sentiment, quotes, mentions))
     teams = released.heat_units(unit) if not unit.startswith("team:") else []
     by_team = [TeamThemes(released.label(t), _theme(released, question_id, c.ANSWERED, t),
                           {r.id: _theme(released, question_id, r.id, t) for r in rows}) for t in teams]
-    return ThemeSummary(comments, rows, by_team, list(words.get("notes", [])))
+    multi = any(released.has(f"th:{question_id}:{r.id}:mentions", unit) for r in rows)
+    return ThemeSummary(comments, rows, by_team, list(words.get("notes", [])), multi)
 
 
 def _inside(released: Released, finest: str, unit: str) -> bool:

@@ -31,6 +31,7 @@ from ..models import (Answer, Invitation, Release, ReleaseKind, ReleaseStatus, R
 from ..questionnaires import questionnaire_for
 from . import audit, joint
 from . import cells as c
+from . import corrections
 from . import themes as theme_cells
 from .build import Built, Policy, Structure, TallyRow, build, dimensions
 from .thresholds import Thresholds
@@ -200,8 +201,16 @@ def analyses_of(db: Session, run: SurveyRun) -> theme_cells.Analyses:
         job = db.scalar(select(ThemeJob).where(ThemeJob.run_id == run.id, ThemeJob.question_id == question.id,
                                                ThemeJob.status == "done").order_by(ThemeJob.id.desc()).limit(1))
         if job is not None and job.result:
-            found[question.id] = {**job.result, "job": job.id}
+            found[question.id] = {**corrected(db, run, question.id, job.result), "job": job.id}
     return found
+
+
+def corrected(db: Session, run: SurveyRun, question_id: str, result: dict[str, Any]) -> dict[str, Any]:
+    """An analysis with the council's corrections of the question applied (`corrections.apply`)."""
+    found = corrections.of(db, run, question_id)
+    if not found:
+        return result
+    return corrections.apply(result, found, corrections.row_keys(db, question_id, result))
 
 
 def request(db: Session, run: SurveyRun, kind: ReleaseKind) -> Release:

@@ -19,6 +19,12 @@ Over time: the people who commented in a unit, and the members of each theme,
 are compared with the same groups in every earlier release of the run; a group
 that changed by 1 to 4 people is hidden, so re-running an analysis after one
 more comment does not tell which theme it went to.
+
+More than one theme: a comment that clearly raises two themes counts once in its main theme's size (sizes
+add up to the comments) and once in each theme's mentions, released as cells of their own with the sums
+that tie them to the sizes and the comments, and hidden by the same audit and the same over-time rule.
+An analysis is read with the principal social worker's corrections applied (`corrections`,
+`release.analyses_of`): its sizes, mentions and labels are the corrected ones.
 """
 
 from __future__ import annotations
@@ -40,6 +46,8 @@ from .build import Builder
 SENTIMENTS = ("positive", "negative", "mixed")
 NO_SENTIMENT = "none"
 OTHER = "other"
+MENTIONS = "mentions"  # th:<question>:<theme>:mentions, comments raising the theme as main or second theme
+SECOND = "second"  # ...:second, raising it as a second theme only (never shown: mentions less the size)
 
 # question id -> the analysis's stored result
 Analyses = dict[str, dict[str, Any]]
@@ -84,11 +92,44 @@ def add(builder: Builder, analyses: Analyses) -> None:
                 builder.add_sum(system, c.cell(c.RESPONDENTS, unit), [total, rest])
         for value in [*themes, c.ANSWERED] + ([c.NOT_GIVEN] if fits else []):
             builder.hierarchy(system, measure(question_id, value), None, units_only=True)
+        if has_second_themes(result):
+            _mentions(builder, system, question_id, result, themes, counts)
         for t in themes:
             parts = [builder.put(measure(question_id, f"{t}:{s}"), c.ALL, sentiment[t][s]) for s in SENTIMENTS]
             parts.append(builder.put(measure(question_id, f"{t}:{NO_SENTIMENT}"), c.ALL,
                                      sentiment[t][NO_SENTIMENT], shown=False))
             builder.add_sum(system, c.cell(measure(question_id, t), c.ALL), parts)
+
+
+def has_second_themes(result: dict[str, Any]) -> bool:
+    """Whether any comment of the analysis raises more than one theme: then each theme's mentions are released."""
+    return any(len(row.get("themes") or ()) > 1 for row in result.get("rows", []))
+
+
+def _mentions(builder: Builder, system: str, question_id: str, result: dict[str, Any], themes: list[str],
+              counts: dict[str, dict[str, int]]) -> None:
+    """Comments that raise each theme at all, as their main theme or a second one: a comment counts in each
+    of its themes. Like a multiple-choice option, each theme is a yes/no of the unit's comments (mentioned,
+    and not, add up to the comments), and its mentions are its main-theme comments plus those raising it
+    second (hidden), so the audit knows how the new figures tie to the sizes."""
+    mentioned: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for row, team_id in zip(result.get("rows", []), result.get("row_teams", [])):
+        for unit in _row_units(builder, team_id):
+            for t in dict.fromkeys(row.get("themes") or [row["theme"]]):
+                mentioned[unit][t] += 1
+    for unit in builder.unit_groups():
+        answered = c.cell(measure(question_id, c.ANSWERED), unit)
+        for t in themes:
+            yes = builder.put(measure(question_id, f"{t}:{MENTIONS}"), unit, mentioned[unit][t])
+            no = builder.put(measure(question_id, f"{t}:{MENTIONS}!"), unit,
+                             sum(counts[unit].values()) - mentioned[unit][t], shown=False)
+            builder.add_sum(system, answered, [yes, no])
+            second = builder.put(measure(question_id, f"{t}:{SECOND}"), unit,
+                                 mentioned[unit][t] - counts[unit][t], shown=False)
+            builder.add_sum(system, yes, [c.cell(measure(question_id, t), unit), second])
+    for t in themes:
+        for value in (MENTIONS, MENTIONS + "!", SECOND):
+            builder.hierarchy(system, measure(question_id, f"{t}:{value}"), None, units_only=True)
 
 
 def members(analyses: Analyses) -> dict[str, dict[str, list[str]]]:
@@ -99,8 +140,11 @@ def members(analyses: Analyses) -> dict[str, dict[str, list[str]]]:
         if not ids:
             continue
         themes: dict[str, list[str]] = defaultdict(list)
+        multi = has_second_themes(result)
         for row, response_id in zip(result.get("rows", []), ids):
             themes[row["theme"]].append(response_id)
+            for t in dict.fromkeys(row.get("themes") or [row["theme"]]) if multi else ():
+                themes[f"{t}:{MENTIONS}"].append(response_id)  # who raises a theme at all: its mentions' group
         found[question_id] = {t: sorted(m) for t, m in themes.items()}
     return found
 
@@ -111,12 +155,12 @@ def changed_since(now: dict[str, dict[str, list[str]]], earlier: list[dict[str, 
     the commenters of a unit (theme ""), or a theme's members across the council."""
     closed: set[tuple[str, str, str]] = set()
     for question_id, themes in now.items():
-        commenters = frozenset(m for ids in themes.values() for m in ids)
+        commenters = frozenset(m for t, ids in themes.items() if ":" not in t for m in ids)
         for before in earlier:
             then = before.get(question_id)
             if then is None:
                 continue
-            commented_then = frozenset(m for ids in then.values() for m in ids)
+            commented_then = frozenset(m for t, ids in then.items() if ":" not in t for m in ids)
             for unit, people in unit_members.items():
                 if 0 < len((commenters & people) ^ (commented_then & people)) < threshold:
                     closed.add((question_id, "", unit))
@@ -134,8 +178,9 @@ def forced_cells(closed: set[tuple[str, str, str]], published: set[str]) -> set[
         if not m.startswith("th:"):
             continue
         _, question_id, value = m.split(":", 2)
-        theme = value.split(":")[0]
-        if (question_id, "", group) in closed or (question_id, theme, c.ALL) in closed:
+        theme, _, rest = value.partition(":")
+        mentions = rest.startswith((MENTIONS, SECOND)) and (question_id, f"{theme}:{MENTIONS}", c.ALL) in closed
+        if (question_id, "", group) in closed or (question_id, theme, c.ALL) in closed or mentions:
             forced.add(key)
     return forced
 

@@ -15,6 +15,7 @@ from ..disclosure.thresholds import Thresholds
 from ..manage.forms import ConfirmForm
 from ..manage.views import council_run
 from ..models import QuoteStatus, Role, SurveyRun
+from ..themes.jobs import free_text_questions
 from . import concerns, named, quotes
 from .forms import EditQuoteForm, ReviewForm
 
@@ -47,7 +48,7 @@ def queue(run_id: int) -> Any:
     found = quotes.candidates(db.session(), run, _rule().comments, _rule().figures)
     flagged = concerns.flagged(db.session(), run, _rule().figures)
     return render_template("moderation/queue.html", run=run, quotes=found, summary=quotes.summary(found),
-                           concerns=flagged)
+                           concerns=flagged, questions=free_text_questions(run))
 
 
 @bp.post("/quotes/<key>")

@@ -13,12 +13,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .. import heartbeat, retention
+from ..disclosure import corrections
 from ..models import Answer, Response, SurveyRun, ThemeJob
 from ..questionnaires import Question, questionnaire_for
 
@@ -75,6 +77,21 @@ def start(db: Session, run: SurveyRun, question_id: str, enqueue: Callable[[int]
     return job
 
 
+def taxonomy_for(kind: str, learned: corrections.Corrections) -> Any:
+    """The built-in taxonomy of the run's kind, with the council's own themes (split off by a correction)
+    added, each learned from the comments moved to it."""
+    from analysis.taxonomy import Taxonomy, ThemeDefinition, load_taxonomy
+
+    base = load_taxonomy(TAXONOMY[kind])
+    own = corrections.own_themes(learned)
+    if not own:
+        return base
+    added = tuple(ThemeDefinition(key, name, f"{name}: a theme of the council's own, split off by the principal "
+                                  "social worker", tuple(examples))
+                  for key, (name, examples) in sorted(own.items()) if key not in base.theme_ids)
+    return Taxonomy(base.id, base.name, base.themes + added)
+
+
 def _update(db: Session, job: ThemeJob, progress: int, stage: str, status: str = "running") -> None:
     job.progress, job.stage, job.status = progress, stage, status
     db.commit()
@@ -112,8 +129,11 @@ def _analyse(app: Flask, db: Session, job: ThemeJob) -> None:
     names = retention.redaction_names(db, run)
     _update(db, job, 30, f"Finding themes in {len(found)} comments")
     cache = app.config.get("THEMES_CACHE_DIR") or str(Path(app.instance_path) / "theme-cache")
-    report = analyse_themes([text for text, _, _ in found], taxonomy=TAXONOMY[run.kind], staff_names=names,
-                            cache_dir=cache)
+    # The council's corrections of this question on its earlier analyses (any run of the same questionnaire)
+    # are labelled examples, and a theme it split off is a theme of its own: the engine learns its words.
+    learned = corrections.of(db, run, job.question_id)
+    report = analyse_themes([text for text, _, _ in found], taxonomy=taxonomy_for(run.kind, learned),
+                            staff_names=names, cache_dir=cache, labelled=corrections.labelled(learned))
     result = report.to_dict(include_rows=True)
     result["row_teams"] = [team for _, team, _ in found]
     # The next release of the run checks which theme each person was in, so a re-run after one more

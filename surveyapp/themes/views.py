@@ -75,11 +75,14 @@ def show(run_id: int, question_id: str) -> Any:
 
 def _tables(found: reader.ThemeSummary) -> list[exports.Table]:
     """The themes as the page shows them: every figure as released, quotes only where the page has them."""
-    themes = [[t.label, exports.shown(t.size), "" if t.change is None else t.change,
-               ", ".join(f"{v} {k}" for k, v in t.sentiment.items() if v), ", ".join(t.keywords[:5]),
-               " | ".join(t.quotes)] for t in found.themes]
-    tables: list[exports.Table] = [("Themes", ["Theme", "Comments", "Change (points)", "Sentiment", "Key words",
-                                               "Quotes"], themes)]
+    multi = found.has_mentions
+    themes = [[t.label, exports.shown(t.size)] + ([exports.shown(t.mentions)] if multi else [])
+              + ["" if t.change is None else t.change,
+                 ", ".join(f"{v} {k}" for k, v in t.sentiment.items() if v), ", ".join(t.keywords[:5]),
+                 " | ".join(t.quotes)] for t in found.themes]
+    head = ["Theme", "Comments"] + (["Comments raising it (main or second theme)"] if multi else []) + [
+        "Change (points)", "Sentiment", "Key words", "Quotes"]
+    tables: list[exports.Table] = [("Themes", head, themes)]
     if found.teams:
         tables.append(("Themes by team", ["Team", "Comments"] + [t.label for t in found.themes],
                        [[r.label, exports.shown(r.comments)] + [exports.shown(r.counts.get(t.id)) for t in found.themes]

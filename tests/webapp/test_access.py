@@ -30,14 +30,17 @@ ADMIN_ONLY |= PLAN_PAGES | {"plans.show", "plans.create", "plans.follow_up"}
 REPORT_PAGES = {"reports.download", "reports.edit_workforce"}
 ADMIN_ONLY |= REPORT_PAGES | {"reports.show", "reports.create", "reports.workforce_figures", "reports.import_workforce"}
 ADMIN_ONLY |= {"users.users", "users.invite", "users.change", "users.set_active", "users.invite_again"}
+# Correcting themes shows the comments themselves: the admin's alone (tests/webapp/test_corrections.py).
+CORRECTIONS = {"corrections.index", "corrections.move", "corrections.rename", "corrections.merge", "corrections.split"}
+ADMIN_ONLY |= CORRECTIONS
 # Pages for people not signed in: signing in, single sign-on, and password links (tests/webapp/test_users.py, test_sso.py).
 PUBLIC = {"manage.sign_in", "manage.sign_out", "users.forgot_password", "users.set_password", "sso.start",
           "sso.callback"}
 ANALYSE = {"themes.start"}  # admins and managers
 EXIT_ONLY = {"leavers.overview", "moderation.named_leavers"}
-KEYED = {"moderation.decide", "moderation.edit", "moderation.concern"}  # no such quote or concern: 404, for admins
+KEYED = {"moderation.decide", "moderation.edit", "moderation.concern", "corrections.move"}  # no such quote or concern: 404, for admins
 QUESTION = {"results.question": "caseload_manageable", "themes.show": "biggest_difference",
-            "themes.start": "biggest_difference"}
+            "themes.start": "biggest_difference", **{e: "biggest_difference" for e in CORRECTIONS}}
 NOT_RUN_ROUTES = {"manage.dashboard", "manage.new_run", "manage.sign_in", "manage.sign_out", "manage.settings",
                   "org.organisation", "org.area", "org.team", "org.merge", "org.import_organisation", "org.audit",
                   "org.data", "org.delete_everything", "users.users", "users.invite", "users.change",

@@ -10,11 +10,16 @@ from surveyapp import retention
 from surveyapp.models import (
     Answer,
     AuditEvent,
+    Council,
     Invitation,
+    QuoteDecision,
     Release,
     Response,
+    Role,
+    ThemeCorrection,
     ThemeJob,
     UsedLink,
+    User,
 )
 from surveyapp.questionnaires import builtin
 
@@ -33,7 +38,8 @@ def count(session, model, run) -> int:
 
 def everything(session, run) -> dict[str, int]:
     return {m.__name__: count(session, m, run)
-            for m in (Answer, Response, Invitation, UsedLink, ThemeJob, Release)}
+            for m in (Answer, Response, Invitation, UsedLink, ThemeJob, Release, ThemeCorrection,
+                      QuoteDecision)}
 
 
 def named(session, run) -> int:
@@ -50,10 +56,26 @@ def a_run(session, made, key, *, ended: dt.date | None, team, responses: int = 6
     factories.use_link(session, run, token, team)
     factories.invitation(session, run, team, name="Kim Person", email=f"kim{run.id}@example.org")
     session.add(ThemeJob(run_id=run.id, question_id="biggest_difference", status="done", result={"rows": []}))
+    corrected(session, run)
     if ended is not None:
         run.status, run.closed_on = "closed", ended
     session.commit()
     return run
+
+
+def corrected(session, run) -> None:
+    """The admin moved a comment of the run (its redacted text kept as a labelled example) and decided a quote."""
+    admin = session.scalar(select(User).where(User.council_id == run.council_id, User.role == Role.ADMIN.value))
+    if admin is None:
+        email = factories.user(session, run.council, Role.ADMIN, email=f"psw{run.council_id}@example.org")
+        admin = session.scalar(select(User).where(User.email == email))
+    at = dt.datetime(2027, 1, 1)
+    session.add(ThemeCorrection(council_id=run.council_id, run_id=run.id, questionnaire_key=run.questionnaire.key,
+                                question_id="biggest_difference", kind="move", key="a" * 64,
+                                text="Eclipse froze again", theme="other", themes=["systems_admin"],
+                                made_by_id=admin.id, made_at=at))
+    session.add(QuoteDecision(run_id=run.id, question_id="biggest_difference", key="a" * 64, status="approved",
+                              original="Eclipse froze again", decided_by_id=admin.id, decided_at=at))
 
 
 def test_retention_deletes_what_is_due_and_nothing_else(app, client, session):
@@ -82,8 +104,10 @@ def test_retention_deletes_what_is_due_and_nothing_else(app, client, session):
 
     retention.apply(session, TODAY)
     session.expire_all()
+    # The admin's corrections and quote decisions hold the run's comments (redacted): they go with them.
     assert everything(session, old) == {"Answer": 0, "Response": 0, "Invitation": 0,
-                                        "UsedLink": 0, "ThemeJob": 0, "Release": 1}
+                                        "UsedLink": 0, "ThemeJob": 0, "Release": 1, "ThemeCorrection": 0,
+                                        "QuoteDecision": 0}
     assert old.data_deleted_on == TODAY
     kept = session.get(Release, made_release.id)
     assert kept.content["cells"] == before_cells, "released figures are kept as they were"
@@ -150,3 +174,32 @@ def test_the_exit_interview_name_question_is_what_retention_deletes():
     exit_interview = next(q for q in builtin() if q.key == "exit-interview")
     assert exit_interview.question("attach_name").type == "attach_name"
     assert not [q for q in exit_interview.questions() if q.type == "free_text" and "name" in q.id]
+
+
+def test_deleting_a_run_or_a_councils_data_deletes_its_theme_corrections(session):
+    made = factories.council(session)
+    team = factories.team(session, made, "Assessment North")
+    first = a_run(session, made, "health-check", ended=dt.date(2026, 5, 31), team=team)
+    second = a_run(session, made, "health-check", ended=None, team=team)
+    theirs = factories.council(session, "theirs", {"Fostering": ["Their Team"]})
+    other = a_run(session, theirs, "health-check", ended=None, team=factories.team(session, theirs, "Their Team"))
+    assert count(session, ThemeCorrection, first) == count(session, ThemeCorrection, second) == 1
+
+    retention.delete_run(session, first)
+    session.commit()
+    assert session.scalar(select(func.count()).select_from(ThemeCorrection).where(
+        ThemeCorrection.run_id == first.id)) == 0
+    assert count(session, ThemeCorrection, second) == 1, "another run's corrections stay"
+
+    retention.delete_council_data(session, made)
+    session.commit()
+    assert session.scalar(select(func.count()).select_from(ThemeCorrection).where(
+        ThemeCorrection.council_id == made.id)) == 0
+    assert session.scalar(select(func.count()).select_from(QuoteDecision).where(
+        QuoteDecision.run_id == second.id)) == 0
+    assert count(session, ThemeCorrection, other) == 1 and count(session, QuoteDecision, other) == 1, \
+        "another council's stay"
+    retention.delete_council_data(session, theirs, everything=True)
+    session.commit()
+    assert session.scalar(select(func.count()).select_from(ThemeCorrection)) == 0
+    assert session.get(Council, theirs.id) is None

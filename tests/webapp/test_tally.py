@@ -213,7 +213,7 @@ def test_the_tally_migrations_count_the_answers_stored_and_the_drop_goes_back(em
             assert sum(n for key, n in migrated.items() if key[1:4] == ("", "", "")) == 40  # respondents
         with engine.connect() as connection:
             assert "answer_tally" not in inspect(connection).get_table_names(), "0018 drops the tally"
-        command.downgrade(config, "0016")
+        command.downgrade(config, "0017")
         assert tally_rows(engine) == migrated
         command.downgrade(config, "0005")
         with engine.connect() as connection:

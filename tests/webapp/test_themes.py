@@ -129,20 +129,22 @@ def test_viewers_cannot_start_an_analysis(client, session):
     assert session.scalar(select(ThemeJob)) is None
 
 
-def analysed(session, run, comments: list[tuple[object, str]], flagged: set[int] = frozenset(),
+def analysed(session, run, comments: list[tuple[object, str | list[str]]], flagged: set[int] = frozenset(),
              keywords: dict[str, list[str]] | None = None) -> ThemeJob:
-    """Responses with comments, and a finished analysis of them in miniature: comment i is (team, theme).
+    """Responses with comments, and a finished analysis of them in miniature: comment i is (team, theme), or
+    (team, its themes, main first) for a comment about more than one.
 
     Each theme's quotes are its first two comments (flagged ones included: the release must leave them out)."""
-    responses = [respond(session, run, team, **{Q: f"comment {i} on {theme}"}) for i, (team, theme) in
-                 enumerate(comments)]
-    rows = [{"row": i, "theme": theme, "confidence": 0.9, "sentiment": "negative",
-             "flag": "risk_to_child" if i in flagged else None} for i, (_, theme) in enumerate(comments)]
-    names = list(dict.fromkeys(theme for _, theme in comments))
+    sets = [[theme] if isinstance(theme, str) else list(theme) for _, theme in comments]
+    responses = [respond(session, run, team, **{Q: f"comment {i} on {themes[0]}"}) for i, ((team, _), themes) in
+                 enumerate(zip(comments, sets))]
+    rows = [{"row": i, "theme": themes[0], "themes": themes, "confidence": 0.9, "sentiment": "negative",
+             "flag": "risk_to_child" if i in flagged else None} for i, themes in enumerate(sets)]
+    names = list(dict.fromkeys(t for themes in sets for t in themes))
     themes = [{"id": t, "label": t.replace("_", " ").capitalize(), "keywords": (keywords or {}).get(t, [t, f"{t}word"]),
                "description": None,
-               "quotes": [{"row": i, "text": f"comment {i} on {t}"} for i, (_, theme) in enumerate(comments)
-                          if theme == t][:2]} for t in names]
+               "quotes": [{"row": i, "text": f"comment {i} on {t}"} for i, found in enumerate(sets)
+                          if found[0] == t][:2]} for t in names]
     job = ThemeJob(run_id=run.id, question_id=Q, status="done", progress=100, stage="Done",
                    result={"mode": "taxonomy", "rows": rows, "row_teams": [team.id for team, _ in comments],
                            "row_responses": [r.id for r in responses], "notes": [], "emerging_themes": [],
