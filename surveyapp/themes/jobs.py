@@ -11,6 +11,7 @@ comments is cheap.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -79,17 +80,51 @@ def start(db: Session, run: SurveyRun, question_id: str, enqueue: Callable[[int]
 
 def taxonomy_for(kind: str, learned: corrections.Corrections) -> Any:
     """The built-in taxonomy of the run's kind, with the council's own themes (split off by a correction)
-    added, each learned from the comments moved to it."""
+    added, each learned from the comments moved to it.
+
+    A split carves its sub-topic out of the built-in themes: a built-in keyword the moved comments use,
+    and which is either a word of the new theme's name ("parking" and "car park" for "Car parking") or
+    used by at least two of them, becomes the new theme's keyword, and the built-in examples using it
+    become the new theme's examples. Otherwise the built-in theme's own examples of that sub-topic
+    would keep pulling next year's comments back to it."""
+    from dataclasses import replace
+
     from analysis.taxonomy import Taxonomy, ThemeDefinition, load_taxonomy
 
     base = load_taxonomy(TAXONOMY[kind])
     own = corrections.own_themes(learned)
     if not own:
         return base
-    added = tuple(ThemeDefinition(key, name, f"{name}: a theme of the council's own, split off by the principal "
-                                  "social worker", tuple(examples))
-                  for key, (name, examples) in sorted(own.items()) if key not in base.theme_ids)
-    return Taxonomy(base.id, base.name, base.themes + added)
+    themes = list(base.themes)
+    added = []
+    for key, (name, comments) in sorted(own.items()):
+        if key in base.theme_ids:
+            continue
+        named = {_stem(word) for word in re.findall(r"[a-z]+", name.lower()) if len(word) > 3}
+        taken = {keyword for theme in themes for keyword in theme.keywords
+                 if (used := sum(_uses(keyword, comment) for comment in comments))
+                 and (used >= 2 or any(_stem(word) in named for word in keyword.split()))}
+        examples = list(comments)
+        for i, theme in enumerate(themes):
+            if taken & set(theme.keywords):
+                moved = [e for e in theme.examples if any(_uses(k, e) for k in taken)]
+                examples += moved
+                themes[i] = replace(theme, keywords=tuple(k for k in theme.keywords if k not in taken),
+                                    examples=tuple(e for e in theme.examples if e not in moved))
+        added.append(ThemeDefinition(key, name, f"{name}: a theme of the council's own, split off by the principal "
+                                     "social worker", tuple(examples), tuple(sorted(taken))))
+    return Taxonomy(base.id, base.name, tuple(themes) + tuple(added))
+
+
+def _stem(word: str) -> str:
+    for ending in ("ing", "es", "s", "ed"):
+        if word.endswith(ending) and len(word) - len(ending) >= 3:
+            return word[: -len(ending)]
+    return word
+
+
+def _uses(keyword: str, text: str) -> bool:
+    return re.search(r"(?<!\w)" + re.escape(keyword) + r"(?!\w)", text.lower()) is not None
 
 
 def _update(db: Session, job: ThemeJob, progress: int, stage: str, status: str = "running") -> None:

@@ -345,6 +345,13 @@ def test_a_theme_split_off_is_learned_as_a_theme_of_the_councils_own(tmp_path):
     found = corrections.fold(made)
     taxonomy = taxonomy_for("health_check", found)
     assert taxonomy.theme_ids[-1] == "own_car_parking" and taxonomy.theme("own_car_parking").name == "Car parking"
+    # The split carves parking out of the office theme: its parking words and examples go to the new theme,
+    # the rest (a word only one moved comment uses, like "office") stays.
+    office, parking = taxonomy.theme("office_environment"), taxonomy.theme("own_car_parking")
+    assert {"parking", "car park"} <= set(parking.keywords) and not {"parking", "car park"} & set(office.keywords)
+    assert "office" in office.keywords and "office" not in parking.keywords
+    assert not [e for e in office.examples if "parking" in e.lower()]
+    assert set(moved) < set(parking.examples) and len(parking.examples) > len(moved)
     later = ["Couldn't find a parking space again this morning.", "Parking permits cost far too much.",
              "I circle the car park for twenty minutes every day.", "My caseload is far too high."]
     plain = analyse_themes(later, taxonomy="health-check", cache_dir=tmp_path)
