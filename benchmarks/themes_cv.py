@@ -1,6 +1,7 @@
 """How well the theme engine generalises: development figures beside held-out ones.
 
     .venv/bin/python benchmarks/themes_cv.py [--data ../shared/data] [--cache DIR]
+    .venv/bin/python benchmarks/themes_cv.py --own-set tests/analysis/data/themes_own_set_2.csv
 
 Prints markdown tables:
 - taxonomy accuracy and discovery NMI (automatic count) on the shared development
@@ -12,6 +13,10 @@ Prints markdown tables:
   groups; a second figure adds the other folds' comments as labelled examples, the way
   a council's corrections are used on its later runs;
 - second themes on the own set, whose `also` column marks a clear second theme.
+
+`--own-set PATH` scores only that labelled set (the own set's columns: `taxonomy`, `text`,
+`label`, optional `also`), one table row per taxonomy in it, and nothing else: a set written
+apart is scored once, on its own, without re-running the development figures.
 """
 
 from __future__ import annotations
@@ -34,6 +39,12 @@ from analysis.pipeline import ThemePipeline
 ROOT = Path(__file__).resolve().parents[1]
 OWN = ROOT / "tests" / "analysis" / "data" / "themes_own_set.csv"
 GRID = [{"top_k": k, "keyword_weight": w} for k in (1, 3, 5) for w in (0.05, 0.1, 0.2)]
+
+
+def own_set(path: Path) -> dict[str, tuple[pd.DataFrame, str]]:
+    own = pd.read_csv(path, dtype=str, keep_default_na=False)
+    return {f"{path.stem} {taxonomy.replace('-', ' ')}": (own[own.taxonomy == taxonomy].reset_index(drop=True), taxonomy)
+            for taxonomy in dict.fromkeys(own.taxonomy)}
 
 
 def datasets(data: Path) -> dict[str, tuple[pd.DataFrame, str]]:
@@ -76,11 +87,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
     parser.add_argument("--cache", type=Path, default=Path("/tmp/themes-cv-cache"))
+    parser.add_argument("--own-set", type=Path, help="score only this labelled set (columns as the own set's)")
     args = parser.parse_args()
+    sets = own_set(args.own_set) if args.own_set else datasets(args.data)
     lines = [("| data (rows) | taxonomy accuracy | discovery NMI (themes) | grouped CV: held-out groups | "
               "grouped CV: + other folds as labelled examples |"), "| --- | ---: | ---: | ---: | ---: |"]
     multi = []
-    for name, (frame, taxonomy) in datasets(args.data).items():
+    for name, (frame, taxonomy) in sets.items():
         truth = frame["label"].to_numpy()
         report = ThemePipeline(taxonomy=taxonomy, cache_dir=args.cache).run(frame["text"].tolist())
         acc = float(np.mean(np.asarray(report.assignments) == truth))
