@@ -575,6 +575,7 @@ class ReportJob(Base):
     requested_by: Mapped[str] = mapped_column(String(200))
     requested_at: Mapped[dt.datetime] = mapped_column(DateTime)
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    heartbeat_at: Mapped[dt.datetime | None] = mapped_column(DateTime)  # written by its worker while it runs
     filename: Mapped[str | None] = mapped_column(String(200))
     # Loaded only when downloaded: a report with charts is a few hundred kB.
     content: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
