@@ -52,7 +52,7 @@ sys.path.insert(0, str(ROOT))
 import psycopg  # noqa: E402
 from flask import session as flask_session  # noqa: E402
 from flask_wtf.csrf import generate_csrf  # noqa: E402
-from sqlalchemy import func, select  # noqa: E402
+from sqlalchemy import func, insert, select  # noqa: E402
 
 from surveyapp import create_app, security  # noqa: E402
 from surveyapp.cli import upgrade  # noqa: E402
@@ -449,6 +449,143 @@ def _wait_status(make_session: Any, release_id: int, wanted: set[str], timeout: 
     return "timed out", ""
 
 
+# ---------------------------------------------------------------- locust
+
+LOCUST = os.environ.get("LOCUST", "/work/venv-locust/bin/locust")
+
+
+def invite(world: World, n: int) -> list[str]:
+    """n invitations, as the staff-list import makes them (no draft: the people answer from the start)."""
+    app = make_app(world.url)
+    tokens = [security.new_token() for _ in range(n)]
+    with app.extensions["surveyapp.sessionmaker"]() as db:
+        db.execute(insert(Invitation), [
+            {"run_id": world.run_id, "team_id": world.team_id, "name": "Load Tester",
+             "email": f"{t[:12].lower()}@load.example", "token_hash": security.invitation_hash(t)} for t in tokens])
+        db.commit()
+    app.extensions["surveyapp.engine"].dispose()
+    return tokens
+
+
+def form_values(world: World) -> dict[str, list[str]]:
+    """What a person types or ticks for each question: the benchmark's answers as form fields."""
+    app = make_app(world.url)
+    with app.extensions["surveyapp.sessionmaker"]() as db:
+        run = db.get(SurveyRun, world.run_id)
+        questions = {q.id: q for q in questionnaire_for(run).questions()}
+    app.extensions["surveyapp.engine"].dispose()
+    values: dict[str, list[str]] = {}
+    for qid, value in world.answers.items():
+        if questions[qid].type == "month":
+            year, month = str(value).split("-")
+            values[qid] = [str(int(month)), year]
+        else:
+            values[qid] = [str(v) for v in value] if isinstance(value, list) else [str(value)]
+    return values
+
+
+@dataclass
+class Swarm:
+    stats: list[dict[str, str]]
+    failures: list[dict[str, str]]
+    acked: list[str]
+    loads: list[float]
+    seconds: float
+
+
+def swarm(world: World, port: int, users: int, spawn: float, seconds: int, think: str, tokens: int) -> Swarm:
+    """locust, headless, against the server on `port`; its CSV stats, what it acknowledged, the load meanwhile."""
+    work = Path(tempfile.mkdtemp(prefix="locust-"))
+    (work / "tokens").write_text("\n".join(invite(world, tokens)))
+    (work / "answers.json").write_text(json.dumps(form_values(world)))
+    (work / "acked").write_text("")
+    env = {**os.environ, "LOAD_TOKENS": str(work / "tokens"), "LOAD_ANSWERS": str(work / "answers.json"),
+           "LOAD_ACKED": str(work / "acked"), "LOAD_THINK": think}
+    loads: list[float] = []
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.wait(10):
+            loads.append(os.getloadavg()[0])
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    started = time.perf_counter()
+    locust = subprocess.run(
+        [LOCUST, "-f", str(ROOT / "benchmarks" / "locustfile.py"), "--headless", "-u", str(users), "-r", str(spawn),
+         "-t", f"{seconds}s", "--host", f"http://127.0.0.1:{port}", "--csv", str(work / "run"), "--only-summary",
+         "--stop-timeout", "0", "--exit-code-on-error", "0"],
+        cwd=ROOT, env=env, capture_output=True, text=True)
+    elapsed = time.perf_counter() - started
+    done.set()
+    if locust.returncode != 0:
+        raise RuntimeError(f"locust failed ({locust.returncode}): {locust.stderr[-2000:]}")
+    import csv
+    with open(work / "run_stats.csv") as f:
+        stats = list(csv.DictReader(f))
+    with open(work / "run_failures.csv") as f:
+        failures = list(csv.DictReader(f))
+    acked = (work / "acked").read_text().split()
+    (work / "locust.log").write_text(locust.stderr + locust.stdout)
+    if "Traceback" in locust.stderr:
+        raise RuntimeError(f"locust's users failed: {locust.stderr[-3000:]}")
+    log(f"  locust {users} users, think {think}: {len(acked)} submitted in {elapsed:.0f} s; work in {work}")
+    return Swarm(stats, failures, acked, loads, elapsed)
+
+
+def part_locust(world: World, users: int, spawn: float, seconds: int, workers: int) -> list[str]:
+    server = Server("wsgi:app", 8104, workers, app_env(world))
+    try:
+        made = swarm(world, server.port, users, spawn, seconds, "15-45", users * 2)
+    finally:
+        server.stop()
+    check = integrity(world, made.acked)
+    lines = ["### 1,000 people answering at a human pace (locust)", "",
+             (f"locust {users} users (FastHttpUser, one process), started at {spawn:g} a second, for {seconds} s; "
+              f"gunicorn {workers} sync workers, PostgreSQL. Each user opens their invitation link, reads the start "
+              "page, answers the health check page by page (each page's answers saved as they go), checks and "
+              "submits, then opens the next link; before each page it sends it thinks 15 to 45 s (uniform). "
+              f"Load average (1 min) every 10 s: min {min(made.loads):.1f}, median "
+              f"{sorted(made.loads)[len(made.loads) // 2]:.1f}, max {max(made.loads):.1f}."), "",
+             "| request | count | failures | median ms | p95 ms | p99 ms | max ms | p95 under 800 ms |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
+    for row in made.stats:
+        name = row["Name"] if row["Name"] != "Aggregated" else "**all requests**"
+        lines.append(f"| {name} | {row['Request Count']} | {row['Failure Count']} | {row['50%']} | {row['95%']} | "
+                     f"{row['99%']} | {float(row['Max Response Time']):.0f} | "
+                     f"{'yes' if float(row['95%']) < 800 else '**no**'} |")
+    failures = "; ".join(f"{f['Name']}: {f['Error']} x{f['Occurrences']}" for f in made.failures) or "none"
+    lines += ["", f"Failures: {failures}.",
+              (f"Submissions acknowledged (302 to /survey/done): {len(made.acked)}. In the database afterwards, "
+               f"over every submission of this run so far: {check}.")]
+    return lines
+
+
+def part_saturation(world: World, users: int, seconds: int, worker_counts: list[int]) -> list[str]:
+    lines = ["### Saturation: whole journeys with no think time (locust)", "",
+             (f"locust {users} users, no think time, {seconds} s per setting, each user doing whole journeys "
+              "(34 requests: the invitation link, the start page, 14 questionnaire pages each shown and saved, check answers, submit, the done page) back to back; gunicorn sync workers, PostgreSQL."), "",
+             "| gunicorn workers | journeys | journeys/s | requests/s | p50 / p95 ms (all) | p95 ms submit | failures "
+             "| load average (median) |",
+             "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    all_acked: list[str] = []
+    for workers in worker_counts:
+        server = Server("wsgi:app", 8105 + workers, workers, app_env(world))
+        try:
+            made = swarm(world, server.port, users, users, seconds, "0", 40 * seconds)
+        finally:
+            server.stop()
+        all_acked += made.acked
+        total = next(r for r in made.stats if r["Name"] == "Aggregated")
+        submit = next((r for r in made.stats if r["Name"].startswith("POST /survey/check")), total)
+        lines.append(f"| {workers} | {len(made.acked)} | {len(made.acked) / seconds:.2f} | "
+                     f"{float(total['Requests/s']):.1f} | {total['50%']} / {total['95%']} | {submit['95%']} | "
+                     f"{total['Failure Count']} | {sorted(made.loads)[len(made.loads) // 2] if made.loads else 0:.1f} |")
+        log("  " + lines[-1])
+    lines += ["", f"Submissions checked in the database afterwards: {integrity(world, all_acked)}."]
+    return lines
+
+
 def part_profile(world: World, n: int) -> list[str]:
     people = prepare(world, n)
     app = make_app(world.url)
@@ -474,13 +611,20 @@ def part_profile(world: World, n: int) -> list[str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--only", action="append", choices=["ratio", "web-kill", "queue-kill", "profile"])
+    parser.add_argument("--only", action="append", choices=["ratio", "web-kill", "queue-kill", "profile", "locust",
+                                                            "saturation", "db-restart"])
     parser.add_argument("-n", type=int, default=320, help="submissions per side per round")
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--kills", type=int, default=6)
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--users", type=int, default=1000, help="locust: people answering at once")
+    parser.add_argument("--spawn", type=float, default=10, help="locust: people starting a second")
+    parser.add_argument("--seconds", type=int, default=600, help="locust: how long the human-pace run lasts")
+    parser.add_argument("--locust-workers", type=int, default=4, help="locust: gunicorn workers")
+    parser.add_argument("--saturation-users", type=int, default=16)
+    parser.add_argument("--saturation-seconds", type=int, default=60)
     args = parser.parse_args()
     parts = args.only or ["ratio", "web-kill", "queue-kill"]
     schema = f"load_{os.getpid()}"
@@ -496,6 +640,10 @@ def main() -> None:
             lines += part_web_kill(world, args.n, 8, args.workers, args.kills) + [""]
         if "queue-kill" in parts:
             lines += part_queue_kill(world, 3) + [""]
+        if "locust" in parts:
+            lines += part_locust(world, args.users, args.spawn, args.seconds, args.locust_workers) + [""]
+        if "saturation" in parts:
+            lines += part_saturation(world, args.saturation_users, args.saturation_seconds, [1, 2, 4]) + [""]
     finally:
         if not args.keep:
             with psycopg.connect(PG_URL, autocommit=True) as conn:
