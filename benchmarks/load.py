@@ -36,6 +36,7 @@ import os
 import pstats
 import random
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -81,8 +82,8 @@ def load() -> str:
 # ---------------------------------------------------------------- set-up
 
 
-def db_url(schema: str) -> str:
-    return sqlalchemy_url(PG_URL) + f"?options=-csearch_path%3D{schema}"
+def db_url(schema: str, base: str = PG_URL) -> str:
+    return sqlalchemy_url(base) + f"?options=-csearch_path%3D{schema}"
 
 
 def make_app(url: str) -> Any:
@@ -106,11 +107,11 @@ class World:
     rows: list[list[Any]]  # the answer rows one submission writes
 
 
-def build_world(schema: str) -> World:
-    with psycopg.connect(PG_URL, autocommit=True) as conn:
+def build_world(schema: str, base: str = PG_URL) -> World:
+    with psycopg.connect(base, autocommit=True) as conn:
         conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
         conn.execute(f'CREATE SCHEMA "{schema}"')
-    url = db_url(schema)
+    url = db_url(schema, base)
     upgrade(url)
     app = make_app(url)
     with app.extensions["surveyapp.sessionmaker"]() as db:
@@ -174,10 +175,13 @@ def prepare(world: World, n: int) -> list[Respondent]:
 class Server:
     def __init__(self, target: str, port: int, workers: int, env: dict[str, str]) -> None:
         self.port = port
-        self.proc = subprocess.Popen(
-            [PY, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}", "--graceful-timeout", "2",
-             "--timeout", "60", target],
-            cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        # Its log goes to a file: a pipe nobody reads fills up, and then the workers block writing to it.
+        self.log = Path(tempfile.mkstemp(prefix=f"gunicorn-{port}-", suffix=".log")[1])
+        with open(self.log, "w") as log_file:
+            self.proc = subprocess.Popen(
+                [PY, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}", "--graceful-timeout", "2",
+                 "--timeout", "60", target],
+                cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=log_file, text=True)
         deadline = time.time() + 60
         while time.time() < deadline:
             try:
@@ -230,8 +234,14 @@ def post(port: int, path: str, body: str, headers: dict[str, str]) -> tuple[int,
         c.close()
 
 
-def fire(port: int, people: list[Respondent], concurrency: int, bare: bool, cookie_name: str = "session") -> Fired:
-    """POST every respondent's submission from `concurrency` threads; what was acknowledged and how long it took."""
+def fire(port: int, people: list[Respondent], concurrency: int, bare: bool, cookie_name: str = "session",
+         pause: float = 0.0, timeline: list[tuple[float, str]] | None = None,
+         stop: threading.Event | None = None) -> Fired:
+    """POST every respondent's submission from `concurrency` threads; what was acknowledged and how long it took.
+
+    Each thread waits `pause` seconds between its requests; `timeline` gets (when, outcome) of each;
+    `stop` set ends the firing after the requests under way.
+    """
     result = Fired()
     queue = list(people)
     lock = threading.Lock()
@@ -253,6 +263,8 @@ def fire(port: int, people: list[Respondent], concurrency: int, bare: bool, cook
         except OSError as error:
             outcome = type(error).__name__
         with lock:
+            if timeline is not None:
+                timeline.append((time.time(), outcome))
             if outcome == "ok":
                 result.acked.append(person.token)
                 result.latencies.append(time.perf_counter() - started)
@@ -262,10 +274,12 @@ def fire(port: int, people: list[Respondent], concurrency: int, bare: bool, cook
     def worker() -> None:
         while True:
             with lock:
-                if not queue:
+                if not queue or (stop is not None and stop.is_set()):
                     return
                 person = queue.pop()
             one(person)
+            if pause:
+                time.sleep(pause)
 
     started = time.perf_counter()
     threads = [threading.Thread(target=worker) for _ in range(concurrency)]
@@ -449,6 +463,111 @@ def _wait_status(make_session: Any, release_id: int, wanted: set[str], timeout: 
     return "timed out", ""
 
 
+# ---------------------------------------------------------------- database restart
+
+PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
+
+
+class Cluster:
+    """A throwaway PostgreSQL cluster of this script's own (initdb in a temporary folder, a free port).
+
+    PostgreSQL will not run as root: as root, its commands run as the `postgres` user.
+    """
+
+    def __init__(self) -> None:
+        self.dir = Path(tempfile.mkdtemp(prefix="load-pg-"))
+        self.data, self.logfile = self.dir / "data", self.dir / "postgres.log"
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        if os.geteuid() == 0:
+            subprocess.run(["chown", "-R", "postgres", str(self.dir)], check=True)
+        self.pg("initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres", "--no-sync")
+        self.ctl("start")
+        self.url = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+
+    def pg(self, command: str, *args: str) -> None:
+        prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        subprocess.run([*prefix, str(PG_BIN / command), *args], check=True, capture_output=True)
+
+    def ctl(self, action: str) -> None:
+        options = f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=on"
+        extra = ["-o", options, "-l", str(self.logfile)] if action in ("start", "restart") else []
+        self.pg("pg_ctl", action, "-D", str(self.data), "-m", "fast", "-w", *extra)
+
+    def remove(self) -> None:
+        try:
+            self.ctl("stop")
+        except subprocess.CalledProcessError:
+            pass
+        subprocess.run(["rm", "-rf", str(self.dir)], check=False)
+
+
+def part_db_restart(pause: float = 0.1, concurrency: int = 4, workers: int = 2) -> list[str]:
+    cluster = Cluster()
+    try:
+        world = build_world("public", cluster.url)
+        people = prepare(world, 1500)
+        server = Server("wsgi:app", 8110, workers, app_env(world))
+        timeline: list[tuple[float, str]] = []
+        events: list[tuple[float, str]] = []
+        fired: list[Fired] = []
+        enough = threading.Event()
+        runner = threading.Thread(target=lambda: fired.append(
+            fire(server.port, people, concurrency, False, pause=pause, timeline=timeline, stop=enough)))
+        started = time.time()
+        runner.start()
+        try:
+            time.sleep(5)
+            events.append((time.time(), "pg_ctl restart begins"))
+            cluster.ctl("restart")
+            events.append((time.time(), "restarted: accepting connections"))
+            time.sleep(8)
+            events.append((time.time(), "pg_ctl stop begins"))
+            cluster.ctl("stop")
+            events.append((time.time(), "stopped"))
+            time.sleep(5)
+            events.append((time.time(), "pg_ctl start begins"))
+            cluster.ctl("start")
+            events.append((time.time(), "started: accepting connections"))
+            time.sleep(8)
+        finally:
+            enough.set()  # the firing threads stop after their current request
+            runner.join()
+            server.stop()
+        ended = time.time()
+        check = integrity(world, fired[0].acked)
+    finally:
+        cluster.remove()
+    lines = ["### PostgreSQL restarted and stopped under submissions", "",
+             (f"A cluster of the script's own (initdb, pg_ctl, port {cluster.port}), the app on gunicorn "
+              f"({workers} sync workers) against it, submissions from {concurrency} threads each waiting "
+              f"{pause} s between requests. Then `pg_ctl restart -m fast`, and later `pg_ctl stop -m fast`, "
+              f"5 s down, `pg_ctl start`. Load average {load()}."), "",
+             "| from (s) | to (s) | what happened | acknowledged | app's error page (status) | other failures |",
+             "| ---: | ---: | --- | ---: | --- | --- |"]
+    marks = [(started, "submitting")] + events + [(ended, "end")]
+    for (at, what), (until, _) in zip(marks, marks[1:]):
+        outcomes = [o for t, o in timeline if at <= t < until]
+        ok = outcomes.count("ok")
+        page = {o: outcomes.count(o) for o in set(outcomes) if o.isdigit() and int(o) >= 500}
+        other = {o: outcomes.count(o) for o in set(outcomes) if o != "ok" and o not in page}
+        lines.append(f"| {at - started:.1f} | {until - started:.1f} | {what} | {ok} | "
+                     f"{', '.join(f'{v} x {k}' for k, v in sorted(page.items())) or '-'} | "
+                     f"{', '.join(f'{v} x {k}' for k, v in sorted(other.items())) or '-'} |")
+    back = events[-1][0]
+    after = [(t, o) for t, o in timeline if t >= back]
+    first_ok = next((t - back for t, o in after if o == "ok"), float("nan"))
+    failed_after = [o for t, o in after if o != "ok" and t > back + first_ok]
+    lines += ["",
+              (f"First acknowledged submission {first_ok:.2f} s after the database was back; failures after that: "
+               f"{len(failed_after)}. A 5xx is counted as the app's error page only if it is our template "
+               "(a bare gunicorn or werkzeug page is counted under *other*, as a negative status)."),
+              f"After the run, in the database: {check}."]
+    log("\n".join(lines))
+    return lines
+
+
 # ---------------------------------------------------------------- locust
 
 LOCUST = os.environ.get("LOCUST", "/work/venv-locust/bin/locust")
@@ -603,10 +722,11 @@ def part_profile(world: World, n: int) -> list[str]:
     per = (time.perf_counter() - started) / n * 1000
     out = io.StringIO()
     pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(25)
+    pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(15)
     app.extensions["surveyapp.engine"].dispose()
     return ["### Profile of the submit request (in process, Flask test client)", "",
             f"{n} submissions, {per:.1f} ms each including the profiler's overhead; load average {load()}.", "",
-            "```", *[line.rstrip() for line in out.getvalue().splitlines()[:60]], "```"]
+            "```", *[line.rstrip() for line in out.getvalue().splitlines()[:90]], "```"]
 
 
 def main() -> None:
@@ -640,6 +760,8 @@ def main() -> None:
             lines += part_web_kill(world, args.n, 8, args.workers, args.kills) + [""]
         if "queue-kill" in parts:
             lines += part_queue_kill(world, 3) + [""]
+        if "db-restart" in parts:
+            lines += part_db_restart() + [""]
         if "locust" in parts:
             lines += part_locust(world, args.users, args.spawn, args.seconds, args.locust_workers) + [""]
         if "saturation" in parts:

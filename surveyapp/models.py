@@ -165,7 +165,8 @@ class Questionnaire(Base):
     version: Mapped[int] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(30))
     title: Mapped[str] = mapped_column(String(300))
-    definition: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # Loaded only when first parsed in a process (`questionnaire_for`): every respondent's page reads the row.
+    definition: Mapped[dict[str, Any]] = mapped_column(JSON, deferred=True)
 
 
 class SurveyRun(Base):
