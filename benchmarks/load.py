@@ -1,7 +1,8 @@
-"""Submit throughput against a bare endpoint, and kill -9 of web and queue workers, on gunicorn and PostgreSQL.
+"""Submit throughput, faults and simulated staff, on gunicorn and PostgreSQL.
 
     .venv/bin/python benchmarks/load.py                 # everything below, then drop the schema
-    .venv/bin/python benchmarks/load.py --only ratio    # or: web-kill, queue-kill, profile
+    .venv/bin/python benchmarks/load.py --only ratio    # or: web-kill, queue-kill, db-restart, locust,
+                                                        # saturation, profile (repeat --only for several)
 
 What it does, in a PostgreSQL schema of its own (`load_<pid>` in TEST_POSTGRES_URL,
 default postgresql://127.0.0.1:5432/test), with the app served by gunicorn:
@@ -12,7 +13,7 @@ default postgresql://127.0.0.1:5432/test), with the app served by gunicorn:
   go, from the same client threads, to the app's /survey/check and to a bare
   Flask + SQLAlchemy Core endpoint (bare_app.py) that inserts the same rows (the
   response, its answers, the used link). Each side served by gunicorn with the
-  same workers, alternately, twice. Throughput is POSTs answered per second.
+  same workers, alternately, --rounds times. Throughput is POSTs answered per second.
 - *web-kill*: submissions run while a gunicorn worker is sent SIGKILL every
   second, several times. Then: every submission the app acknowledged (302 to
   /survey/done) has its used link and its draft is gone; every response has all
@@ -20,6 +21,21 @@ default postgresql://127.0.0.1:5432/test), with the app served by gunicorn:
 - *queue-kill*: a release is queued on Redis; the Huey worker is killed -9 while it
   computes it; a new worker is started and the release must end done or failed
   with a reason (the reaper, after JOB_STALE_SECONDS). Repeated; then once left to finish.
+- *db-restart*: a PostgreSQL cluster of its own (initdb into a temporary folder, a
+  free port, pg_ctl from PG_BIN, default /usr/lib/postgresql/15/bin; as root it runs
+  them as the `postgres` user), the app on gunicorn against it, submissions
+  running; `pg_ctl restart`, then stop, 5 s down, start. Each request's outcome is
+  counted per phase: acknowledged, the app's own error page, anything else; then
+  the same database checks as above.
+- *locust*: `benchmarks/locustfile.py`, headless, against gunicorn: --users simulated
+  staff each doing the whole journey from their invitation link (start page, every
+  questionnaire page shown and saved, check answers, submit, done page) thinking
+  15 to 45 s before each page they send; per request type count, failures,
+  p50/p95/p99; then the database checks on every acknowledged submission.
+  locust lives in a virtualenv of its own (benchmarks/requirements-load.txt),
+  found at $LOCUST (default /work/venv-locust/bin/locust).
+- *saturation*: the same journeys with no think time, for 1, 2 and 4 gunicorn
+  workers: whole journeys per second.
 - *profile*: cProfile of the submit request in this process (Flask test client).
 
 Prints markdown to stdout, progress to stderr. The machine's load average is printed with each figure.
@@ -659,7 +675,7 @@ def part_locust(world: World, users: int, spawn: float, seconds: int, workers: i
     finally:
         server.stop()
     check = integrity(world, made.acked)
-    lines = ["### 1,000 people answering at a human pace (locust)", "",
+    lines = [f"### {users:,} people answering at a human pace (locust)", "",
              (f"locust {users} users (FastHttpUser, one process), started at {spawn:g} a second, for {seconds} s; "
               f"gunicorn {workers} sync workers, PostgreSQL. Each user opens their invitation link, reads the start "
               "page, answers the health check page by page (each page's answers saved as they go), checks and "
@@ -739,14 +755,14 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--kills", type=int, default=6)
     parser.add_argument("--keep", action="store_true")
-    parser.add_argument("--users", type=int, default=1000, help="locust: people answering at once")
+    parser.add_argument("--users", default="1000", help="locust: people answering at once (a comma list: one run each)")
     parser.add_argument("--spawn", type=float, default=10, help="locust: people starting a second")
     parser.add_argument("--seconds", type=int, default=600, help="locust: how long the human-pace run lasts")
     parser.add_argument("--locust-workers", type=int, default=4, help="locust: gunicorn workers")
     parser.add_argument("--saturation-users", type=int, default=16)
     parser.add_argument("--saturation-seconds", type=int, default=60)
     args = parser.parse_args()
-    parts = args.only or ["ratio", "web-kill", "queue-kill"]
+    parts = args.only or ["ratio", "web-kill", "queue-kill", "db-restart", "locust", "saturation"]
     schema = f"load_{os.getpid()}"
     log(f"schema {schema}; load average {load()}")
     world = build_world(schema)
@@ -763,7 +779,8 @@ def main() -> None:
         if "db-restart" in parts:
             lines += part_db_restart() + [""]
         if "locust" in parts:
-            lines += part_locust(world, args.users, args.spawn, args.seconds, args.locust_workers) + [""]
+            for users in (int(u) for u in args.users.split(",")):
+                lines += part_locust(world, users, args.spawn, args.seconds, args.locust_workers) + [""]
         if "saturation" in parts:
             lines += part_saturation(world, args.saturation_users, args.saturation_seconds, [1, 2, 4]) + [""]
     finally:
