@@ -44,9 +44,11 @@ Prints markdown to stdout, progress to stderr. The machine's load average is pri
 from __future__ import annotations
 
 import argparse
+import contextlib
 import cProfile
 import http.client
 import io
+import itertools
 import json
 import os
 import pstats
@@ -512,10 +514,8 @@ class Cluster:
         self.pg("pg_ctl", action, "-D", str(self.data), "-m", "fast", "-w", *extra)
 
     def remove(self) -> None:
-        try:
+        with contextlib.suppress(subprocess.CalledProcessError):
             self.ctl("stop")
-        except subprocess.CalledProcessError:
-            pass
         subprocess.run(["rm", "-rf", str(self.dir)], check=False)
 
 
@@ -563,7 +563,7 @@ def part_db_restart(pause: float = 0.1, concurrency: int = 4, workers: int = 2) 
              "| from (s) | to (s) | what happened | acknowledged | app's error page (status) | other failures |",
              "| ---: | ---: | --- | ---: | --- | --- |"]
     marks = [(started, "submitting")] + events + [(ended, "end")]
-    for (at, what), (until, _) in zip(marks, marks[1:]):
+    for (at, what), (until, _) in itertools.pairwise(marks):
         outcomes = [o for t, o in timeline if at <= t < until]
         ok = outcomes.count("ok")
         page = {o: outcomes.count(o) for o in set(outcomes) if o.isdigit() and int(o) >= 500}
@@ -650,7 +650,7 @@ def swarm(world: World, port: int, users: int, spawn: float, seconds: int, think
         [LOCUST, "-f", str(ROOT / "benchmarks" / "locustfile.py"), "--headless", "-u", str(users), "-r", str(spawn),
          "-t", f"{seconds}s", "--host", f"http://127.0.0.1:{port}", "--csv", str(work / "run"), "--only-summary",
          "--stop-timeout", "0", "--exit-code-on-error", "0"],
-        cwd=ROOT, env=env, capture_output=True, text=True)
+        cwd=ROOT, env=env, capture_output=True, text=True, check=False)
     elapsed = time.perf_counter() - started
     done.set()
     if locust.returncode != 0:
@@ -699,9 +699,10 @@ def part_locust(world: World, users: int, spawn: float, seconds: int, workers: i
 def part_saturation(world: World, users: int, seconds: int, worker_counts: list[int]) -> list[str]:
     lines = ["### Saturation: whole journeys with no think time (locust)", "",
              (f"locust {users} users, no think time, {seconds} s per setting, each user doing whole journeys "
-              "(34 requests: the invitation link, the start page, 14 questionnaire pages each shown and saved, check answers, submit, the done page) back to back; gunicorn sync workers, PostgreSQL."), "",
-             "| gunicorn workers | journeys | journeys/s | requests/s | p50 / p95 ms (all) | p95 ms submit | failures "
-             "| load average (median) |",
+              "(34 requests: the invitation link, the start page, 14 questionnaire pages each shown and saved, "
+              "check answers, submit, the done page) back to back; gunicorn sync workers, PostgreSQL."), "",
+             ("| gunicorn workers | journeys | journeys/s | requests/s | p50 / p95 ms (all) | p95 ms submit | failures "
+              "| load average (median) |"),
              "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     all_acked: list[str] = []
     for workers in worker_counts:

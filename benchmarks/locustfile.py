@@ -35,9 +35,10 @@ import gevent
 from locust import FastHttpUser, constant, task
 from locust.exception import StopUser
 
-TOKENS: Iterator[str] = iter(open(os.environ["LOAD_TOKENS"]).read().split())
-ANSWERS: dict[str, list[str]] = json.load(open(os.environ["LOAD_ANSWERS"]))
-ACKED = open(os.environ["LOAD_ACKED"], "a", buffering=1)
+with open(os.environ["LOAD_TOKENS"]) as tokens_file, open(os.environ["LOAD_ANSWERS"]) as answers_file:
+    TOKENS: Iterator[str] = iter(tokens_file.read().split())
+    ANSWERS: dict[str, list[str]] = json.load(answers_file)
+ACKED = open(os.environ["LOAD_ACKED"], "a", buffering=1)  # noqa: SIM115 (open for the whole run, line-buffered)
 THINK = os.environ.get("LOAD_THINK", "15-45")
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 SECTION = re.compile(r"^/survey/(?!check$|done$|saved$)[\w-]+$")
