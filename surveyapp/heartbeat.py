@@ -1,6 +1,6 @@
 """No background job stays "running" after its worker is gone.
 
-A worker claims a job (a theme analysis or a release) and, while it runs it,
+A worker claims a job (a theme analysis, a release or a committee report) and, while it runs it,
 writes the job's `heartbeat_at` every few seconds from a thread of its own. A
 worker that is killed (kill -9, out of memory, the machine restarted) stops
 writing: once the heartbeat is older than the stale limit, `reap` marks the
@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from .models import Release, SurveyRun, ThemeJob
+from .models import Release, ReportJob, SurveyRun, ThemeJob
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +31,10 @@ LOST = {
                "finished. Release the results again.",
     "themes": "The server stopped while finding these themes (it may have been restarted), so they were not "
               "finished. Find themes again.",
+    "report": "The server stopped while writing this report (it may have been restarted), so it was not "
+              "finished. Write the report again.",
 }
+Job = ThemeJob | Release | ReportJob
 NEVER_STARTED = ("It waited more than {hours} hours without starting: the background worker may not be running. "
                  "Tell your IT team, then try again.")
 
@@ -53,7 +56,7 @@ def now() -> dt.datetime:
 
 
 @contextmanager
-def beating(make_session: sessionmaker[Session], model: type[ThemeJob | Release], row_id: int,
+def beating(make_session: sessionmaker[Session], model: type[Job], row_id: int,
             every: float) -> Iterator[None]:
     """Write the job's heartbeat every `every` seconds until the block ends (in its own session and thread)."""
     stop = threading.Event()
@@ -76,7 +79,7 @@ def beating(make_session: sessionmaker[Session], model: type[ThemeJob | Release]
         thread.join(timeout=every + 30)
 
 
-def claim(db: Session, model: type[ThemeJob | Release], row_id: int) -> bool:
+def claim(db: Session, model: type[Job], row_id: int) -> bool:
     """Take a queued job for this worker, atomically: False if another worker has it or it is no longer queued."""
     taken = db.execute(update(model).where(model.id == row_id, model.status == "queued",
                                            model.heartbeat_at.is_(None)).values(heartbeat_at=now()))
@@ -97,7 +100,7 @@ def lost(kind: str, status: str, heartbeat_at: dt.datetime | None, queued_at: dt
     return None
 
 
-def _active(query: Any, model: type[ThemeJob] | type[Release], run: SurveyRun | None) -> Any:
+def _active(query: Any, model: type[ThemeJob] | type[Release] | type[ReportJob], run: SurveyRun | None) -> Any:
     query = query.where(model.status.in_(("queued", "running")))
     return query if run is None else query.where(model.run_id == run.id)
 
@@ -105,11 +108,13 @@ def _active(query: Any, model: type[ThemeJob] | type[Release], run: SurveyRun | 
 def reap(db: Session, limits: Limits, run: SurveyRun | None = None) -> int:
     """Mark failed every job of the run (or of every run) that lost its worker; how many were."""
     at, found = now(), 0
-    jobs: list[tuple[str, ThemeJob | Release, dt.datetime | None]] = []
+    jobs: list[tuple[str, Job, dt.datetime | None]] = []
     for job in db.scalars(_active(select(ThemeJob), ThemeJob, run)):
         jobs.append(("themes", job, job.started_at))
     for release in db.scalars(_active(select(Release), Release, run)):
         jobs.append(("release", release, release.requested_at))
+    for report in db.scalars(_active(select(ReportJob), ReportJob, run)):
+        jobs.append(("report", report, report.requested_at))
     for kind, job, queued in jobs:
         reason = lost(kind, job.status, job.heartbeat_at, queued, at, limits)
         if reason is not None:

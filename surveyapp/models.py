@@ -165,7 +165,8 @@ class Questionnaire(Base):
     version: Mapped[int] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(30))
     title: Mapped[str] = mapped_column(String(300))
-    definition: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # Loaded only when first parsed in a process (`questionnaire_for`): every respondent's page reads the row.
+    definition: Mapped[dict[str, Any]] = mapped_column(JSON, deferred=True)
 
 
 class SurveyRun(Base):
@@ -576,6 +577,7 @@ class ReportJob(Base):
     requested_by: Mapped[str] = mapped_column(String(200))
     requested_at: Mapped[dt.datetime] = mapped_column(DateTime)
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    heartbeat_at: Mapped[dt.datetime | None] = mapped_column(DateTime)  # written by its worker while it runs
     filename: Mapped[str | None] = mapped_column(String(200))
     # Loaded only when downloaded: a report with charts is a few hundred kB.
     content: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import json
 import secrets
@@ -68,7 +69,8 @@ def unseal(token: str, payload: bytes) -> dict[str, Any]:
     return json.loads(_cipher(token).decrypt(payload[:12], payload[12:], None))
 
 
-def _cookie_cipher(secret: str) -> AESGCM:
+@functools.lru_cache(maxsize=4)
+def _cookie_cipher(secret: str) -> AESGCM:  # one secret per process: derived once, not on every request
     key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"surveyapp respondent cookie v1").derive(
         secret.encode()
     )

@@ -56,7 +56,7 @@ def register(huey: Huey, app: Flask) -> Queue:
 
     @huey.task(name="render_report")
     def render_report(job_id: int) -> None:
-        report_jobs.render(make_session, job_id)
+        report_jobs.render(make_session, job_id, limits.every)
 
     @huey.periodic_task(crontab(minute="*"), name="reap_stuck_jobs")
     def reap_stuck_jobs() -> None:

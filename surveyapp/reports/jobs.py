@@ -4,6 +4,9 @@
 task, see `background/tasks.py`) from the run's page, or at once for the command.
 `render` needs nothing but a session factory and the job's id, and the row is the
 source of truth for its progress and its file, so any web worker can show and serve it.
+Like a release, a report is claimed once and keeps a heartbeat while it is written
+(`heartbeat`), so a report whose worker was killed is marked failed by the reaper
+instead of staying "running" for ever.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from collections.abc import Callable
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from .. import heartbeat
 from ..models import ReportJob, SurveyRun
 from .inputs import NotReleased
 from .render import make
@@ -38,11 +42,18 @@ def start_render(db: Session, run: SurveyRun, fmt: str, author: str, enqueue: Ca
     return job
 
 
-def render(make_session: sessionmaker[Session], job_id: int) -> None:
-    """Write a queued report, saying how far it has got, and keep the file in its row."""
+def render(make_session: sessionmaker[Session], job_id: int, every: float = 10.0) -> None:
+    """Write a queued report, saying how far it has got, and keep the file in its row.
+
+    Claimed once (a second delivery of the task does nothing), with its heartbeat
+    written every `every` seconds while it runs.
+    """
     with make_session() as db:
+        if not heartbeat.claim(db, ReportJob, job_id):
+            return  # another worker has it, or it is no longer waiting
+    with heartbeat.beating(make_session, ReportJob, job_id, every), make_session() as db:
         job = db.get(ReportJob, job_id)
-        if job is None or job.status != "queued":
+        if job is None:
             return
 
         def progress(percent: int, stage: str) -> None:
@@ -55,11 +66,12 @@ def render(make_session: sessionmaker[Session], job_id: int) -> None:
             job.filename, job.content = make(db, run, job.format, progress)
         except NotReleased:
             db.rollback()
-            job.status, job.stage = "failed", "The health check has no released results yet, so there is nothing to report."
+            job.status, job.finished_at = "failed", now()
+            job.stage = "The health check has no released results yet, so there is nothing to report."
         except Exception:  # the page says it failed rather than spin for ever
             log.exception("Report %s failed", job_id)
             db.rollback()
-            job.status, job.stage = "failed", FAILED
+            job.status, job.stage, job.finished_at = "failed", FAILED, now()
         else:
             job.status, job.progress, job.stage, job.finished_at = "done", 100, "Done", now()
         db.commit()

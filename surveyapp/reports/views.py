@@ -13,6 +13,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     flash,
     g,
     redirect,
@@ -22,7 +23,7 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy import select
 
-from .. import background, db
+from .. import background, db, heartbeat
 from ..auth import role_required
 from ..disclosure import release
 from ..manage.views import council_run
@@ -47,6 +48,8 @@ def _run() -> SurveyRun:
 
 def _show(form: ReportForm | None = None) -> Any:
     run = _run()
+    # A report whose worker died says so, not "being written" for ever.
+    heartbeat.reap(db.session(), heartbeat.Limits.from_config(current_app.config), run)
     return render_template("reports/show.html", run=run, form=form or ReportForm(),
                            released=release.latest(db.session(), run) is not None,
                            jobs=jobs.recent(db.session(), run), names=render.NAMES,

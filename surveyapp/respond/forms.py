@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from govuk_frontend_wtf.gov_form_base import GovFormBase
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCharacterCount,
@@ -103,6 +104,54 @@ class MonthInput(GovDateInput):
         return params
 
 
+RENDERED_LIMIT = 2000
+_rendered: dict[tuple[str, Any], Markup] = {}
+
+
+def _frozen(value: Any) -> Any:
+    """A hashable copy of a field's params that tells apart what renders differently (Markup from text, True from 1)."""
+    if isinstance(value, dict):
+        return tuple(sorted((k, _frozen(v)) for k, v in value.items()))
+    if isinstance(value, (list, tuple)):
+        return tuple(_frozen(v) for v in value)
+    return (type(value).__name__, value)
+
+
+class Remembered(GovFormBase):
+    """A choice field rendered once per process for the same params.
+
+    A GOV.UK macro's markup depends on its params alone, and a questionnaire page
+    is the same for everyone who has not answered it yet, so radios, checkboxes
+    and the team list (the slow part of a page) are rendered once and kept. Only
+    choice fields: their params hold the questionnaire's own words and which
+    options are ticked, never what a person typed (see `_radios` for the leaver's name).
+    """
+
+    template: str
+
+    def render(self, params: dict[str, Any]) -> Markup:
+        key = (self.template, _frozen(params))
+        found = _rendered.get(key)
+        if found is None:
+            found = super().render(params)
+            if len(_rendered) >= RENDERED_LIMIT:
+                _rendered.pop(next(iter(_rendered)))  # the oldest
+            _rendered[key] = found
+        return found
+
+
+class RememberedRadios(Remembered, GovRadioInput):
+    pass
+
+
+class RememberedCheckboxes(Remembered, GovCheckboxesInput):
+    pass
+
+
+class RememberedSelect(Remembered, GovSelect):
+    pass
+
+
 def _split_month(value: str | None) -> tuple[str, str]:
     if not value:
         return "", ""
@@ -156,8 +205,9 @@ def _radios(question: Question, ctx: FormContext) -> Field:
     if question.type == "attach_name" and ctx.name:
         choices[0] = (choices[0][0], f"{choices[0][1]} ({ctx.name})")
     small = {"classes": "govuk-radios--small"} if question.type == "agreement" else {}
+    named = question.type == "attach_name" and ctx.name  # a person's name is never kept
     return RadioField(question.text, description=question.hint or "", choices=choices,
-                      validators=_presence(question, ctx), widget=GovRadioInput(),
+                      validators=_presence(question, ctx), widget=GovRadioInput() if named else RememberedRadios(),
                       render_kw=_legend(question, **small))
 
 
@@ -166,13 +216,13 @@ def _checkboxes(question: Question, ctx: FormContext) -> Field:
     if question.max_choices:
         validators.append(_max_choices(question.max_choices))
     return SelectMultipleField(question.text, description=question.hint or "", choices=list(question.options),
-                               validators=validators, widget=GovCheckboxesInput(), render_kw=_legend(question))
+                               validators=validators, widget=RememberedCheckboxes(), render_kw=_legend(question))
 
 
 def _team(question: Question, ctx: FormContext) -> Field:
     return SelectField(question.text, description=question.hint or "",
                        choices=[("", "Choose your team")] + ctx.teams,
-                       validators=_presence(question, ctx), widget=GovSelect(), render_kw=_label(question))
+                       validators=_presence(question, ctx), widget=RememberedSelect(), render_kw=_label(question))
 
 
 def _number(question: Question, ctx: FormContext) -> Field:

@@ -11,8 +11,9 @@ import datetime as dt
 import enum
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, literal, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -91,10 +92,12 @@ def team_choices(db: Session, run: SurveyRun) -> list[tuple[str, str]]:
 
 def load_answers(db: Session, token: str) -> dict[str, Value] | None:
     draft = db.get(Draft, security.draft_key(token))
-    if draft is None:
-        return None
+    return None if draft is None else _opened(token, draft.payload)
+
+
+def _opened(token: str, payload: bytes) -> dict[str, Value]:
     # Drafts saved before input was cleaned may hold a NUL, which PostgreSQL refuses at submit.
-    return {k: clean_text(v) if isinstance(v, str) else v for k, v in security.unseal(token, draft.payload).items()}
+    return {k: clean_text(v) if isinstance(v, str) else v for k, v in security.unseal(token, payload).items()}
 
 
 def save_answers(db: Session, run: SurveyRun, token: str, changes: dict[str, Value | None]) -> dict[str, Value]:
@@ -125,45 +128,38 @@ def first_incomplete(questionnaire: Questionnaire, answers: dict[str, Value]) ->
     return None
 
 
-def submit(db: Session, run: SurveyRun, token: str, *, invitation_token: str | None,
-           answers: dict[str, Value] | None = None) -> str:
-    """Store the answers as an anonymous response, in one transaction; the response's random id.
+def submit(db: Session, run: SurveyRun, token: str, *, invitation_token: str | None) -> str:
+    """Store the draft's answers as an anonymous response, in one transaction; the response's random id.
 
-    With an invitation, a `UsedLink` row keyed by a hash of its token is written
-    with the response; of many concurrent submissions of one link, the first
-    to insert it wins and the others fail on its primary key. The invitation
-    row itself is only read, so nothing the database records about this
-    transaction points at it. The draft is deleted in the same commit, and only
-    one submission can delete it: `answers` (the draft the caller has just read
-    in this transaction) are stored only if this one did.
+    The draft is deleted first, and its answers are the ones the delete returns:
+    of many concurrent submissions, only the one that deleted it stores them
+    (the others wait on its row, then find it gone). With an invitation, a
+    `UsedLink` row keyed by a hash of its token is written with the response,
+    only if the invitation exists and its link was not used; of concurrent
+    submissions of one link the first to insert it wins and the others fail on
+    its primary key. The invitation row itself is only read, so nothing the
+    database records about this transaction points at it.
 
-    The rows go in as three multi-row statements (used link, response, answers)
-    without an ORM object per answer: the respondent waits for this transaction.
+    The respondent waits for this transaction, so it is five statements (draft,
+    used link, response, answers as one executemany, commit) and no ORM object per answer.
     """
     questionnaire = questionnaire_for(run)
-    answers = load_answers(db, token) if answers is None else answers
-    if answers is None:
-        db.rollback()
-        raise AlreadySubmitted()
-    answers = questionnaire.visible_answers(answers)
-    missing = first_incomplete(questionnaire, answers)
-    if missing:
-        db.rollback()
-        raise Incomplete(missing)
     try:
-        named_as = _use_link(db, run, invitation_token, answers) if invitation_token else None
-        removed = db.execute(delete(Draft).where(Draft.key == security.draft_key(token)))
-        if removed.rowcount != 1:
+        payload = db.scalar(delete(Draft).where(Draft.key == security.draft_key(token)).returning(Draft.payload))
+        if payload is None:
             raise AlreadySubmitted()
-        response = build_response(run, questionnaire, answers, named_as)
+        answers = questionnaire.visible_answers(_opened(token, payload))
+        missing = first_incomplete(questionnaire, answers)
+        if missing:
+            raise Incomplete(missing)  # rolled back below: the draft stays
+        named_as = _use_link(db, run, invitation_token, answers) if invitation_token else None
+        team_id, rows = answer_values(questionnaire, answers)
         response_id = uuid.uuid4().hex  # as Response.id's default: random, ordered by nothing
-        db.execute(insert(Response), [{"id": response_id, "run_id": run.id, "team_id": response.team_id,
+        db.execute(insert(Response), [{"id": response_id, "run_id": run.id, "team_id": team_id,
                                        "named_as": named_as}])
-        if response.answers:
-            # The table's own insert keeps NULL columns, so every row fits one multi-row statement.
-            db.execute(Answer.__table__.insert(), [
-                {"response_id": response_id, "question_id": a.question_id, "ordinal": a.ordinal or 0,
-                 "option": a.option, "number": a.number, "text": a.text} for a in response.answers])
+        if rows:
+            # The table's own insert keeps NULL columns, so every row fits one executemany.
+            db.execute(Answer.__table__.insert(), [{"response_id": response_id, **row} for row in rows])
         db.commit()
     except IntegrityError as error:
         db.rollback()
@@ -177,45 +173,58 @@ def submit(db: Session, run: SurveyRun, token: str, *, invitation_token: str | N
 
 
 def _use_link(db: Session, run: SurveyRun, invitation_token: str, answers: dict[str, Value]) -> str | None:
-    """The invitation's name if the leaver attached it; AlreadySubmitted if the link is unknown or used.
+    """Mark the invitation's link used; the invitation's name if the leaver attached it.
 
-    One query finds the invitation and whether its link was used (by either key, see `link_used`).
+    AlreadySubmitted if the link is unknown or was used (by either key, see `link_used`):
+    one INSERT ... SELECT from the invitation, written only if neither key is there yet.
     """
     keys = (security.used_link_key(invitation_token), security.invitation_hash(invitation_token))
-    used = select(UsedLink.key).where(UsedLink.key.in_(keys)).exists()
-    found = db.execute(select(Invitation.name, Invitation.team_id, used)
-                       .where(Invitation.token_hash == security.invitation_hash(invitation_token))).first()
-    if found is None or found[2]:
-        raise AlreadySubmitted()
-    name, team_id, _ = found
+    invitation = Invitation.token_hash == security.invitation_hash(invitation_token)
+    unused = ~select(UsedLink.key).where(UsedLink.key.in_(keys)).exists()
     # A concurrent submission of the same link waits on this key, then fails on it.
-    db.execute(insert(UsedLink), [{"key": keys[0], "run_id": run.id, "team_id": team_id}])
-    return name if answers.get("attach_name") == "yes" else None
+    written = db.scalar(insert(UsedLink).from_select(
+        ["key", "run_id", "team_id"],
+        select(literal(keys[0]), literal(run.id), Invitation.team_id).where(invitation, unused)
+    ).returning(UsedLink.key))
+    if written is None:
+        raise AlreadySubmitted()
+    if answers.get("attach_name") != "yes":
+        return None
+    return db.scalar(select(Invitation.name).where(invitation))
 
 
 def _used_link_taken(error: IntegrityError) -> bool:
     return "used_link" in str(error.orig)  # SQLite names the table, PostgreSQL the key pk_used_link
 
 
-def build_response(run: SurveyRun, questionnaire: Questionnaire, answers: dict[str, Value],
-                   named_as: str | None) -> Response:
-    """The anonymous response for a set of answers: the team question sets its team, the rest are answers."""
-    response = Response(run_id=run.id, named_as=named_as)
+def answer_values(questionnaire: Questionnaire, answers: dict[str, Value]) -> tuple[int | None, list[dict[str, Any]]]:
+    """The response's team and its answer rows (as the `answer` table's columns) for a set of answers."""
+    team_id: int | None = None
+    rows: list[dict[str, Any]] = []
     for question in questionnaire.questions():
         if question.id in answers:
             if question.type == "team":
-                response.team_id = int(answers[question.id])
+                team_id = int(answers[question.id])
             else:
-                response.answers.extend(answer_rows(question, answers[question.id]))
-    return response
+                rows.extend(answer_rows(question, answers[question.id]))
+    return team_id, rows
 
 
-def answer_rows(question: Question, value: Value) -> list[Answer]:
+def build_response(run: SurveyRun, questionnaire: Questionnaire, answers: dict[str, Value],
+                   named_as: str | None) -> Response:
+    """The anonymous response for a set of answers: the team question sets its team, the rest are answers."""
+    team_id, rows = answer_values(questionnaire, answers)
+    return Response(run_id=run.id, named_as=named_as, team_id=team_id, answers=[Answer(**row) for row in rows])
+
+
+def answer_rows(question: Question, value: Value) -> list[dict[str, Any]]:
+    """The `answer` rows (its columns but the response's id) that one question's answer is stored as."""
+    row: dict[str, Any] = {"question_id": question.id, "ordinal": 0, "option": None, "number": None, "text": None}
     if question.type == "multiple_choice":
         assert isinstance(value, list)
-        return [Answer(question_id=question.id, ordinal=i, option=v) for i, v in enumerate(value)]
+        return [{**row, "ordinal": i, "option": v} for i, v in enumerate(value)]
     if question.type == "number":
-        return [Answer(question_id=question.id, number=int(value))]
+        return [{**row, "number": int(value)}]
     if question.type == "free_text":
-        return [Answer(question_id=question.id, text=str(value))]
-    return [Answer(question_id=question.id, option=str(value))]
+        return [{**row, "text": str(value)}]
+    return [{**row, "option": str(value)}]

@@ -13,6 +13,7 @@ from dataclasses import replace
 from typing import Any
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
+from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response as HttpResponse
 
 from .. import db, security
@@ -93,14 +94,26 @@ class Journey:
         state = security.unseal_from_cookie(current_app.config["SECRET_KEY"], session.get(RESPONDENT))
         if not state:
             abort(_session_ended())
-        self.run = db.session().get(SurveyRun, state["run"])
+        # The run's questionnaire row in the same query (its definition is parsed once per process).
+        self.run = db.session().get(SurveyRun, state["run"], options=[joinedload(SurveyRun.questionnaire)])
         if self.run is None:
             abort(_session_ended())
         self.token: str = state["token"]
         self.is_invitation: bool = state["invitation"]
         self.name: str | None = state.get("name")
         self.questionnaire: Questionnaire = journey.questionnaire_for(self.run)
-        self.answers: dict[str, Value] = journey.load_answers(db.session(), self.token) or {}
+        self._answers: dict[str, Value] | None = None
+
+    @property
+    def answers(self) -> dict[str, Value]:
+        """The saved answers, read when first needed (submitting reads them as it deletes the draft)."""
+        if self._answers is None:
+            self._answers = journey.load_answers(db.session(), self.token) or {}
+        return self._answers
+
+    @answers.setter
+    def answers(self, answers: dict[str, Value]) -> None:
+        self._answers = answers
 
     def ensure_open(self) -> None:
         state = journey.run_state(self.run, _today())
@@ -185,11 +198,9 @@ def saved() -> Any:
 def check() -> Any:
     j = Journey()
     j.ensure_open()
-    missing = journey.first_incomplete(j.questionnaire, j.answers)
     if request.method == "POST":
         try:
-            journey.submit(db.session(), j.run, j.token,
-                           invitation_token=j.token if j.is_invitation else None, answers=j.answers)
+            journey.submit(db.session(), j.run, j.token, invitation_token=j.token if j.is_invitation else None)
         except journey.Incomplete as exc:
             return redirect(url_for("respond.section", section_id=exc.section_id))
         except journey.AlreadySubmitted:
@@ -199,6 +210,7 @@ def check() -> Any:
         session["done"] = {"title": j.run.title, "kind": j.run.kind, "council": j.run.council_id}
         return redirect(url_for("respond.done"))
     teams = dict(journey.team_choices(db.session(), j.run))
+    missing = journey.first_incomplete(j.questionnaire, j.answers)
     return render_template("respond/check.html", run=j.run, questionnaire=j.questionnaire,
                            answers=j.answers, teams=teams, missing=missing, name=j.name,
                            sections=j.questionnaire.visible_sections(j.answers))

@@ -8,6 +8,7 @@ and a theme analysis whose worker is killed with SIGKILL half-way.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import signal
 import subprocess
@@ -21,9 +22,10 @@ import pytest
 import redis
 from sqlalchemy import select
 
-from surveyapp import background
+from surveyapp import background, heartbeat
 from surveyapp.disclosure import release
-from surveyapp.models import Release, ReleaseKind, Role, ThemeJob
+from surveyapp.models import Release, ReleaseKind, ReportJob, Role, ThemeJob
+from surveyapp.reports import jobs as report_jobs
 
 from . import factories
 from .attacker import respond
@@ -187,3 +189,81 @@ def test_a_page_marks_a_release_failed_when_its_worker_is_gone(app, client, sess
     assert page.soup.select("form[action$='/releases'] button"), "the admin can release again"
     session.refresh(stuck)
     assert stuck.status == "failed" and stuck.finished_at is not None
+
+
+def test_a_report_keeps_its_heartbeat_while_it_is_written_and_is_written_once(app, session, monkeypatch):
+    """The worker's report job beats like a release: claimed once, its heartbeat moving while it is written."""
+    made = factories.council(session)
+    run = factories.run(session, made)
+    make_session = app.extensions["surveyapp.sessionmaker"]
+    job = report_jobs.start_render(session, run, "html", "PSW", lambda _job_id: None)
+    beats: list[dt.datetime] = []
+
+    def slow_make(_db, _run, _fmt, progress):  # stands in for the report: it waits for two heartbeats
+        progress(10, "Reading the release")
+        deadline = time.monotonic() + 30
+        while len(set(beats)) < 2 and time.monotonic() < deadline:
+            with make_session() as other:
+                beat = other.scalar(select(ReportJob.heartbeat_at).where(ReportJob.id == job.id))
+            if beat is not None and beat not in beats:
+                beats.append(beat)
+            time.sleep(0.05)
+        return "report.html", b"<html></html>"
+
+    monkeypatch.setattr(report_jobs, "make", slow_make)
+    report_jobs.render(make_session, job.id, every=HEARTBEAT)
+    session.expire_all()
+    written = session.get(ReportJob, job.id)
+    assert written.status == "done"
+    assert len(set(beats)) >= 2, f"the heartbeat did not move while the report was written: {beats}"
+
+    monkeypatch.setattr(report_jobs, "make", lambda *_: pytest.fail("a report was written twice"))
+    report_jobs.render(make_session, job.id, every=HEARTBEAT)  # the task delivered again: nothing happens
+
+
+def test_a_killed_workers_report_is_marked_failed_by_the_reaper(app, client, session, workers):
+    """A report left running by a worker that was killed: the next worker's reaper fails it, and the page says so."""
+    made = factories.council(session)
+    run = factories.run(session, made)
+    job = report_jobs.start_render(session, run, "pdf", "PSW", lambda _job_id: None)
+    assert heartbeat.claim(session, ReportJob, job.id), "claimed as a worker claims it"
+    job = session.get(ReportJob, job.id)
+    job.status, job.progress, job.stage = "running", 40, "Drawing the charts"
+    session.commit()
+    with app.app_context():
+        limits = heartbeat.Limits.from_config(app.config)
+    assert heartbeat.reap(session, limits) == 0, "fresh: its worker may still be writing it"
+
+    time.sleep(STALE + 1)  # the worker was killed: nothing writes its heartbeat
+    workers.start()  # a new worker reaps lost jobs as it starts
+
+    def failed() -> bool:
+        session.rollback()
+        return session.scalar(select(ReportJob.status).where(ReportJob.id == job.id)) == "failed"
+
+    wait_for(failed, "the new worker to mark the lost report failed", seconds=60)
+    session.refresh(job)
+    assert job.stage.startswith("The server stopped while writing this report") and job.finished_at is not None
+    factories.sign_in(client, factories.user(session, made, Role.ADMIN))
+    page = client.get(f"/manage/runs/{run.id}/report").text()
+    assert "Failed: The server stopped while writing this report" in page
+    assert "Writing the" not in page, "nothing says it is still being written"
+
+
+def test_the_report_page_marks_a_report_failed_when_its_worker_is_gone(app, client, session):
+    """No worker at all: the report page itself finds the stale report and says why."""
+    app.config.update({"JOB_STALE_SECONDS": STALE})
+    made = factories.council(session)
+    run = factories.run(session, made)
+    job = report_jobs.start_render(session, run, "docx", "PSW", lambda _job_id: None)
+    job.status, job.progress, job.stage, job.heartbeat_at = "running", 60, "Writing the tables", job.requested_at
+    session.commit()
+    factories.sign_in(client, factories.user(session, made, Role.ADMIN))
+    assert "Writing the Word document: 60% done" in client.get(f"/manage/runs/{run.id}/report").text()
+
+    time.sleep(STALE + 1)
+    page = client.get(f"/manage/runs/{run.id}/report").text()
+    assert "Writing the Word document" not in page
+    assert "Failed: The server stopped while writing this report" in page
+    session.refresh(job)
+    assert job.status == "failed"

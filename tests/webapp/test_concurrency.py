@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import threading
 
+import pytest
+
 from sqlalchemy import func, select
 
 from surveyapp.models import Draft, Response, UsedLink
@@ -64,3 +66,30 @@ def test_the_same_browser_pressing_submit_twice_gets_a_clear_page(client, sessio
     second = client.post("/survey/check", form)
     assert second.h1 == "You have already submitted your answers"
     assert session.scalar(select(func.count()).select_from(Response)) == 1
+
+
+def test_a_link_used_before_used_links_existed_or_unknown_stores_nothing_and_keeps_the_draft(client, session):
+    """The used link is written by one INSERT ... SELECT: not for a link marked used by its old key, nor an unknown one."""
+    from surveyapp import security
+
+    made = factories.council(session)
+    run = factories.run(session, made)
+    north = factories.team(session, made, "Assessment North")
+    token = factories.invitation(session, run, north)
+    client.get(f"/invite/{token}")
+    assert factories.walk(client, HEALTH_CHECK) == "/survey/check"
+    session.add(UsedLink(key=security.invitation_hash(token), run_id=run.id, team_id=north.id))  # as migration 0007
+    session.commit()
+    with pytest.raises(journey.AlreadySubmitted):
+        journey.submit(session, run, token, invitation_token=token)
+    with pytest.raises(journey.AlreadySubmitted):
+        journey.submit(session, run, token, invitation_token=security.new_token())  # no such invitation
+    assert session.scalar(select(func.count()).select_from(Response)) == 0
+    assert session.scalar(select(func.count()).select_from(Draft)) == 1, "rolled back: the answers are kept"
+
+    session.delete(session.get(UsedLink, security.invitation_hash(token)))
+    session.commit()
+    journey.submit(session, run, token, invitation_token=token)
+    assert session.scalar(select(func.count()).select_from(Response)) == 1
+    assert session.scalar(select(UsedLink.key)) == security.used_link_key(token)
+    assert session.scalar(select(func.count()).select_from(Draft)) == 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import func, select
+from werkzeug.datastructures import MultiDict
 
 from surveyapp.models import Answer, Draft, Response, UsedLink
 from surveyapp.questionnaires import builtin
@@ -209,3 +210,47 @@ def test_too_many_reasons_and_a_bad_month(client, session):
     page = client.submit("/survey/leaving", {"leaving_month": ["13", "2026"]})
     assert "Enter a real month and year, like 9 2026" in page.errors()
     assert page.soup.select_one("#leaving_month-month")["value"] == "13"
+
+
+def test_choice_fields_rendered_once_per_process_are_the_same_markup(app, monkeypatch):
+    """Radios, checkboxes and the team list are kept per process: the kept markup is what the widget renders."""
+    from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput, GovRadioInput, GovSelect
+
+    from surveyapp.respond import forms
+
+    plain = {forms.RememberedRadios: GovRadioInput, forms.RememberedCheckboxes: GovCheckboxesInput,
+             forms.RememberedSelect: GovSelect}
+    monkeypatch.setattr(forms, "_rendered", {})
+    ctx = forms.FormContext([("1", "Referral and Assessment: Assessment North"), ("2", "Looked After: Care")])
+    questions = [q for q in HEALTH_CHECK.questions() if q.type in ("agreement", "single_choice", "multiple_choice",
+                                                                   "team")]
+    answered = {"team": "2", "caseload_manageable": "agree"}
+    kept = 0
+    with app.test_request_context("/survey/workload"):
+        for answers, formdata in (({}, None), (answered, None), ({}, {"caseload_manageable": "nonsense"})):
+            form = forms.section_form(questions, ctx, answers)
+            if formdata:
+                form = forms.section_form(questions, ctx, answers, formdata=MultiDict(formdata))
+                form.validate()
+            for question in questions:
+                field = form[question.id]
+                assert type(field.widget) in plain, question.type
+                first, again = field(), field()
+                assert again is first, "the second rendering is the kept one"
+                assert str(first) == str(plain[type(field.widget)]()(field, **dict(field.render_kw or {}))), question.id
+                kept += 1
+        unanswered = forms.section_form(questions, ctx, {})["caseload_manageable"]()
+        ticked = forms.section_form(questions, ctx, answered)["caseload_manageable"]()
+    assert len(forms._rendered) < kept, "the same field with the same answers is kept once"
+    assert "checked" in ticked and "checked" not in unanswered
+
+
+def test_a_leavers_name_is_not_kept_with_the_rendered_fields(app, monkeypatch):
+    from surveyapp.respond import forms
+
+    monkeypatch.setattr(forms, "_rendered", {})
+    question = next(q for q in EXIT.questions() if q.type == "attach_name")
+    with app.test_request_context("/survey/about"):
+        rendered = forms.section_form([question], forms.FormContext([], name="Alex Example"), {})[question.id]()
+    assert "Alex Example" in rendered
+    assert not any("Alex Example" in str(markup) for markup in forms._rendered.values())
