@@ -24,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..models import Answer, SurveyRun, ThemeCorrection
+from .themes import row_themes
 
 MOVE, RENAME, MERGE, SPLIT = "move", "rename", "merge", "split"
 OTHER = "other"
@@ -105,7 +106,7 @@ def apply(result: dict[str, Any], found: Corrections, keys: list[str | None]) ->
     rows = out.get("rows", [])
     for row in rows:
         i = row["row"]
-        engine = list(row.get("themes") or [row["theme"]])
+        engine = row_themes(row)
         key = keys[i] if 0 <= i < len(keys) else None
         how = None
         themes = engine

@@ -101,6 +101,11 @@ def add(builder: Builder, analyses: Analyses) -> None:
             builder.add_sum(system, c.cell(measure(question_id, t), c.ALL), parts)
 
 
+def row_themes(row: Mapping[str, Any]) -> list[str]:
+    """A row's themes, main first (an engine result without second themes has `theme` only)."""
+    return list(row.get("themes") or [row["theme"]])
+
+
 def has_second_themes(result: dict[str, Any]) -> bool:
     """Whether any comment of the analysis raises more than one theme: then each theme's mentions are released."""
     return any(len(row.get("themes") or ()) > 1 for row in result.get("rows", []))
@@ -115,7 +120,7 @@ def _mentions(builder: Builder, system: str, question_id: str, result: dict[str,
     mentioned: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for row, team_id in zip(result.get("rows", []), result.get("row_teams", [])):
         for unit in _row_units(builder, team_id):
-            for t in dict.fromkeys(row.get("themes") or [row["theme"]]):
+            for t in dict.fromkeys(row_themes(row)):
                 mentioned[unit][t] += 1
     for unit in builder.unit_groups():
         answered = c.cell(measure(question_id, c.ANSWERED), unit)
@@ -143,7 +148,7 @@ def members(analyses: Analyses) -> dict[str, dict[str, list[str]]]:
         multi = has_second_themes(result)
         for row, response_id in zip(result.get("rows", []), ids):
             themes[row["theme"]].append(response_id)
-            for t in dict.fromkeys(row.get("themes") or [row["theme"]]) if multi else ():
+            for t in dict.fromkeys(row_themes(row)) if multi else ():
                 themes[f"{t}:{MENTIONS}"].append(response_id)  # who raises a theme at all: its mentions' group
         found[question_id] = {t: sorted(m) for t, m in themes.items()}
     return found

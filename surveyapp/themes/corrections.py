@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from .. import audit_log
 from ..disclosure import corrections, release
-from ..disclosure.themes import quote_key
+from ..disclosure.themes import quote_key, row_themes
 from ..models import Answer, SurveyRun, ThemeCorrection, ThemeJob, User
 from ..moderation.quotes import redact, redact_all
 from . import jobs
@@ -73,7 +73,7 @@ class Analysis:
     def sizes(self) -> dict[str, tuple[int, int]]:
         """theme -> (comments whose main theme it is, comments raising it at all)."""
         rows = self.result.get("rows", [])
-        return {t: (sum(r["theme"] == t for r in rows), sum(t in (r.get("themes") or [r["theme"]]) for r in rows))
+        return {t: (sum(r["theme"] == t for r in rows), sum(t in row_themes(r) for r in rows))
                 for t, _ in self.themes()}
 
 
@@ -89,7 +89,7 @@ def comments(db: Session, made: Analysis, theme: str | None = None, key: str | N
     """The analysis's comments (those raising `theme`, when given: its main-theme comments first; the one
     with `key`, when given), redacted."""
     result = made.result
-    rows = [r for r in result.get("rows", []) if theme is None or theme in (r.get("themes") or [r["theme"]])]
+    rows = [r for r in result.get("rows", []) if theme is None or theme in row_themes(r)]
     if theme is not None:
         rows.sort(key=lambda r: r["theme"] != theme)
     ids = result.get("row_responses") or []
@@ -104,8 +104,7 @@ def comments(db: Session, made: Analysis, theme: str | None = None, key: str | N
     if key is not None:  # only the one comment is redacted
         raw, keyed = [x for x, (k, _) in zip(raw, keyed) if k == key], [x for x in keyed if x[0] == key]
     shown = redact_all(db, made.run, [text for _, text in raw])
-    return [Comment(k, redacted, list(r.get("themes") or [r["theme"]]),
-                    list(r.get("engine_themes") or r.get("themes") or [r["theme"]]), r.get("corrected"))
+    return [Comment(k, redacted, row_themes(r), list(r.get("engine_themes") or row_themes(r)), r.get("corrected"))
             for (k, r), redacted in zip(keyed, shown)]
 
 
