@@ -9,13 +9,19 @@ FLASK := SURVEYAPP_ENV=development BASE_URL=http://$(HOST):$(PORT) $(BIN)/flask 
 .PHONY: install run test test-sqlite lint lock assets browser office reset-demo serve clean
 
 ## install: build .venv with the app, the theme engine and the test tools, and the front-end assets
-install: $(VENV)/.installed surveyapp/static/css/app.css
+# The built-in texts' vectors (examples of the taxonomies, sentiment, safeguarding), made again when they change
+VECTORS := analysis/models/all-MiniLM-L6-v2-onnx/builtin-vectors.npz
+install: $(VENV)/.installed $(VECTORS) surveyapp/static/css/app.css
+
+$(VECTORS): $(VENV)/.installed analysis/taxonomies/*.yaml analysis/data/*.yaml analysis/data/acronyms.txt
+	$(BIN)/python -m analysis.onnx_model vectors
 
 $(VENV)/.installed: requirements-dev.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	# Every package at the version and hash in the lock file (torch is its CPU build, 2.13.0+cpu).
 	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.lock
-	# MiniLM's weights exported to ONNX once, here: the theme engine embeds with it (nothing downloads)
+	# MiniLM's weights exported to ONNX once, here, with the built-in texts' vectors: the theme engine
+	# embeds with it (nothing downloads) and a cold run embeds only its comments
 	$(BIN)/python -m analysis.onnx_model export
 	touch $@
 

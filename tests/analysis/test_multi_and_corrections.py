@@ -9,6 +9,7 @@ from analysis import analyse_themes
 from analysis.classify import clauses
 from analysis.embed import SentenceEmbedder, _load_sentence_model
 from analysis.onnx_model import OnnxMiniLM, onnx_available
+from analysis.pipeline import ThemePipeline
 
 # Words a council uses for its own things: the case system ("Eclipse"), supervision
 # ("Brightside") and its office ("the Hub"). Corrections made on a first run...
@@ -103,3 +104,26 @@ def test_without_the_onnx_export_the_pytorch_model_is_used(monkeypatch, tmp_path
     embedder = SentenceEmbedder(use_cache=False)
     assert not embedder.uses_onnx and embedder.description.startswith("sentence-transformers")
     assert embedder.transform(["My caseload is too high."]).shape == (1, 384)
+
+
+def test_the_export_ships_the_built_in_texts_vectors_so_a_cold_run_embeds_only_its_comments(monkeypatch, tmp_path):
+    from analysis import onnx_model
+    from analysis.embed import EmbeddingCache, shipped_vectors
+    assert onnx_available(), "run `python -m analysis.onnx_model export` (make install does)"
+    shipped = shipped_vectors()
+    builtin = onnx_model.builtin_texts()
+    key = EmbeddingCache("", "all-MiniLM-L6-v2").key
+    assert len(builtin) > 1000 and all(key(t) in shipped for t in builtin), "re-run the export: a built-in text changed"
+    sample = builtin[::97]  # the shipped vectors are the model's own
+    np.testing.assert_allclose(np.vstack([shipped[key(t)] for t in sample]), OnnxMiniLM().encode(sample), atol=1e-5)
+
+    encoded: list[str] = []
+    real = SentenceEmbedder._encode
+    monkeypatch.setattr(SentenceEmbedder, "_encode", lambda self, texts: encoded.extend(texts) or real(self, texts))
+    comments = ["Caseloads are far too high in the assessment team.", "The new manager is great.",
+                "Mileage rates have not kept up with fuel prices."]
+    for taxonomy in ("health-check", "exit", None):
+        encoded.clear()
+        ThemePipeline(taxonomy=taxonomy, cache_dir=tmp_path / str(taxonomy), n_themes=2).run(comments * 3)
+        assert encoded and set(encoded) <= set(comments), encoded  # comments only, no example phrase
+

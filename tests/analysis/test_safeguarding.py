@@ -103,7 +103,7 @@ def test_the_cli_keeps_its_csv_columns_and_adds_the_flag_to_json_rows(tmp_path, 
     assert [r["flag"] for r in rows[-3:]] == ["threat_to_staff", "self_harm", "child_at_risk"]
 
 
-def test_the_pipeline_uses_the_example_stage_only_with_the_sentence_model(monkeypatch, hashing_embedder):
+def test_the_pipeline_uses_the_example_stage_only_with_the_sentence_model(monkeypatch, hashing_embedder, tmp_path):
     from analysis.embed import SentenceEmbedder
 
     seen = []
@@ -115,6 +115,7 @@ def test_the_pipeline_uses_the_example_stage_only_with_the_sentence_model(monkey
 
     monkeypatch.setattr(SafeguardingFlagger, "fit", fit)
     monkeypatch.setattr(SentenceEmbedder, "_encode", lambda self, texts: hashing_embedder.transform(texts))
+    monkeypatch.setenv("SURVEYAPP_THEMES_ONNX", str(tmp_path / "none"))  # no shipped MiniLM vectors beside the stand-in
     texts = quality_set()[0]
     analyse_themes(texts, taxonomy="exit", embedder=hashing_embedder)
     analyse_themes(texts, taxonomy="exit", embedder=SentenceEmbedder(use_cache=False))
