@@ -7,15 +7,28 @@ Domain code takes a `Session` argument and knows nothing of Flask; only
 from __future__ import annotations
 
 import logging
+import sqlite3
 from typing import Any
 
 from flask import Flask, current_app, g
 from sqlalchemy import Connection, Engine, MetaData, create_engine, event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 log = logging.getLogger(__name__)
+
+# What "the database cannot be reached now" means (see `unavailable`). SQLite's result codes: busy
+# (after waiting SQLITE_BUSY_TIMEOUT_MS for another writer) and its recovery variant, and every
+# "cannot open" code; not SQLITE_BUSY_SNAPSHOT, which comes at once from a read transaction that
+# tried to write after another wrote: a fault of that transaction's design, not of the database.
+SQLITE_BUSY, SQLITE_BUSY_RECOVERY, SQLITE_CANTOPEN = 5, 261, 14
+# PostgreSQL's SQLSTATEs: class 08 (connection exceptions), the server shutting down, crashed or
+# starting up, too many connections, and a database that does not exist. Not lock timeouts
+# (55P03), deadlocks (40P01), serialisation failures (40001) or cancelled statements (57014): the
+# server answered, and the fault is in what was asked of it.
+PG_UNAVAILABLE = {"57P01", "57P02", "57P03", "53300", "3D000"}
 
 
 class Base(DeclarativeBase):
@@ -87,6 +100,38 @@ def discard() -> None:
             db_session.invalidate()
         except Exception:
             log.warning("Could not discard the database connection either", exc_info=True)
+
+
+def unavailable(error: BaseException | None) -> BaseException | None:
+    """The database error in `error` or anything it wraps that means the database cannot be reached
+    now (refused, gone away, restarting, busy, the pool exhausted), or None for any other fault.
+
+    It follows `raise ... from` (`__cause__`), errors raised while handling another (`__context__`),
+    and Werkzeug's InternalServerError (`original_exception`, for a fault in an after-request hook).
+    """
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        if _means_unavailable(error):
+            return error
+        error = error.__cause__ or error.__context__ or getattr(error, "original_exception", None)
+    return None
+
+
+def _means_unavailable(error: BaseException) -> bool:
+    if isinstance(error, (sa_exc.TimeoutError, sa_exc.DisconnectionError)):  # the pool: exhausted, or a dead connection
+        return True
+    if not isinstance(error, (sa_exc.OperationalError, sa_exc.InterfaceError)):
+        return False  # integrity, data and programming errors are faults however the database is
+    if error.connection_invalidated:  # the dialect recognised a lost connection
+        return True
+    if isinstance(error.orig, sqlite3.Error):
+        code = getattr(error.orig, "sqlite_errorcode", None) or 0
+        return code in (SQLITE_BUSY, SQLITE_BUSY_RECOVERY) or code & 0xFF == SQLITE_CANTOPEN
+    state = getattr(error.orig, "sqlstate", None)
+    if state is None:  # psycopg's own errors: it could not connect, or the connection is closed
+        return True
+    return state.startswith("08") or state in PG_UNAVAILABLE
 
 
 def _close_session(_exc: BaseException | None) -> None:

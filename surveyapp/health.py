@@ -1,7 +1,7 @@
 """`/healthz` for the load balancer: can this worker reach the database and the queue?
 
-200 with {"database": "ok", "queue": "ok"} when both answer; 503 with the one that did not
-marked "unreachable". The queue is Redis when REDIS_URL is set; without it, background jobs run
+200 with {"database": "ok", "queue": "ok"} when both answer; 503 (with Retry-After, as the
+service's own pages say when the database is down) with the one that did not marked "unreachable". The queue is Redis when REDIS_URL is set; without it, background jobs run
 in the web process, so there is nothing more to reach. Nothing else is said (no versions, no
 hosts), and the page needs no sign-in.
 """
@@ -14,6 +14,8 @@ from typing import Any
 import redis
 from flask import Blueprint, current_app, jsonify
 from sqlalchemy import text
+
+from .errors import RETRY_AFTER_SECONDS
 
 bp = Blueprint("health", __name__)
 log = logging.getLogger(__name__)
@@ -47,4 +49,6 @@ def queue() -> str:
 @bp.get("/healthz")
 def healthz() -> Any:
     found = {"database": database(), "queue": queue()}
-    return jsonify(found), 200 if all(v == "ok" for v in found.values()) else 503
+    if all(v == "ok" for v in found.values()):
+        return jsonify(found), 200
+    return jsonify(found), 503, {"Retry-After": str(RETRY_AFTER_SECONDS)}

@@ -30,8 +30,9 @@ def account() -> str:
 
 
 def failed(response: Response) -> bool:
-    """A sign-in that did not redirect into the service: the page came back with an error."""
-    return response.status_code != 302
+    """A sign-in refused: the page came back with an error (200). Not a fault or an outage (5xx), which
+    checked no password: while the database is down, trying again must not lock a manager out."""
+    return response.status_code == 200
 
 
 sign_in_per_account = limiter.limit(PER_ACCOUNT, key_func=account, methods=["POST"], deduct_when=failed,

@@ -64,7 +64,7 @@ KINDS = {
     COUNCIL_DATA_DELETED: "Council's data deleted", RETENTION_APPLIED: "Retention: data deleted",
     SETTINGS_CHANGED: "Settings changed", USER_CREATED: "Account created", USER_CHANGED: "Account changed",
     SCOPE_CHANGED: "Scope changed", ORGANISATION_CHANGED: "Service areas or teams changed",
-    STAFF_IMPORTED: "Staff list imported", MODERATION_DECISION: "Moderation decision",
+    STAFF_IMPORTED: "Staff list imported", MODERATION_DECISION: "Quote approved, edited or withheld",
     THEME_CORRECTED: "Themes corrected", PLAN_CHANGED: "Plan changed",
     USER_INVITED: "Account invited", USER_DEACTIVATED: "Account deactivated", USER_REACTIVATED: "Account reactivated",
     PASSWORD_RESET_REQUESTED: "Password reset asked for", PASSWORD_SET: "Password set from an emailed link",
@@ -161,9 +161,29 @@ def page(db: Session, council_id: int, filters: Filters, number: int = 1, per_pa
     return Page(events, total, number, pages)
 
 
+QUOTE_DECISIONS = {"approved": "Approved a quote for the next release",
+                   "edited": "Edited a quote: the next release shows the edit instead",
+                   "withheld": "Withheld a quote: no release shows it"}
+
+
+def _quote_decision(detail: dict[str, Any]) -> str:
+    return (f"{QUOTE_DECISIONS[detail['decision']]} (theme “{detail['theme']}” of question {detail['question']}; "
+            f"decision {detail['decision_id']})")
+
+
+SENTENCES = {MODERATION_DECISION: _quote_decision}
+
+
 def describe(found: AuditEvent) -> str:
-    """An event's detail in words, for the page and the CSV."""
-    return "; ".join(f"{key.replace('_', ' ')}: {value}" for key, value in sorted((found.detail or {}).items()))
+    """An event's detail in words, for the page and the CSV: a sentence where the kind has one."""
+    detail = found.detail or {}
+    sentence = SENTENCES.get(found.action)
+    if sentence is not None:
+        try:
+            return sentence(detail)
+        except KeyError:  # an event recorded before the sentence's fields: said as it is stored
+            pass
+    return "; ".join(f"{key.replace('_', ' ')}: {value}" for key, value in sorted(detail.items()))
 
 
 def _safe(value: str) -> str:

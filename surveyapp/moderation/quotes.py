@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .. import retention
+from .. import audit_log, retention
 from ..disclosure import release
 from ..disclosure.themes import quote_key
 from ..models import QuoteDecision, QuoteStatus, SurveyRun, User
@@ -111,7 +111,9 @@ def find(db: Session, run: SurveyRun, key: str, comments_needed: int, figures: i
 
 def decide(db: Session, run: SurveyRun, quote: Candidate, user: User, status: QuoteStatus,
            edited: str | None = None) -> QuoteDecision:
-    """Record a decision. An edit is redacted again before it is stored: it is what the release shows."""
+    """Record a decision, and a line in the audit log (who, when, which decision; never the comment's or the
+    edit's words, which stay in `quote_decision`, deleted with the run's answers). An edit is redacted again
+    before it is stored: it is what the release shows."""
     text = None
     if status is QuoteStatus.EDITED:
         text = redact(db, run, edited or "")
@@ -121,6 +123,10 @@ def decide(db: Session, run: SurveyRun, quote: Candidate, user: User, status: Qu
                              original=quote.text, text=text, decided_by_id=user.id,
                              decided_at=dt.datetime.now(dt.UTC).replace(tzinfo=None))
     db.add(decision)
+    db.flush()  # its id, which the audit log names instead of the comment
+    audit_log.record(db, user, audit_log.MODERATION_DECISION, run=run,
+                     detail={"decision": status.value, "question": quote.question_id, "theme": quote.theme,
+                             "decision_id": decision.id})
     db.commit()
     return decision
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import calendar
 import json
-from dataclasses import dataclass, field
-from functools import cache
+from dataclasses import dataclass, field, replace
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
@@ -125,6 +125,15 @@ class Questionnaire:
 
     def question(self, question_id: str) -> Question | None:
         return next((q for q in self.questions() if q.id == question_id), None)
+
+    @cached_property
+    def unnamed(self) -> Questionnaire:
+        """As asked through an open link: nobody's name is known, so no question offers to attach it
+        (its section goes too, if that was its only question)."""
+        sections = (replace(s, questions=tuple(q for q in s.questions if q.type != "attach_name"))
+                    for s in self.sections)
+        kept = tuple(s for s in sections if s.questions)
+        return self if kept == self.sections else replace(self, sections=kept)
 
     def visible_answers(self, answers: dict[str, Value]) -> dict[str, Value]:
         """Drop answers to questions that the respondent's own answers now hide."""

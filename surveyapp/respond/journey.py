@@ -82,6 +82,13 @@ def open_link(db: Session, token: str, today: dt.date) -> Opened:
     return Opened(run_state(run, today), run)
 
 
+def asked(run: SurveyRun, *, invitation: bool) -> Questionnaire:
+    """The questions a respondent is asked. Through an open link nobody's name is known (no invitation
+    holds one), so an exit interview there asks no "attach your name" question: answers go without one."""
+    questionnaire = questionnaire_for(run)
+    return questionnaire if invitation else questionnaire.unnamed
+
+
 def team_choices(db: Session, run: SurveyRun) -> list[tuple[str, str]]:
     # One query on every survey page, not one per team for its service area.
     teams = db.execute(select(Team.id, ServiceArea.name, Team.name).join(ServiceArea)
@@ -143,7 +150,7 @@ def submit(db: Session, run: SurveyRun, token: str, *, invitation_token: str | N
     The respondent waits for this transaction, so it is five statements (draft,
     used link, response, answers as one executemany, commit) and no ORM object per answer.
     """
-    questionnaire = questionnaire_for(run)
+    questionnaire = asked(run, invitation=invitation_token is not None)
     try:
         payload = db.scalar(delete(Draft).where(Draft.key == security.draft_key(token)).returning(Draft.payload))
         if payload is None:

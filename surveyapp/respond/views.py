@@ -101,7 +101,7 @@ class Journey:
         self.token: str = state["token"]
         self.is_invitation: bool = state["invitation"]
         self.name: str | None = state.get("name")
-        self.questionnaire: Questionnaire = journey.questionnaire_for(self.run)
+        self.questionnaire: Questionnaire = journey.asked(self.run, invitation=self.is_invitation)
         self._answers: dict[str, Value] | None = None
 
     @property

@@ -131,8 +131,8 @@ def test_when_the_database_cannot_even_roll_back_the_app_still_shows_its_error_p
     monkeypatch.undo()
     page = Page(response)
     check_page(page)
-    assert page.status == 500
-    assert page.h1 == "Sorry, there is a problem with the service"
+    assert page.status == 503  # a lost connection: the database is unavailable, not a fault of the page
+    assert page.h1 == "Sorry, the service is unavailable"
     assert "Answers you saved before this page are kept" in page.text()
 
 

@@ -11,7 +11,7 @@ import openpyxl
 from sqlalchemy import select
 
 from surveyapp.disclosure.themes import quote_key
-from surveyapp.models import ConcernReview, QuoteDecision, Role, ThemeJob, User, UserScope
+from surveyapp.models import AuditEvent, ConcernReview, QuoteDecision, Role, ThemeJob, User, UserScope
 
 from . import factories
 from .attacker import respond
@@ -139,6 +139,49 @@ def test_only_approved_quotes_are_released_and_an_edit_replaces_the_original(cli
     # Keywords only from released words: "cruel" and "rota" were only in the withheld comment; caseload released none.
     assert rows["Pay"][3] == "pay, agency, overtime"
     assert rows["Caseload"][0].startswith("11") and rows["Caseload"][3] == ""
+
+
+def test_each_quote_decision_is_in_the_audit_log_without_the_comment(client, session):
+    made, run, teams, _ = moderated_council(session)
+    admin = factories.user(session, made, Role.ADMIN)
+    sign_in(client, admin)
+    queue = client.get(f"/manage/runs/{run.id}/moderation/")
+    assert decide(client, run, queue, PAY[0], "approve").status == 302
+    edit_url = quote_section(queue, PAY[1]).select_one("a[href$='/edit']")["href"]
+    assert client.submit(edit_url, {"text": "  "}).status == 200  # refused: nothing decided, nothing logged
+    assert client.submit(edit_url, {"text": "Overtime is never paid, however late we stay."}).status == 302
+    assert decide(client, run, client.get(f"/manage/runs/{run.id}/moderation/"), CASELOAD[0], "withhold").status == 302
+    # A manager's attempt is refused and logged as nothing.
+    other = client.another()
+    sign_in(other, manager(session, made, teams[0]))
+    assert other.post(f"/manage/runs/{run.id}/moderation/quotes/{quote_key(Q, CASELOAD[1])}",
+                      {"csrf_token": factories.csrf_token(other.get("/manage/")), "decision": "approve"}).status == 403
+
+    decisions = session.scalars(select(QuoteDecision).order_by(QuoteDecision.id)).all()
+    events = session.scalars(select(AuditEvent).where(AuditEvent.action == "moderation_decision")
+                             .order_by(AuditEvent.id)).all()
+    assert [(e.actor, e.run_id, e.council_id) for e in events] == [(admin, run.id, made.id)] * 3
+    assert [e.detail for e in events] == [
+        {"decision": d.status, "question": Q, "theme": theme, "decision_id": d.id}
+        for d, theme in zip(decisions, ["Pay", "Pay", "Caseload"])]
+    stored = " ".join(str(e.detail) for e in events)
+    for words in (*PAY, *CASELOAD, decisions[1].text, "Overtime", "Caseloads are", quote_key(Q, PAY[0])[:12]):
+        assert words not in stored, words
+
+    # The admin's audit log says it in words, on the page and in the download.
+    page = client.get("/manage/audit-log", query_string={"kind": "moderation_decision"})
+    rows = [[td.get_text(" ", strip=True) for td in tr.select("td")] for tr in page.soup.select("tbody tr")]
+    assert [r[2] for r in rows] == ["Quote approved, edited or withheld"] * 3
+    assert [r[5] for r in rows] == [  # newest first
+        f"Withheld a quote: no release shows it (theme “Caseload” of question {Q}; decision {decisions[2].id})",
+        f"Edited a quote: the next release shows the edit instead (theme “Pay” of question {Q}; "
+        f"decision {decisions[1].id})",
+        f"Approved a quote for the next release (theme “Pay” of question {Q}; decision {decisions[0].id})"]
+    for words in (*PAY, "Overtime"):
+        assert words not in page.text()
+    download = client.get("/manage/audit-log", query_string={"kind": "moderation_decision", "format": "csv"})
+    assert f"Approved a quote for the next release (theme “Pay” of question {Q}; decision {decisions[0].id})" \
+        in download.response.get_data(as_text=True)
 
 
 def test_a_decision_holds_when_a_reanalysis_chooses_the_same_comment(client, session):
