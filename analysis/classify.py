@@ -99,6 +99,10 @@ def clauses(text: str) -> list[str]:
 class TaxonomyAssigner:
     """Scores comments against a taxonomy; below `other_threshold` a comment is "other".
 
+    `other_threshold` (the mean similarity to a theme's nearest examples under which a comment
+    with no keyword is "other") is the taxonomy's own by default (`Taxonomy.other_threshold`): it
+    depends on the examples, since more examples sit closer to any text.
+
     `labelled` adds (text, theme id) pairs to the theme's examples: a council's own
     corrections, so its later runs learn its words. `model_weight` is the share of the
     logistic regression's probability in the score (0 turns it off); `model_c` its
@@ -109,7 +113,7 @@ class TaxonomyAssigner:
     """
 
     def __init__(self, taxonomy: Taxonomy, top_k: int = 3, keyword_weight: float = 0.1,
-                 other_threshold: float = 0.3, temperature: float = 0.05,
+                 other_threshold: float | None = None, temperature: float = 0.05,
                  labelled: Sequence[tuple[str, str]] = (), second_margin: float = 0.15,
                  second_floor: float = 0.4, part_margin: float = 0.02, model_weight: float = 0.1,
                  model_c: float = 20.0):
@@ -168,7 +172,8 @@ class TaxonomyAssigner:
         ids = theme_ids[best]
         # "other" when nothing is close and no theme word appears: a confident wrong
         # theme is worse for a manager than an honest "none of these".
-        none_fit = (similarity.max(axis=1) < self.other_threshold) & (hits.sum(axis=1) == 0)
+        floor = self.taxonomy.other_threshold if self.other_threshold is None else self.other_threshold
+        none_fit = (similarity.max(axis=1) < floor) & (hits.sum(axis=1) == 0)
         ids[none_fit] = OTHER
         confidence = proba[np.arange(len(best)), best]
         confidence[none_fit] = 1.0 - proba[none_fit].max(axis=1)

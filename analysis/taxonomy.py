@@ -36,6 +36,8 @@ class Taxonomy:
     id: str
     name: str
     themes: tuple[ThemeDefinition, ...]
+    # Under this mean similarity to a theme's nearest examples, a comment with no keyword is "other".
+    other_threshold: float = 0.3
 
     @property
     def theme_ids(self) -> list[str]:
@@ -75,7 +77,11 @@ def parse_taxonomy(data: object) -> Taxonomy:
     ids = [t.id for t in themes]
     if len(set(ids)) != len(ids) or "other" in ids:
         raise TaxonomyError("theme ids must be unique and must not be 'other'")
-    return Taxonomy(id=str(data.get("id", "custom")), name=str(data.get("name", "Custom")), themes=themes)
+    threshold = data.get("other_threshold", 0.3)
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not 0 <= threshold < 1:
+        raise TaxonomyError("other_threshold must be a number from 0 up to 1")
+    return Taxonomy(id=str(data.get("id", "custom")), name=str(data.get("name", "Custom")), themes=themes,
+                    other_threshold=float(threshold))
 
 
 def _parse_theme(item: object, position: int) -> ThemeDefinition:

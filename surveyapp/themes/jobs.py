@@ -113,7 +113,7 @@ def taxonomy_for(kind: str, learned: corrections.Corrections) -> Any:
                                     examples=tuple(e for e in theme.examples if e not in moved))
         added.append(ThemeDefinition(key, name, f"{name}: a theme of the council's own, split off by the principal "
                                      "social worker", tuple(examples), tuple(sorted(taken))))
-    return Taxonomy(base.id, base.name, tuple(themes) + tuple(added))
+    return Taxonomy(base.id, base.name, tuple(themes) + tuple(added), base.other_threshold)
 
 
 def _stem(word: str) -> str:

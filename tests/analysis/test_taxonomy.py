@@ -34,3 +34,23 @@ def test_a_council_file_can_extend_a_taxonomy(tmp_path):
 def test_malformed_taxonomies_are_rejected(data):
     with pytest.raises(TaxonomyError):
         parse_taxonomy(data)
+
+
+@pytest.mark.parametrize("value", ["high", True, -0.1, 1.5])
+def test_a_bad_other_threshold_is_rejected(value):
+    theme = {"id": "pay", "name": "Pay", "description": "Salary.", "examples": ["Pay is low."]}
+    with pytest.raises(TaxonomyError, match="other_threshold"):
+        parse_taxonomy({"themes": [theme], "other_threshold": value})
+
+
+def test_the_other_threshold_is_the_taxonomys_own(hashing_embedder):
+    from analysis.classify import OTHER, TaxonomyAssigner
+    theme = {"id": "pay", "name": "Pay", "description": "Salary.", "examples": ["Pay is low."]}
+    texts = ["Something else entirely."]
+    X = hashing_embedder.fit(texts).transform(texts)
+    for threshold, expected in ((0.0, "pay"), (0.99, OTHER)):
+        tax = parse_taxonomy({"themes": [theme], "other_threshold": threshold})
+        assert tax.other_threshold == threshold
+        ids, _, _ = TaxonomyAssigner(tax).fit(hashing_embedder.transform).assign(texts, X)
+        assert ids == [expected]
+    assert load_taxonomy("health-check").other_threshold == 0.34 and load_taxonomy("exit").other_threshold == 0.3
