@@ -378,9 +378,10 @@ def test_the_theme_pages_together_give_away_no_second_theme_count(client, sessio
     assert made_release.content["cells"][key(f"th:{Q}:pay:second", c.ALL)] is None
 
 
-def test_the_theme_pages_together_with_the_councils_number_of_comments_hidden(client, session, monkeypatch):
+def hidden_total_council(session, monkeypatch):
     """In a bigger council (the demo) the audit can hide the number of comments to protect a small theme and
-    still release theme sizes: here the total is hidden before the audit, which then protects it like any."""
+    still release theme sizes: here the total is hidden before the audit, which then protects it like any.
+    Returns (council, run, release)."""
     from surveyapp.disclosure import themes
 
     from .test_themes import Q, analysed
@@ -390,11 +391,17 @@ def test_the_theme_pages_together_with_the_councils_number_of_comments_hidden(cl
     analysed(session, run, [(n, "pay")] * 7 + [(s, "pay")] * 5 + [(s, "systems")] * 6 + [(n, "systems")] * 4
              + [(n, ["systems", "pay"])] * 6 + [(care, "teamwork")] * 5 + [(care, ["teamwork", "wellbeing"])] * 5
              + [(care, "wellbeing")] * 2)
+    factories.approve_quotes(session, run)
     forced = themes.forced_cells
     monkeypatch.setattr(themes, "forced_cells", lambda closed, published: forced(closed, published)
                         | {key(f"th:{Q}:=", c.ALL)})
     made_release = factories.release(session, run)
     assert key(f"th:{Q}:=", c.ALL) in hidden(made_release)
+    return made, run, made_release
+
+
+def test_the_theme_pages_together_with_the_councils_number_of_comments_hidden(client, session, monkeypatch):
+    made, run, made_release = hidden_total_council(session, monkeypatch)
     pages = _attack_the_theme_pages(client, session, made, run, made_release)
     assert all(read["hidden total said"] for read in pages.values())
     assert all(any(v is not None for v in read["sizes"].values()) for read in pages.values()), pages
