@@ -32,6 +32,8 @@ class Figure:
     change: Change | None = None
     negative: int | None = None  # comments of a theme read as negative
     quotes: list[str] = field(default_factory=list)
+    mentions: int | None = None  # a theme's comments raising it at all (main or second theme), as released
+    multi: bool = False  # the release has mentions for the theme's question
 
     @property
     def share(self) -> float | None:
@@ -44,13 +46,27 @@ class Figure:
     @property
     def shown(self) -> str:
         """The figure as pages and exports write it: "38% agree", or "Hidden"."""
+        if self.kind == "theme":
+            return self._theme()
         if self.percent is None:
             return HIDDEN
-        if self.kind == "theme":
-            return f"{self.count} comments ({self.percent}% of comments)"
         if self.kind == "reason":
             return f"{self.percent}% of leavers"
         return f"{self.percent}% {self.measure}"
+
+    def _theme(self) -> str:
+        """A theme's size with its share, or without it when only the number of comments is hidden (as the
+        themes page shows it); and its comments raising it where the release has them."""
+        if self.count is None:
+            size = HIDDEN
+        elif self.percent is not None:
+            size = f"{self.count} comments ({self.percent}% of comments)"
+        else:
+            size = f"{self.count} comments (the number of all comments is hidden)"
+        if not self.multi:
+            return size
+        raising = HIDDEN if self.mentions is None else str(self.mentions)
+        return f"{size}; comments raising it: {raising}"
 
     @property
     def change_text(self) -> str:
@@ -109,7 +125,7 @@ def theme(data: Released, previous: Released | None, question_id: str, theme_id:
     points = Change(row.change, row.notable) if row.change is not None else None
     return Figure("theme", f"{question_id}:{theme_id}", f"“{row.label}” in answers to “{asked.text if asked else question_id}”",
                   "of comments", row.size, summary.comments, points, row.sentiment.get("negative"),
-                  list(row.quotes[:MAX_QUOTES]))
+                  list(row.quotes[:MAX_QUOTES]), row.mentions, summary.has_mentions)
 
 
 def reason(data: Released, previous: Released | None, option: str) -> Figure | None:

@@ -151,7 +151,7 @@ def compute(db: Session, release: Release, rule: Thresholds, progress: Progress 
     s = structure(db, run)
     analyses = analyses_of(db, run)
     built = build(s, questionnaire_for(run), policy, tally_rows(db, run), teams,
-                  extra=lambda builder: theme_cells.add(builder, analyses))
+                  extra=lambda builder: theme_cells.add(builder, analyses, rule.figures))
     progress(30, "Checking who is in each group")
     members = memberships(db, run, s, built, teams)
     shown_members = {g: m for g, m in members.items() if not c.structural(g)}

@@ -23,6 +23,9 @@ more comment does not tell which theme it went to.
 More than one theme: a comment that clearly raises two themes counts once in its main theme's size (sizes
 add up to the comments) and once in each theme's mentions, released as cells of their own with the sums
 that tie them to the sizes and the comments, and hidden by the same audit and the same over-time rule.
+What the differences give (mentions less the size: comments raising a theme second only; the comments less
+the mentions: those not raising it) are never shown, and one of 1 to 4 is audited like a multiple-choice
+option's "not ticked": it would count a handful of people, so the audit hides a figure it needs.
 An analysis is read with the principal social worker's corrections applied (`corrections`,
 `release.analyses_of`): its sizes, mentions and labels are the corrected ones.
 """
@@ -47,7 +50,7 @@ SENTIMENTS = ("positive", "negative", "mixed")
 NO_SENTIMENT = "none"
 OTHER = "other"
 MENTIONS = "mentions"  # th:<question>:<theme>:mentions, comments raising the theme as main or second theme
-SECOND = "second"  # ...:second, raising it as a second theme only (never shown: mentions less the size)
+SECOND = "second"  # ...:second, raising it as a second theme only (never shown; audited when 1 to 4: mentions less the size)
 
 # question id -> the analysis's stored result
 Analyses = dict[str, dict[str, Any]]
@@ -69,8 +72,9 @@ def _row_units(builder: Builder, team_id: int | None) -> list[str]:
     return [c.ALL, area] + ([team] if builder.with_teams else [])
 
 
-def add(builder: Builder, analyses: Analyses) -> None:
-    """Cells and sums for every analysed question; called by `build` once the answers are in."""
+def add(builder: Builder, analyses: Analyses, figures: int = 5) -> None:
+    """Cells and sums for every analysed question; called by `build` once the answers are in. `figures` is the
+    release's threshold: a difference of mentions below it is audited (see `_mentions`)."""
     for question_id, result in sorted(analyses.items()):
         system = f"themes:{question_id}"
         themes = theme_ids(result)
@@ -93,7 +97,7 @@ def add(builder: Builder, analyses: Analyses) -> None:
         for value in [*themes, c.ANSWERED] + ([c.NOT_GIVEN] if fits else []):
             builder.hierarchy(system, measure(question_id, value), None, units_only=True)
         if has_second_themes(result):
-            _mentions(builder, system, question_id, result, themes, counts)
+            _mentions(builder, system, question_id, result, themes, counts, figures)
         for t in themes:
             parts = [builder.put(measure(question_id, f"{t}:{s}"), c.ALL, sentiment[t][s]) for s in SENTIMENTS]
             parts.append(builder.put(measure(question_id, f"{t}:{NO_SENTIMENT}"), c.ALL,
@@ -112,11 +116,17 @@ def has_second_themes(result: dict[str, Any]) -> bool:
 
 
 def _mentions(builder: Builder, system: str, question_id: str, result: dict[str, Any], themes: list[str],
-              counts: dict[str, dict[str, int]]) -> None:
+              counts: dict[str, dict[str, int]], figures: int) -> None:
     """Comments that raise each theme at all, as their main theme or a second one: a comment counts in each
     of its themes. Like a multiple-choice option, each theme is a yes/no of the unit's comments (mentioned,
     and not, add up to the comments), and its mentions are its main-theme comments plus those raising it
-    second (hidden), so the audit knows how the new figures tie to the sizes."""
+    second, so the audit knows how the new figures tie to the sizes.
+
+    "Not raising it" and "second only" are never shown, but anyone can subtract: one that counts 1 to
+    `figures`-1 people is published to the audit, which hides it and proves no shown figure gives it away,
+    as it does a multiple-choice option's "not ticked". One of 0 or at least `figures` stays out of what is
+    published (an unknown of the audit's sums): a page that let it be worked out would give away nothing,
+    and counting it as known would make the audit hide figures no page lets anyone combine."""
     mentioned: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for row, team_id in zip(result.get("rows", []), result.get("row_teams", [])):
         for unit in _row_units(builder, team_id):
@@ -126,11 +136,11 @@ def _mentions(builder: Builder, system: str, question_id: str, result: dict[str,
         answered = c.cell(measure(question_id, c.ANSWERED), unit)
         for t in themes:
             yes = builder.put(measure(question_id, f"{t}:{MENTIONS}"), unit, mentioned[unit][t])
-            no = builder.put(measure(question_id, f"{t}:{MENTIONS}!"), unit,
-                             sum(counts[unit].values()) - mentioned[unit][t], shown=False)
+            rest = sum(counts[unit].values()) - mentioned[unit][t]
+            no = builder.put(measure(question_id, f"{t}:{MENTIONS}!"), unit, rest, shown=0 < rest < figures)
             builder.add_sum(system, answered, [yes, no])
-            second = builder.put(measure(question_id, f"{t}:{SECOND}"), unit,
-                                 mentioned[unit][t] - counts[unit][t], shown=False)
+            only = mentioned[unit][t] - counts[unit][t]
+            second = builder.put(measure(question_id, f"{t}:{SECOND}"), unit, only, shown=0 < only < figures)
             builder.add_sum(system, yes, [c.cell(measure(question_id, t), unit), second])
     for t in themes:
         for value in (MENTIONS, MENTIONS + "!", SECOND):

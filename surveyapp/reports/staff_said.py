@@ -174,12 +174,17 @@ def comment_themes(data: Released, previous: Released | None, heading: str, leve
         summary = theme_summary(data, q.id, c.ALL, previous)
         if summary is None:
             continue
-        blocks += [Heading(q.text, level + 1), Paragraph(f"{fmt.count(summary.comments)} comments.")]
-        blocks.append(Table(f"Themes: {q.text}", ["Theme", "Comments", "Change", "Sentiment", "Key words"], [
-            [t.label, _theme_size(t.size, t.share),
+        if summary.comments is None and all(t.size is None for t in summary.themes):
+            blocks += [Heading(q.text, level + 1), Paragraph(f"The themes are {HIDDEN.lower()}, to protect anonymity.")]
+            continue
+        multi = summary.has_mentions
+        blocks += [Heading(q.text, level + 1), Paragraph(_comments(summary.comments, multi))]
+        blocks.append(Table(f"Themes: {q.text}", ["Theme", "Comments"] + (["Comments raising it"] if multi else [])
+                            + ["Change", "Sentiment", "Key words"], [
+            [t.label, _theme_size(t.size, t.share)] + ([fmt.count(t.mentions)] if multi else []) + [
              "" if t.change is None else f"{'+' if t.change > 0 else ''}{t.change}" + (" (more than chance)" if t.notable else ""),
              ", ".join(f"{v} {k}" for k, v in t.sentiment.items() if v), ", ".join(t.keywords[:5])]
-            for t in summary.themes], frozenset({1, 2})))
+            for t in summary.themes], frozenset({1, 2, 3} if multi else {1, 2})))
         for t in summary.themes:
             if t.size is not None and t.quotes:
                 blocks += [Paragraph(f"Quotes: {t.label}"), *(Quote(q) for q in t.quotes[:QUOTES_PER_THEME])]
@@ -190,6 +195,17 @@ def comment_themes(data: Released, previous: Released | None, heading: str, leve
             "redacted of names and other "
             "identifiers, and a comment flagged as a possible safeguarding concern is never quoted.")
     return [Heading(heading, level), Paragraph(note, small=True), *blocks]
+
+
+def _comments(comments: int | None, multi: bool) -> str:
+    """What the table counts, in words: the number of comments, or why it is not given."""
+    said = (f"{comments} comments." if comments is not None else
+            "The number of comments is hidden: shown beside these figures, it would let a smaller hidden figure be "
+            "worked out. The themes shown are counted in comments.")
+    if multi:
+        said += (" Comments: those whose main theme it is. Comments raising it: those about the theme at all, as "
+                 "their main theme or a second one, so a comment about two themes counts in both.")
+    return said
 
 
 def _theme_size(size: int | None, share: float | None) -> str:

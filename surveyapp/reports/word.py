@@ -15,6 +15,8 @@ from . import charts
 from .document import Bullets, Chart, Heading, Paragraph, Quote, Report, Table
 
 LANGUAGE = "en-GB"
+WIDE_TABLE = 7  # columns from which a table's widths are set from its words, not left to autofit
+CHARACTER, PADDING = Cm(0.17), Cm(0.45)  # a character of bold Arial at 8 pt, at most; a cell's margins
 
 
 def docx(report: Report) -> bytes:
@@ -71,7 +73,27 @@ def _table(document: Any, table: Table) -> None:
     for row in table.rows:
         for i, (cell, text) in enumerate(zip(made.add_row().cells, row)):
             _write(cell, text, right=i in table.numeric)
+    if len(table.head) >= WIDE_TABLE:
+        _fit_columns(document, made, table)
     document.add_paragraph()
+
+
+def _fit_columns(document: Any, made: Any, table: Table) -> None:
+    """Word's and LibreOffice's autofit squeeze a table of many columns until "Referral and Assessment" (or
+    "Vacancies") breaks inside a word. So each column gets at least its longest word at 8 pt, and the rest of
+    the page is shared out by how much text each column holds."""
+    section = document.sections[-1]
+    page = section.page_width - section.left_margin - section.right_margin
+    columns = list(zip(table.head, *table.rows))
+    least = [max(len(w) for text in column for w in text.split() or [""]) * CHARACTER + PADDING for column in columns]
+    text = [max(len(t) for t in column) for column in columns]
+    spare = max(page - sum(least), 0)
+    widths = [int(low * min(1, page / sum(least)) + spare * n / sum(text)) for low, n in zip(least, text)]
+    made.autofit = False
+    for column, width in zip(made.columns, widths):
+        column.width = width  # the table's grid (LibreOffice reads this)
+        for cell in column.cells:
+            cell.width = width  # each cell's own width (Word reads this)
 
 
 def _header_row(row: Any) -> None:

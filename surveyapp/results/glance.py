@@ -43,18 +43,20 @@ class Movement:
 @dataclass(frozen=True)
 class ThemeLine:
     label: str
-    size: int
-    share: float | None
+    size: int | None  # hidden while its comments raising it are released
+    share: float | None  # None when the number of comments is hidden
     change: float | None
     notable: bool
+    mentions: int | None = None  # comments raising it at all, as released (None: hidden)
 
 
 @dataclass(frozen=True)
 class Themes:
     question_id: str
     question: str
-    comments: int | None
+    comments: int | None  # None when the audit hides it; released theme sizes are still shown
     top: list[ThemeLine]
+    mentions: bool = False  # the release has "comments raising it" figures for this question
 
 
 @dataclass(frozen=True)
@@ -107,7 +109,8 @@ def movements(reading: access.Reading) -> tuple[list[Movement], list[Movement]]:
 
 
 def themes(reading: access.Reading) -> list[Themes]:
-    """Each free-text question's biggest released themes for the unit, with how they moved."""
+    """Each free-text question's biggest released themes for the unit, with how they moved: as the themes page
+    shows them, so also when the audit hides the unit's number of comments but releases some theme sizes."""
     found = []
     for question in reading.data.questionnaire.questions():
         if question.type != "free_text":
@@ -115,9 +118,13 @@ def themes(reading: access.Reading) -> list[Themes]:
         summary = reader.theme_summary(reading.data, question.id, reading.unit, reading.previous)
         if summary is None:
             continue
-        shown = sorted((t for t in summary.themes if t.size), key=lambda t: -(t.size or 0))
+        # Biggest by their released size; a theme whose size is hidden but whose mentions are released ranks
+        # by those (never fewer than its size), so the first page lists what the themes page shows.
+        shown = sorted((t for t in summary.themes if t.size or (summary.has_mentions and t.mentions)),
+                       key=lambda t: -(t.size if t.size is not None else t.mentions or 0))
         found.append(Themes(question.id, question.text, summary.comments,
-                            [ThemeLine(t.label, t.size or 0, t.share, t.change, t.notable) for t in shown[:TOP]]))
+                            [ThemeLine(t.label, t.size, t.share, t.change, t.notable, t.mentions)
+                             for t in shown[:TOP]], summary.has_mentions))
     return found
 
 

@@ -30,7 +30,7 @@ def rebuilt(session: Session, run: SurveyRun, made: Release) -> Built:
                 if r.get("job") == made.content.get("analyses", {}).get(q)}
     return build(releases.structure(session, run), questionnaire_for(run), Policy(policy["caseload"], policy["asye"]),
                  releases.tally_rows(session, run), releases.with_teams(run),
-                 extra=lambda builder: theme_cells.add(builder, analyses))
+                 extra=lambda builder: theme_cells.add(builder, analyses, made.content["threshold"]))
 
 
 def hidden(made: Release) -> set[str]:

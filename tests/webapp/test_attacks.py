@@ -262,3 +262,146 @@ def test_scoped_managers_see_units_of_one_release(client, session):
     assert "Showing North" in page.text()
     assert client.get(f"/manage/runs/{run.id}/results?unit={c.ALL}").status == 404
     assert client.get(f"/manage/runs/{run.id}/results?unit={c.team(teams['South'].id)}").status == 404
+
+
+# Themes read on three pages at once: the first page, the themes page and the committee report -----------------
+
+def _two_theme_council(session):
+    """Comments about four themes, a few about two: before the differences were audited, the pages showed pay's
+    12 comments and 13 raising it, so exactly one person raised pay as a second theme."""
+    from .test_themes import analysed
+    made, run, teams = council(session, {"Referral and Assessment": ["North", "South"],
+                                         "Looked After Children": ["Care"]})
+    n, s, care = teams["North"], teams["South"], teams["Care"]
+    analysed(session, run, [(n, "pay")] * 3 + [(n, ["pay", "systems"])] + [(n, ["pay", "teamwork"])] * 2
+             + [(n, "systems"), (n, ["systems", "pay"]), (n, "teamwork"), (n, ["teamwork", "wellbeing"])]
+             + [(s, "pay")] * 4 + [(s, "systems")] + [(s, "teamwork")] * 2 + [(s, "wellbeing")] * 2
+             + [(s, ["wellbeing", "systems"])] + [(care, "pay")] * 2 + [(care, "teamwork")] * 2 + [(care, "wellbeing")]
+             + [(care, ["wellbeing", "systems"])] * 2)
+    factories.approve_quotes(session, run)
+    return made, run
+
+
+def _number(text: str) -> int | None:
+    return None if text == reader.HIDDEN else int(text)
+
+
+def _pages_read(client, session, made, run) -> dict[str, dict]:
+    """What an admin reads of the council's themes on each page: {page: {"total", "sizes", "mentions"}}."""
+    import re
+
+    from surveyapp.reports import build
+    from surveyapp.reports.document import Paragraph
+
+    from .test_themes import Q, themes_table
+    assert factories.sign_in(client, factories.user(session, made, Role.ADMIN)).status == 302
+    found: dict[str, dict] = {}
+    page = client.get(f"/manage/runs/{run.id}/themes/{Q}")
+    table = themes_table(page)
+    total = re.search(r"(\d+) comments\.", page.text())
+    found["themes page"] = {"total": int(total.group(1)) if total else None,
+                            "hidden total said": "The number of comments is hidden" in page.text(),
+                            "sizes": {k: _number(v[0].split(" ")[0]) for k, v in table.items()},
+                            "mentions": {k: _number(v[1]) for k, v in table.items()}}
+    glance = client.get(f"/manage/runs/{run.id}/results/summary")
+    lines = glance.soup.find("a", href=re.compile(f"/themes/{Q}")).find_next("ol").select("li")
+    read = [re.fullmatch(r"(.+?): (\d+|Hidden)(?: of (\d+))? comments(?: \(\d+%\))?; comments raising it: (\d+|Hidden)",
+                         li.get_text("", strip=True)) for li in lines]
+    assert all(read), [li.get_text("", strip=True) for li in lines]
+    found["first page"] = {"total": next((int(m.group(3)) for m in read if m.group(3)), None),
+                           "hidden total said": "The number of comments from Northshire Council is hidden" in glance.text(),
+                           "sizes": {m.group(1): _number(m.group(2)) for m in read},
+                           "mentions": {m.group(1): _number(m.group(4)) for m in read}}
+    report = build.build(session, run)
+    rows = next(t for caption, t in report.tables().items() if caption.startswith("Themes: ")).rows
+    said = next(b.text for b in report.blocks if isinstance(b, Paragraph) and "comments" in b.text
+                and ("hidden" in b.text or re.match(r"\d+ comments\.", b.text)))
+    total = re.match(r"(\d+) comments\.", said)
+    found["committee report"] = {"total": int(total.group(1)) if total else None,
+                                 "hidden total said": said.startswith("The number of comments is hidden"),
+                                 "sizes": {r[0]: _number(r[1].split(" ")[0]) for r in rows},
+                                 "mentions": {r[0]: _number(r[2]) for r in rows}}
+    return found
+
+
+def _attack_the_theme_pages(client, session, made, run, made_release):
+    from surveyapp.action_plans import evidence
+
+    from .attacker import rebuilt
+    from .test_themes import Q
+    cells = made_release.content["cells"]
+    labels = {t["label"]: t["id"] for t in made_release.content["themes"][Q]["themes"]}
+    pages = _pages_read(client, session, made, run)
+    # The defence: every figure on each page is a cell of this release, written Hidden where the cell is
+    # hidden; no page shows a figure of its own (a total, a difference) or one another page hides.
+    total = cells[key(f"th:{Q}:=", c.ALL)]
+    for name, read in pages.items():
+        # (The first page gives the total only beside a theme's released size: "12 of 40 comments".)
+        assert read["total"] in ((total, None) if name == "first page" else (total,)), name
+        assert read["hidden total said"] == (total is None), name
+        for label, size in read["sizes"].items():
+            assert size == cells[key(f"th:{Q}:{labels[label]}", c.ALL)], (name, label)
+        for label, mentions in read["mentions"].items():
+            assert mentions == cells[key(f"th:{Q}:{labels[label]}:mentions", c.ALL)], (name, label)
+    released = reader.Released(made_release.content, factories_questionnaire(run))
+    for label, theme in labels.items():
+        figure = evidence.theme(released, None, Q, theme)
+        size, mentions = cells[key(f"th:{Q}:{theme}", c.ALL)], cells[key(f"th:{Q}:{theme}:mentions", c.ALL)]
+        assert figure.shown.startswith(reader.HIDDEN if size is None else f"{size} comments"), figure.shown
+        assert figure.shown.endswith(f"comments raising it: {reader.HIDDEN if mentions is None else mentions}")
+    # The attack: with all three pages side by side, subtract. Mentions less a size counts those raising a
+    # theme second only; the comments less a theme's mentions, those not raising it: never 1 to 4 people.
+    sizes = {k: v for read in pages.values() for k, v in read["sizes"].items() if v is not None}
+    mentions = {k: v for read in pages.values() for k, v in read["mentions"].items() if v is not None}
+    for label in sizes.keys() & mentions.keys():
+        assert not 0 < mentions[label] - sizes[label] < WIDE, f"{label}: {mentions[label] - sizes[label]} raise it second"
+    for label, n in mentions.items():
+        assert total is None or not 0 < total - n < WIDE, f"{total - n} comments do not raise {label}"
+    # And over every table of the release at once (the pages' cells and every sum tying them): each hidden
+    # count, and each difference no page shows, still ranges over at least 5 values.
+    values = rebuilt(session, run, made_release).values
+    secret = [k for k in values if k.startswith(f"th:{Q}:") and 0 < values[k]
+              and (k in hidden(made_release) or (k not in cells and values[k] < WIDE))]
+    assert key(f"th:{Q}:wellbeing", c.ALL) in secret
+    for k, (lo, hi) in ranges(session, run, made_release, secret).items():
+        assert hi - lo >= WIDE, f"{k} ({values[k]}) can be narrowed to {lo}..{hi}"
+    return pages
+
+
+def test_the_theme_pages_together_give_away_no_second_theme_count(client, session):
+    from .test_themes import Q
+    made, run = _two_theme_council(session)
+    made_release = factories.release(session, run)
+    pages = _attack_the_theme_pages(client, session, made, run, made_release)
+    assert any(v is not None for read in pages.values() for v in read["mentions"].values())
+    # The one person raising pay second is a hidden cell of the release, audited; no page reads it.
+    assert made_release.content["cells"][key(f"th:{Q}:pay:second", c.ALL)] is None
+
+
+def hidden_total_council(session, monkeypatch):
+    """In a bigger council (the demo) the audit can hide the number of comments to protect a small theme and
+    still release theme sizes: here the total is hidden before the audit, which then protects it like any.
+    Returns (council, run, release)."""
+    from surveyapp.disclosure import themes
+
+    from .test_themes import Q, analysed
+    made, run, teams = council(session, {"Referral and Assessment": ["North", "South"],
+                                         "Looked After Children": ["Care"]})
+    n, s, care = teams["North"], teams["South"], teams["Care"]
+    analysed(session, run, [(n, "pay")] * 7 + [(s, "pay")] * 5 + [(s, "systems")] * 6 + [(n, "systems")] * 4
+             + [(n, ["systems", "pay"])] * 6 + [(care, "teamwork")] * 5 + [(care, ["teamwork", "wellbeing"])] * 5
+             + [(care, "wellbeing")] * 2)
+    factories.approve_quotes(session, run)
+    forced = themes.forced_cells
+    monkeypatch.setattr(themes, "forced_cells", lambda closed, published: forced(closed, published)
+                        | {key(f"th:{Q}:=", c.ALL)})
+    made_release = factories.release(session, run)
+    assert key(f"th:{Q}:=", c.ALL) in hidden(made_release)
+    return made, run, made_release
+
+
+def test_the_theme_pages_together_with_the_councils_number_of_comments_hidden(client, session, monkeypatch):
+    made, run, made_release = hidden_total_council(session, monkeypatch)
+    pages = _attack_the_theme_pages(client, session, made, run, made_release)
+    assert all(read["hidden total said"] for read in pages.values())
+    assert all(any(v is not None for v in read["sizes"].values()) for read in pages.values()), pages

@@ -140,9 +140,11 @@ def test_the_psw_moves_renames_merges_and_splits_and_the_release_shows_it(client
     page = reader.get(f"/manage/runs/{run.id}/themes/{Q}")
     table = themes_table(page)
     assert head(page)[:3] == ["Theme", "Comments", "Comments raising it"]
-    assert table["Pay"][:2] == ["9 (36%)", "10"]
+    # Pay's 9 beside its 10 mentions would say that one comment raises pay second only: the audit hides the 9,
+    # and Pay progression's 5 with it (25 comments less 11 less 5 would give the 9 back).
+    assert table["Pay"][:2] == ["Hidden", "10"]
     assert table["Eclipse and IT"][:2] == ["11 (44%)", "11"]
-    assert table["Pay progression"][:2] == ["5 (20%)", "5"]
+    assert table["Pay progression"][:2] == ["Hidden", "Hidden"]
     assert "Teamwork" not in table and "Systems" not in table
     assert "A comment about two themes counts in both" in page.text()
 

@@ -150,3 +150,21 @@ def test_breakdowns_list_their_groups_in_the_questionnaires_order(client, sessio
         "Less than 1 year", "1 to 2 years", "3 to 5 years", "6 to 10 years", "More than 10 years"]
     for td in table.select("tbody td"):
         assert "govuk-table__cell--numeric" in td["class"], "numbers are right-aligned"
+
+
+def test_when_the_number_of_comments_is_hidden_the_released_themes_are_still_shown(client, session, monkeypatch):
+    """As the themes page does: the sizes the audit released, each with its comments raising it, and a plain
+    sentence saying the total is hidden and why; no share (it would need the total)."""
+    from .test_attacks import hidden_total_council
+    made, run, _ = hidden_total_council(session, monkeypatch)
+    factories.sign_in(client, factories.user(session, made, Role.ADMIN))
+    page = client.get(f"/manage/runs/{run.id}/results/summary")
+    section = page.soup.find("a", href=re.compile("/themes/biggest_difference")).find_parent("h3")
+    said = section.find_next("p").get_text(" ", strip=True)
+    assert said == ("The number of comments from Northshire Council is hidden: shown beside these figures, it would "
+                    "let a smaller hidden figure be worked out. The themes below are counted in comments.")
+    lines = [li.get_text("", strip=True) for li in section.find_next("ol").select("li")]
+    assert lines == ["Systems: 16 comments; comments raising it: 16", "Pay: 12 comments; comments raising it: 18",
+                     "Teamwork: Hidden comments; comments raising it: 10"]
+    assert "%" not in " ".join(lines) and "The themes of Northshire Council are hidden" not in page.text()
+    assert "Comments raising it: those about the theme at all, as their main theme or a second one." in page.text()

@@ -21,7 +21,7 @@ from pypdf import PdfReader
 
 from surveyapp.disclosure import cells as c
 from surveyapp.disclosure.reader import HIDDEN
-from surveyapp.models import ReportJob, ServiceArea, WorkforceFigures
+from surveyapp.models import ReportJob, Role, ServiceArea, WorkforceFigures
 from surveyapp.reports import build, charts, jobs, workforce
 from surveyapp.reports.document import Chart, Heading, Report, Table
 
@@ -335,9 +335,35 @@ def test_the_word_file_opens_in_libreoffice_and_a_page_of_it_draws_the_charts(ap
                           capture_output=True, text=True).stdout
     pages = text.split("\f")
     assert "Reporting Council" in flat(pages[0])
+    # The wide tables (workforce: ten columns) keep each word whole: no "Assessme" / "nt" in a squeezed column.
+    words = set(re.findall(r"[A-Za-z]+", text))
+    assert {"Referral", "Assessment", "Vacancies", "caseload"} <= words
+    assert not words & {"Assessme", "Assessm", "Vacanci", "caseloa", "nt", "es"}, words & {"Assessme", "nt", "es"}
     where = next(i for i, page in enumerate(pages) if "Every statement" in page)
     subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", str(where + 1), "-l", str(where + 1),
                     str(tmp_path / "report.pdf"), str(tmp_path / "page")], check=True, timeout=120)
     image = Image.open(next(tmp_path.glob("page*.png"))).convert("RGB")
     colours = {f"#{r:02x}{g:02x}{b:02x}" for _, (r, g, b) in image.getcolors(maxcolors=1 << 24)}
     assert {colour for _, _, colour in charts.SCALE} <= colours  # the chart's key, drawn from the Word file
+
+
+def test_themes_with_mentions_and_a_hidden_number_of_comments_as_the_themes_page_shows_them(app, client, session,
+                                                                                           monkeypatch):
+    """The report's themes are the themes page's: the sizes released though the total is hidden, and the
+    comments raising each theme, in every format (the Word table read back)."""
+    from .test_attacks import hidden_total_council
+    made, run, _ = hidden_total_council(session, monkeypatch)
+    report = build.build(session, run)
+    caption = "Themes: What one thing would make the biggest difference to you?"
+    table = report.tables()[caption]
+    assert table.head[:3] == ["Theme", "Comments", "Comments raising it"]
+    said = next(b.text for b in report.blocks if getattr(b, "text", "").startswith("The number of comments is hidden"))
+    assert "Comments raising it: those about the theme at all" in said and "Hidden comments" not in said
+    assert factories.sign_in(client, factories.user(session, made, Role.ADMIN)).status == 302
+    page = page_tables(client.get(f"/manage/runs/{run.id}/themes/biggest_difference"))["Themes"]
+    assert {row[0]: row[1:] for row in table.rows} == page
+    assert table.column("Comments")["Pay"] == "12" and table.column("Comments raising it")["Pay"] == "18"
+    assert table.column("Comments")["Teamwork"] == HIDDEN and table.column("Comments raising it")["Teamwork"] == "10"
+    document = Document(io.BytesIO(written(app, session, run, "docx")))
+    words = next(t for t in document.tables if t.rows[0].cells[2].text == "Comments raising it")
+    assert [[cell.text for cell in row.cells] for row in words.rows] == [table.head, *table.rows]
