@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .. import audit_log
 from ..disclosure import access, release
 from ..disclosure import cells as c
 from ..disclosure.compare import previous_run
@@ -65,14 +66,20 @@ def can_change(db: Session, run: SurveyRun) -> bool:
     return release.latest(db, run) is None and release.new_since_last(db, run) == 0
 
 
-def set_questions(db: Session, run: SurveyRun, keys: list[str], author: str) -> None:
+def set_questions(db: Session, run: SurveyRun, keys: list[str], author: plans.Author) -> None:
+    """The follow-up questions the run asks (what staff are asked changes): in last year's plan's history and
+    the audit log, under this run, in the same transaction."""
     if not can_change(db, run):
         raise plans.PlanError("People have already answered this health check, so its questions cannot change")
     chosen = [m for m in offered(db, run) if m.key in set(keys)]
     run.follow_up = [{"id": question_id(m), "text": question_text(m), "commitment": m.key} for m in chosen]
     plan = previous_plan(db, run)
     if plan is not None:
-        plans.log(db, plan, author, f"{len(chosen)} follow-up questions added to {run.title}")
+        plans.log(db, plan, author, f"{len(chosen)} follow-up questions added to {run.title}", "follow_up", run=run,
+                  questions=len(chosen))
+    else:
+        audit_log.record(db, author, audit_log.PLAN_CHANGED, run=run, detail={"change": "follow_up",
+                                                                               "questions": len(chosen)})
     db.commit()
 
 

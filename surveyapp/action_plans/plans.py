@@ -1,7 +1,9 @@
 """Plans, rows, commitments and progress: draft, approve, publish, and every change recorded.
 
 Plain functions of a database session (no Flask), so the web, the demo and the
-tests call the same code. Each change writes a `PlanEvent` (who, when, what);
+tests call the same code. Each change writes a `PlanEvent` (who, when, what) and,
+in the same transaction, a line in the audit log (which change, with ids and a
+status; never the plan's words);
 once a plan is published, each change also keeps the whole plan as a new
 `PlanVersion`, so what staff were shown on any day can be read back.
 """
@@ -15,6 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .. import audit_log
 from ..disclosure import access
 from ..disclosure import cells as c
 from ..models import (
@@ -28,6 +31,7 @@ from ..models import (
     PlanStatus,
     PlanVersion,
     SurveyRun,
+    User,
 )
 from . import draft, library
 
@@ -66,10 +70,22 @@ def published(db: Session, council: Council) -> list[ActionPlan]:
                            .order_by(SurveyRun.year.desc(), SurveyRun.id.desc())))
 
 
-def log(db: Session, plan: ActionPlan, author: str, what: str) -> None:
-    db.add(PlanEvent(plan_id=plan.id, at=now(), author=author, what=what))
+Author = User | str  # the signed-in admin; a name alone from code with nobody signed in (the demo, tests)
+
+
+def name_of(author: Author) -> str:
+    return author.name if isinstance(author, User) else author
+
+
+def log(db: Session, plan: ActionPlan, author: Author, what: str, change: str, *, run: SurveyRun | None = None,
+        **ids: int | str) -> None:
+    """The plan's own history (`what`, in words, for its page) and the audit log's line (`change` and ids,
+    under `run`, else the plan's run), both in the caller's transaction."""
+    db.add(PlanEvent(plan_id=plan.id, at=now(), author=name_of(author), what=what))
+    audit_log.record(db, author, audit_log.PLAN_CHANGED, run=run or plan.run, council_id=plan.council_id,
+                     detail={"change": change, "plan": plan.id, **ids})
     if plan.status == PlanStatus.PUBLISHED.value:
-        keep_version(db, plan, author)
+        keep_version(db, plan, name_of(author))
 
 
 def keep_version(db: Session, plan: ActionPlan, author: str) -> PlanVersion:
@@ -92,7 +108,7 @@ def snapshot(plan: ActionPlan) -> dict[str, Any]:
 
 # Drafting ------------------------------------------------------------------------
 
-def create_draft(db: Session, run: SurveyRun, author: str) -> ActionPlan:
+def create_draft(db: Session, run: SurveyRun, author: Author) -> ActionPlan:
     """A draft from the run's latest release, for the whole council; refused before the first release."""
     if for_run(db, run) is not None:
         raise PlanError(f"{run.title} already has an action plan")
@@ -110,7 +126,7 @@ def create_draft(db: Session, run: SurveyRun, author: str) -> ActionPlan:
         plan.rows.append(row)
     db.flush()
     log(db, plan, author, f"Drafted from {reading.release.kind} release {reading.release.number} "
-                          f"with {len(plan.rows)} rows")
+                          f"with {len(plan.rows)} rows", "drafted")
     db.commit()
     return plan
 
@@ -121,93 +137,96 @@ def _lines(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
-def edit_row(db: Session, row: PlanRow, *, you_said: str, asks: str, standards: list[int], author: str) -> None:
+def edit_row(db: Session, row: PlanRow, *, you_said: str, asks: str, standards: list[int], author: Author) -> None:
     row.you_said, row.asks, row.standards = you_said.strip(), _lines(asks), sorted(set(standards))
-    log(db, row.plan, author, f"Edited row {row.position + 1}: “{row.you_said[:80]}”")
+    log(db, row.plan, author, f"Edited row {row.position + 1}: “{row.you_said[:80]}”", "row_edited", row=row.id)
     db.commit()
 
 
-def add_row(db: Session, plan: ActionPlan, *, you_said: str, asks: str, standards: list[int], author: str) -> PlanRow:
+def add_row(db: Session, plan: ActionPlan, *, you_said: str, asks: str, standards: list[int], author: Author) -> PlanRow:
     row = PlanRow(position=max((r.position for r in plan.rows), default=-1) + 1, you_said=you_said.strip(),
                   evidence={}, standards=sorted(set(standards)), asks=_lines(asks))
     plan.rows.append(row)
     db.flush()
-    log(db, plan, author, f"Added row {len(plan.rows)}: “{row.you_said[:80]}”")
+    log(db, plan, author, f"Added row {len(plan.rows)}: “{row.you_said[:80]}”", "row_added", row=row.id)
     db.commit()
     return row
 
 
-def remove_row(db: Session, row: PlanRow, author: str) -> None:
+def remove_row(db: Session, row: PlanRow, author: Author) -> None:
     plan = row.plan
     plan.rows.remove(row)
     db.flush()
-    log(db, plan, author, f"Removed the row “{row.you_said[:80]}”")
+    log(db, plan, author, f"Removed the row “{row.you_said[:80]}”", "row_removed", row=row.id)
     db.commit()
 
 
 def edit_commitment(db: Session, commitment: Commitment, *, text: str, owner: str, due_on: dt.date | None,
-                    author: str) -> None:
+                    author: Author) -> None:
     commitment.text, commitment.owner, commitment.due_on = text.strip(), owner.strip(), due_on
     due = due_on.strftime("%-d %B %Y") if due_on else "no date"
     log(db, commitment.row.plan, author,
-        f"Edited “{commitment.text[:80]}” (owner {commitment.owner or 'none'}, due {due})")
+        f"Edited “{commitment.text[:80]}” (owner {commitment.owner or 'none'}, due {due})", "commitment_edited",
+        commitment=commitment.id)
     db.commit()
 
 
 def add_commitment(db: Session, row: PlanRow, *, text: str, owner: str, due_on: dt.date | None,
-                   author: str) -> Commitment:
+                   author: Author) -> Commitment:
     made = Commitment(key=new_key(), position=max((m.position for m in row.commitments), default=-1) + 1,
                       text=text.strip(), owner=owner.strip(), due_on=due_on, status=CommitmentStatus.NOT_STARTED.value)
     row.commitments.append(made)
     db.flush()
-    log(db, row.plan, author, f"Added “{made.text[:80]}” to row {row.position + 1}")
+    log(db, row.plan, author, f"Added “{made.text[:80]}” to row {row.position + 1}", "commitment_added",
+        row=row.id, commitment=made.id)
     db.commit()
     return made
 
 
-def remove_commitment(db: Session, commitment: Commitment, author: str) -> None:
+def remove_commitment(db: Session, commitment: Commitment, author: Author) -> None:
     row = commitment.row
     row.commitments.remove(commitment)
     db.flush()
-    log(db, row.plan, author, f"Removed “{commitment.text[:80]}”")
+    log(db, row.plan, author, f"Removed “{commitment.text[:80]}”", "commitment_removed", commitment=commitment.id)
     db.commit()
 
 
-def record_progress(db: Session, commitment: Commitment, *, note: str, status: str, author: str) -> CommitmentUpdate:
+def record_progress(db: Session, commitment: Commitment, *, note: str, status: str, author: Author) -> CommitmentUpdate:
     """A dated progress update; a change of status must say why."""
     if status not in STATUS_LABELS:
         raise PlanError("Select the status")
     if not note.strip():
         raise PlanError("Enter the reason for the change of status" if status != commitment.status
                         else "Enter what has happened")
-    update = CommitmentUpdate(commitment_id=commitment.id, at=now(), author=author, note=note.strip(),
+    update = CommitmentUpdate(commitment_id=commitment.id, at=now(), author=name_of(author), note=note.strip(),
                               status_before=commitment.status, status_after=status)
     commitment.updates.append(update)
     change = "" if status == commitment.status else (
         f": {STATUS_LABELS[commitment.status]} to {STATUS_LABELS[status]}")
     commitment.status = status
-    log(db, commitment.row.plan, author, f"Progress on “{commitment.text[:80]}”{change}")
+    log(db, commitment.row.plan, author, f"Progress on “{commitment.text[:80]}”{change}", "progress",
+        commitment=commitment.id, status=status)
     db.commit()
     return update
 
 
 # Workflow ------------------------------------------------------------------------
 
-def approve(db: Session, plan: ActionPlan, author: str) -> None:
+def approve(db: Session, plan: ActionPlan, author: Author) -> None:
     if plan.status != PlanStatus.DRAFT.value:
         raise PlanError("Only a draft can be approved")
     if not plan.rows:
         raise PlanError("Add at least one row before approving the plan")
-    plan.status, plan.approved_by, plan.approved_at = PlanStatus.APPROVED.value, author, now()
-    log(db, plan, author, "Approved")
+    plan.status, plan.approved_by, plan.approved_at = PlanStatus.APPROVED.value, name_of(author), now()
+    log(db, plan, author, "Approved", "approved")
     db.commit()
 
 
-def publish(db: Session, plan: ActionPlan, author: str) -> None:
+def publish(db: Session, plan: ActionPlan, author: Author) -> None:
     if plan.status != PlanStatus.APPROVED.value:
         raise PlanError("The principal social worker must approve the plan before it is published")
     plan.status, plan.published_at = PlanStatus.PUBLISHED.value, now()
-    log(db, plan, author, "Published to staff")  # keeps version 1
+    log(db, plan, author, "Published to staff", "published")  # keeps version 1
     db.commit()
 
 

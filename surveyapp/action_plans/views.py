@@ -69,7 +69,7 @@ def create(run_id: int) -> Any:
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        plans.create_draft(db.session(), council_run(run_id), current_user.name)
+        plans.create_draft(db.session(), council_run(run_id), current_user)
     except plans.PlanError as exc:
         flash(str(exc))
     else:
@@ -83,7 +83,7 @@ def add_row(run_id: int) -> Any:
     plan, form = _plan(), RowForm()
     if form.validate_on_submit():
         row = plans.add_row(db.session(), plan, you_said=form.you_said.data or "", asks=form.asks.data or "",
-                            standards=form.standards.data or [], author=current_user.name)
+                            standards=form.standards.data or [], author=current_user)
         flash("Row added")
         return _back(run_id, f"#row-{row.id}")
     return render_template("action_plans/row.html", run=plan.run, form=form, row=None)
@@ -96,7 +96,7 @@ def edit_row(run_id: int, row_id: int) -> Any:
     form = RowForm(data={"you_said": row.you_said, "asks": "\n".join(row.asks), "standards": row.standards})
     if form.validate_on_submit():
         plans.edit_row(db.session(), row, you_said=form.you_said.data or "", asks=form.asks.data or "",
-                       standards=form.standards.data or [], author=current_user.name)
+                       standards=form.standards.data or [], author=current_user)
         flash(f"Row {row.position + 1} saved")
         return _back(run_id, f"#row-{row.id}")
     return render_template("action_plans/row.html", run=row.plan.run, form=form, row=row)
@@ -108,7 +108,7 @@ def remove_row(run_id: int, row_id: int) -> Any:
     row = _row(row_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    plans.remove_row(db.session(), row, current_user.name)
+    plans.remove_row(db.session(), row, current_user)
     flash("Row removed")
     return _back(run_id)
 
@@ -119,7 +119,7 @@ def add_commitment(run_id: int, row_id: int) -> Any:
     row, form = _row(row_id), CommitmentForm()
     if form.validate_on_submit():
         plans.add_commitment(db.session(), row, text=form.text.data or "", owner=form.owner.data or "",
-                             due_on=form.due_on.data, author=current_user.name)
+                             due_on=form.due_on.data, author=current_user)
         flash("Commitment added")
         return _back(run_id, f"#row-{row.id}")
     return render_template("action_plans/commitment.html", run=row.plan.run, form=form, row=row, commitment=None)
@@ -132,7 +132,7 @@ def edit_commitment(run_id: int, commitment_id: int) -> Any:
     form = CommitmentForm(data={"text": found.text, "owner": found.owner, "due_on": found.due_on})
     if form.validate_on_submit():
         plans.edit_commitment(db.session(), found, text=form.text.data or "", owner=form.owner.data or "",
-                              due_on=form.due_on.data, author=current_user.name)
+                              due_on=form.due_on.data, author=current_user)
         flash("Commitment saved")
         return _back(run_id, f"#row-{found.row_id}")
     return render_template("action_plans/commitment.html", run=found.row.plan.run, form=form, row=found.row,
@@ -145,7 +145,7 @@ def remove_commitment(run_id: int, commitment_id: int) -> Any:
     found = _commitment(commitment_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    plans.remove_commitment(db.session(), found, current_user.name)
+    plans.remove_commitment(db.session(), found, current_user)
     flash("Commitment removed")
     return _back(run_id)
 
@@ -158,7 +158,7 @@ def progress(run_id: int, commitment_id: int) -> Any:
     if form.validate_on_submit():
         try:
             plans.record_progress(db.session(), found, note=form.note.data or "", status=form.status.data or "",
-                                  author=current_user.name)
+                                  author=current_user)
         except plans.PlanError as exc:
             form.note.errors = [str(exc)]
         else:
@@ -173,7 +173,7 @@ def _step(run_id: int, step: Any, done: str) -> Any:
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        step(db.session(), plan, current_user.name)
+        step(db.session(), plan, current_user)
     except plans.PlanError as exc:
         flash(str(exc))
     else:
@@ -219,7 +219,7 @@ def follow_up(run_id: int) -> Any:
         form.commitments.data = [f["commitment"] for f in run.follow_up or []]
     changeable = followup.can_change(db.session(), run)
     if changeable and offered and form.validate_on_submit():
-        followup.set_questions(db.session(), run, form.commitments.data or [], current_user.name)
+        followup.set_questions(db.session(), run, form.commitments.data or [], current_user)
         flash(f"{len(run.follow_up or [])} follow-up questions will be asked in {run.title}")
         return redirect(url_for("manage.run", run_id=run_id))
     return render_template("action_plans/follow_up.html", run=run, form=form, offered=offered,

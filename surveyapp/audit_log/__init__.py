@@ -19,6 +19,7 @@ import csv
 import datetime as dt
 import io
 from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import event, func, select
@@ -55,6 +56,11 @@ USER_DEACTIVATED = "user_deactivated"
 USER_REACTIVATED = "user_reactivated"
 PASSWORD_RESET_REQUESTED = "password_reset_requested"
 PASSWORD_SET = "password_set"
+CONCERN_REVIEWED = "concern_reviewed"
+THEMES_ANALYSED = "themes_analysed"
+OPEN_LINK_CREATED = "open_link_created"
+REMINDERS_SENT = "reminders_sent"
+NAMED_LEAVERS_OPENED = "named_leavers_opened"
 
 KINDS = {
     SIGN_IN: "Signed in", SIGN_IN_FAILED: "Sign-in failed", RESULTS_VIEWED: "Results page opened",
@@ -68,6 +74,9 @@ KINDS = {
     THEME_CORRECTED: "Themes corrected", PLAN_CHANGED: "Plan changed",
     USER_INVITED: "Account invited", USER_DEACTIVATED: "Account deactivated", USER_REACTIVATED: "Account reactivated",
     PASSWORD_RESET_REQUESTED: "Password reset asked for", PASSWORD_SET: "Password set from an emailed link",
+    CONCERN_REVIEWED: "Safeguarding concern marked as seen", THEMES_ANALYSED: "Theme analysis started",
+    OPEN_LINK_CREATED: "Open link created", REMINDERS_SENT: "Reminders sent",
+    NAMED_LEAVERS_OPENED: "Named leavers list opened",
 }
 SYSTEM = "system"  # the actor of what a command or a scheduled job did
 
@@ -171,7 +180,39 @@ def _quote_decision(detail: dict[str, Any]) -> str:
             f"decision {detail['decision_id']})")
 
 
-SENTENCES = {MODERATION_DECISION: _quote_decision}
+def _concern_reviewed(detail: dict[str, Any]) -> str:
+    return (f"Marked a comment flagged as a possible safeguarding concern as seen, with a note of what was done "
+            f"(question {detail['question']}; review {detail['review_id']})")
+
+
+PLAN_CHANGES = {"drafted": "Drafted the action plan from the released results",
+                "row_added": "Added a row to the action plan", "row_edited": "Edited a row of the action plan",
+                "row_removed": "Removed a row from the action plan",
+                "commitment_added": "Added a commitment to the action plan",
+                "commitment_edited": "Edited a commitment of the action plan",
+                "commitment_removed": "Removed a commitment from the action plan",
+                "progress": "Recorded progress on a commitment",
+                "approved": "Approved the action plan", "published": "Published the action plan: staff can read it",
+                "follow_up": "Chose the follow-up questions this run asks about last year's commitments"}
+PLAN_PARTS = (("plan", "plan"), ("row", "row"), ("commitment", "commitment"), ("status", "status now"),
+              ("questions", "questions"))
+
+
+def _plan_changed(detail: dict[str, Any]) -> str:
+    parts = "; ".join(f"{words} {detail[key]}" for key, words in PLAN_PARTS if key in detail)
+    return f"{PLAN_CHANGES[detail['change']]} ({parts})" if parts else PLAN_CHANGES[detail["change"]]
+
+
+def _themes_analysed(detail: dict[str, Any]) -> str:
+    return (f"Started a theme analysis of question {detail['question']} (analysis {detail['job']}): "
+            "the moderation queue and the next release use it")
+
+
+SENTENCES: dict[str, Callable[[dict[str, Any]], str]] = {MODERATION_DECISION: _quote_decision, CONCERN_REVIEWED: _concern_reviewed, PLAN_CHANGED: _plan_changed,
+             THEMES_ANALYSED: _themes_analysed,
+             OPEN_LINK_CREATED: lambda _: "Created a new open link for the run: any earlier link stops working",
+             REMINDERS_SENT: lambda d: f"Asked for a reminder to be emailed to {d['people']} people invited",
+             NAMED_LEAVERS_OPENED: lambda _: "Opened the list of leavers who gave their name"}
 
 
 def describe(found: AuditEvent) -> str:

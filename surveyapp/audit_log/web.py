@@ -7,12 +7,13 @@ from flask import Flask, Response, request
 from flask_login import current_user
 
 from .. import db, scope
-from . import EXPORT_DOWNLOADED, REPORT_OPENED, RESULTS_VIEWED, record
+from . import EXPORT_DOWNLOADED, NAMED_LEAVERS_OPENED, REPORT_OPENED, RESULTS_VIEWED, record
 
 # Blueprints whose pages show a run's figures (a reports package's pages count as reports).
 AUDITED_BLUEPRINTS = {"results": RESULTS_VIEWED, "themes": RESULTS_VIEWED, "leavers": RESULTS_VIEWED,
                       "reports": REPORT_OPENED}
-AUDITED_ENDPOINTS = {"manage.run": RESULTS_VIEWED}  # the run page shows response rates from the release
+AUDITED_ENDPOINTS = {"manage.run": RESULTS_VIEWED,  # the run page shows response rates from the release
+                     "moderation.named_leavers": NAMED_LEAVERS_OPENED}  # the one page with leavers' names
 
 
 def init_app(app: Flask) -> None:

@@ -7,8 +7,8 @@ import datetime as dt
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from .. import retention, security
-from ..models import Draft, Questionnaire, RunStatus, SurveyRun
+from .. import audit_log, retention, security
+from ..models import Draft, Questionnaire, RunStatus, SurveyRun, User
 from ..questionnaires import builtin
 
 # A run closed by mistake can be reopened within this many days of closing, and not after: staff were
@@ -38,10 +38,13 @@ def create_run(db: Session, *, council_id: int, questionnaire: Questionnaire, ti
     return run
 
 
-def create_open_link(db: Session, run: SurveyRun) -> str:
-    """A shareable link for runs without a staff list; replaces any earlier one."""
+def create_open_link(db: Session, run: SurveyRun, by: User | None = None) -> str:
+    """A shareable link for runs without a staff list; replaces any earlier one. In the audit log, in the same
+    transaction, when someone signed in made it (never the link or its hash)."""
     token = security.new_token()
     run.open_link_hash = security.open_link_hash(token)
+    if by is not None:
+        audit_log.record(db, by, audit_log.OPEN_LINK_CREATED, run=run)
     db.commit()
     return token
 

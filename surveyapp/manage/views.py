@@ -257,6 +257,9 @@ def reminders(run_id: int) -> Any:
     invited = staff.invited_count(db.session(), survey_run)
     if request.method == "POST" and form.validate_on_submit():
         task = background.queue().send_email
+        # Logged before any is queued (no entry, no reminder), and kept even if the queue fails part way.
+        audit_log.record(db.session(), current_user, audit_log.REMINDERS_SENT, run=survey_run,
+                         detail={"people": invited})
         try:
             sent = staff.send_reminders(db.session(), lambda message: background.submit(task, message), survey_run)
         except background.QueueUnavailable:
@@ -264,6 +267,7 @@ def reminders(run_id: int) -> Any:
                   "one; try again in a few minutes.")
         else:
             flash(f"A reminder is being emailed to {sent} {'person' if sent == 1 else 'people'}.")
+        db.session().commit()
         return redirect(url_for("manage.run", run_id=run_id))
     return render_template("manage/reminders.html", run=survey_run, form=form, invited=invited)
 
@@ -278,7 +282,7 @@ def open_link(run_id: int) -> Any:
     survey_run = council_run(run_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    token = runs.create_open_link(db.session(), survey_run)
+    token = runs.create_open_link(db.session(), survey_run, current_user)
     link = f"{current_app.config['BASE_URL']}{url_for('respond.open_link', token=token)}"
     return render_template("manage/open_link.html", run=survey_run, link=link)
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .. import audit_log
 from ..disclosure import release
 from ..disclosure.themes import quote_key
 from ..models import Answer, ConcernReview, SurveyRun, User
@@ -96,11 +97,16 @@ def find(db: Session, run: SurveyRun, key: str, figures: int) -> Concern:
 
 
 def review(db: Session, run: SurveyRun, concern: Concern, user: User, note: str) -> ConcernReview:
-    """Mark a concern as seen, with what was done."""
+    """Mark a concern as seen, with what was done, and a line in the audit log in the same transaction: who,
+    when, the question and the review's id; never the comment, nor the note (which may say what the comment
+    said), nor the key (a hash of the comment: the log outlives it, and a hash would confirm a guess)."""
     if not note.strip():
         raise ValueError("Enter what you have done about this comment")
     made = ConcernReview(run_id=run.id, question_id=concern.question_id, key=concern.key, note=note.strip(),
                          reviewed_by_id=user.id, reviewed_at=dt.datetime.now(dt.UTC).replace(tzinfo=None))
     db.add(made)
+    db.flush()  # its id, which the audit log names instead of the comment
+    audit_log.record(db, user, audit_log.CONCERN_REVIEWED, run=run,
+                     detail={"question": concern.question_id, "review_id": made.id})
     db.commit()
     return made

@@ -20,9 +20,9 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .. import heartbeat, retention
+from .. import audit_log, heartbeat, retention
 from ..disclosure import corrections
-from ..models import Answer, Response, SurveyRun, ThemeJob
+from ..models import Answer, Response, SurveyRun, ThemeJob, User
 from ..questionnaires import Question, questionnaire_for
 
 log = logging.getLogger(__name__)
@@ -59,7 +59,9 @@ def is_busy(job: ThemeJob | None) -> bool:
 
 
 def start(db: Session, run: SurveyRun, question_id: str, enqueue: Callable[[int], object],
-          limits: heartbeat.Limits) -> ThemeJob:
+          limits: heartbeat.Limits, by: User | None = None) -> ThemeJob:
+    """Queue an analysis, unless one is running. Its line in the audit log (when someone signed in asked:
+    the moderation queue and the next release will use what it finds) is in the job's transaction."""
     heartbeat.reap(db, limits, run)
     current = latest(db, run, question_id)
     if current is not None and is_busy(current):
@@ -68,6 +70,9 @@ def start(db: Session, run: SurveyRun, question_id: str, enqueue: Callable[[int]
     job = ThemeJob(run_id=run.id, question_id=question_id, status="queued", progress=0,
                    stage="Waiting to start", started_at=now)
     db.add(job)
+    if by is not None:
+        db.flush()  # its id
+        audit_log.record(db, by, audit_log.THEMES_ANALYSED, run=run, detail={"question": question_id, "job": job.id})
     db.commit()
     try:
         enqueue(job.id)

@@ -47,7 +47,7 @@ def start(run_id: int, question_id: str) -> Any:
         abort(400)
     task = background.queue().analyse_themes
     jobs.start(db.session(), run, question_id, lambda job_id: background.submit(task, job_id),
-               heartbeat.Limits.from_config(current_app.config))
+               heartbeat.Limits.from_config(current_app.config), current_user)
     return redirect(url_for("themes.show", run_id=run_id, question_id=question_id))
 
 
