@@ -107,9 +107,9 @@ class Builder:
 
     # Groups --------------------------------------------------------------------
 
-    def area_of(self, team_id: int | None) -> str:
-        return c.area(None if team_id is None or team_id not in self.structure.teams
-                      else self.structure.teams[team_id][1])
+    def units_of(self, team_id: int | None) -> list[str]:
+        """The council, area and (with teams) team a response from this team counts in."""
+        return c.units_of(team_id, self.structure.teams, self.with_teams)
 
     def unit_groups(self) -> list[str]:
         areas = [c.area(a) for a in sorted(self.structure.areas, key=lambda a: self.structure.areas[a])]
@@ -166,10 +166,11 @@ class Builder:
                 measures = self.measures_of(questions[question_id], value)
             else:
                 continue
-            area = self.area_of(team_id)
+            units = self.units_of(team_id)
+            area = units[1]
             self._areas_in_use.add(area)
             if by_question == "":
-                groups = [c.ALL, area] + ([c.team(team_id if area != c.NO_AREA else None)] if self.with_teams else [])
+                groups = units
             elif by_question in {d.id for d in self.dims}:
                 groups = [c.breakdown(c.ALL, by_question, by_option), c.breakdown(area, by_question, by_option)]
             else:

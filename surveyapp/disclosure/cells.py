@@ -44,6 +44,17 @@ def team(team_id: int | None) -> str:
     return NO_TEAM if team_id is None else f"team:{team_id}"
 
 
+def units_of(team_id: int | None, teams: dict[int, tuple[str, int]], with_teams: bool) -> list[str]:
+    """The units a response counts in: the council, its team's area and (when teams are shown) its
+    team. A team the structure does not know (gone, or none given) counts in "no area" and "no team".
+    The one rule for the tally (`build`), the themes' counts (`themes`) and who is in each group
+    (`release.memberships`), so that sums over people and over figures agree."""
+    if team_id is None or team_id not in teams:
+        team_id = None
+    units = [ALL, area(None if team_id is None else teams[team_id][1])]
+    return units + ([team(team_id)] if with_teams else [])
+
+
 def breakdown(unit: str, dimension: str, option: str) -> str:
     return f"{unit}|{dimension}:{option}"
 

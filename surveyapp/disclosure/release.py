@@ -75,9 +75,7 @@ def memberships(db: Session, run: SurveyRun, s: Structure, built: Built, teams: 
         answers[response_id][question_id] = option
     groups: dict[str, set[str]] = defaultdict(set)
     for response_id, team_id in db.execute(select(Response.id, Response.team_id).where(Response.run_id == run.id)):
-        known = team_id in s.teams
-        area = c.area(s.teams[team_id][1] if known else None)
-        units = [c.ALL, area] + ([c.team(team_id if known else None)] if teams else [])
+        units = c.units_of(team_id, s.teams, teams)
         for group in units:
             groups[group].add(response_id)
         for unit in units[:2]:

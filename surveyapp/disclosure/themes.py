@@ -66,12 +66,6 @@ def measure(question_id: str, value: str) -> str:
     return f"th:{question_id}:{value}"
 
 
-def _row_units(builder: Builder, team_id: int | None) -> list[str]:
-    area = builder.area_of(team_id)
-    team = c.team(team_id if area != c.NO_AREA else None)
-    return [c.ALL, area] + ([team] if builder.with_teams else [])
-
-
 def add(builder: Builder, analyses: Analyses, figures: int = 5) -> None:
     """Cells and sums for every analysed question; called by `build` once the answers are in. `figures` is the
     release's threshold: a difference of mentions below it is audited (see `_mentions`)."""
@@ -81,7 +75,7 @@ def add(builder: Builder, analyses: Analyses, figures: int = 5) -> None:
         counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
         sentiment: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
         for row, team_id in zip(result.get("rows", []), result.get("row_teams", [])):
-            for unit in _row_units(builder, team_id):
+            for unit in builder.units_of(team_id):
                 counts[unit][row["theme"]] += 1
             sentiment[row["theme"]][row.get("sentiment") or NO_SENTIMENT] += 1
         units = builder.unit_groups()
@@ -129,7 +123,7 @@ def _mentions(builder: Builder, system: str, question_id: str, result: dict[str,
     and counting it as known would make the audit hide figures no page lets anyone combine."""
     mentioned: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for row, team_id in zip(result.get("rows", []), result.get("row_teams", [])):
-        for unit in _row_units(builder, team_id):
+        for unit in builder.units_of(team_id):
             for t in dict.fromkeys(row_themes(row)):
                 mentioned[unit][t] += 1
     for unit in builder.unit_groups():

@@ -48,3 +48,12 @@ def test_the_check_sees_an_offending_module(tmp_path):
     page = tmp_path / "page.py"
     page.write_text("from ..models import Answer, SurveyRun\n")
     assert _imported_models(page) & ANSWER_MODELS == {"Answer"}
+
+
+def test_a_response_counts_in_its_council_area_and_team_or_in_no_area_and_no_team():
+    from surveyapp.disclosure import cells as c
+    teams = {7: ("Front Door", 2), 8: ("Care Leavers", 3)}
+    assert c.units_of(7, teams, True) == [c.ALL, "area:2", "team:7"]
+    assert c.units_of(7, teams, False) == [c.ALL, "area:2"]
+    for unknown in (None, 99):  # none given, or a team since removed from the structure
+        assert c.units_of(unknown, teams, True) == [c.ALL, c.NO_AREA, c.NO_TEAM]
