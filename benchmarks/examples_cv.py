@@ -10,7 +10,8 @@ development comments or on the examples themselves. Prints markdown tables:
   against the development set's errors), and grouped cross-validation (held-out sub-topics, as
   `themes_cv.py` does it, settings chosen on the other folds);
 - leave-one-batch-out on the examples: each batch of examples (the ones before 2026-12-06,
-  then the four batches of that day, from `git blame` of the file) classified by
+  then the four batches of that day and the fifth, written later that day by another writer, from
+  `git blame` of the file) classified by
   the other batches only. The 2026-12-06 batches were written apart from the older examples,
   so they test whether the older ones generalise;
 - with `--hubs N`: the N examples that most often are among the 3 nearest of a wrongly chosen
@@ -46,7 +47,7 @@ HC_FILE = "analysis/taxonomies/health-check.yaml"
 REVS = Path(__file__).with_name("examples_audit.revs")
 GRID = [{"top_k": k, "keyword_weight": w} for k in (1, 3, 5) for w in (0.05, 0.1, 0.2)]
 BATCHES = {"5d8404b": "old", "ee192b8": "old", "ece41d5": "old", "52ff2ec": "b1", "d70ac3a": "b2",
-           "4123380": "b3", "65862d0": "b3", "ecd7358": "b4"}
+           "4123380": "b3", "65862d0": "b3", "ecd7358": "b4", "22acef1": "b5"}
 
 
 class Vectors:
@@ -120,7 +121,7 @@ def leave_batch_out(tax: Taxonomy, batch_of: dict[str, str], vec: Vectors, hubs:
     pairs = examples_of(tax)
     label = {e: batch_of.get(e, "new") for _, e in pairs}
     scores = {}
-    for batch in ("old", "b1", "b2", "b3", "b4", "new"):
+    for batch in ("old", "b1", "b2", "b3", "b4", "b5", "new"):
         held = [(t, e) for t, e in pairs if label[e] == batch]
         if not held:
             continue
