@@ -201,8 +201,8 @@ class Redactor(TransformerMixin, BaseEstimator):
         return found
 
     def _names(self, text: str, taken: list[Span]) -> list[Span]:
-        if not self.staff_forms_ and text.islower():
-            return []  # without a staff list only a capitalised token starts a name (see _is_name)
+        if not self._may_hold_names(text):
+            return []
         tokens = [_Token.read(m, text) for m in TOKEN.finditer(text)]
         if taken:
             tokens = [t for t in tokens if not _overlaps(t.start, t.end, taken)]
@@ -227,6 +227,10 @@ class Redactor(TransformerMixin, BaseEstimator):
             else:
                 spans.append(Span(tok.start, tok.end, "name"))
         return spans
+
+    def _may_hold_names(self, text: str) -> bool:
+        """Without a staff list only a capitalised token starts a name (see _is_name)."""
+        return bool(self.staff_forms_) or not text.islower()
 
     def _is_name(self, tokens: list[_Token], i: int) -> bool:
         tok = tokens[i]

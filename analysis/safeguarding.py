@@ -268,8 +268,10 @@ class SafeguardingFlagger(BaseEstimator):
             gates = self._gates = (self.rules_, combine(plain), combine(self.rules_),
                                    combine(plain, re.ASCII) if ascii_ok else combine(plain),
                                    combine(self.rules_, re.ASCII) if ascii_ok else combine(self.rules_))
-        fast = 2 if text.isascii() and _ASCII_UNLIKE.search(text) is None else 0
-        return gates[fast + 2] if has_child else gates[fast + 1]
+        _, plain_gate, child_gate, plain_ascii, child_ascii = gates
+        if text.isascii() and _ASCII_UNLIKE.search(text) is None:
+            return child_ascii if has_child else plain_ascii
+        return child_gate if has_child else plain_gate
 
 def _negated(sentence: str, match: re.Match[str]) -> bool:
     """A negation in the three words before the match, or inside it ("I've never been threatened")."""
