@@ -37,6 +37,11 @@ REDACTION_KINDS = ("email", "phone", "case_number", "name", "initials", "handle"
                    "address", "postcode")
 PLACEHOLDERS = {kind: f"[{kind.upper()}]" for kind in REDACTION_KINDS}
 _TITLE = r"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof)"
+_TITLES = frozenset(["Mr", "Mrs", "Ms", "Miss", "Mx", "Dr", "Prof"])  # the words _TITLE matches, for a set lookup
+# What r"['\u2019]s$" matches case-blind: the long s (U+017F) is an s to the regex module too.
+_POSSESSIVE = frozenset(a + s for a in "'\u2019" for s in "sS\u017f")
+_NOT_WORD = re.compile(r"[^\w]*")
+_BEFORE_TOKEN = " \"'(["  # skipped when looking for what a token follows
 # Staff initials: two or three capitals, alone or with full stops ("KMB", "K.F.", "K. F.").
 _INITIALS = re.compile(r"(?<![\w.])(?:[A-Z]{2,3}|(?:[A-Z]\.\s?){1,2}[A-Z]\.?|(?:[a-z]\.){2,3})(?![\w])")
 # Verbs that follow a person far more often than a word: "Ward said", "Marsh told me".
@@ -127,8 +132,28 @@ class Redactor(TransformerMixin, BaseEstimator):
         # Typos are looked for only around forms that are not words themselves ("Marsh": "march").
         self.typo_targets_ = tuple(sorted(f for f in self.staff_forms_
                                           if len(f) >= TYPO_MIN_LENGTH and not self._word_like(f)))
+        self._lookups()
         self.counts_ = dict.fromkeys(REDACTION_KINDS, 0)
         return self
+
+    def _lookups(self) -> None:
+        """Unions of the fitted word sets and the typo targets by length, built once a fit
+        rather than once a token (the sets hold thousands of names)."""
+        self._surname_or_part = self.surnames_ | self.staff_parts_
+        self._name_or_part = self.first_names_ | self.surnames_ | self.staff_parts_
+        self._joinable = self.surnames_ | self.staff_forms_ | self.first_names_
+        by_length: dict[int, list[str]] = {}
+        for target in self.typo_targets_:
+            by_length.setdefault(len(target), []).append(target)
+        self._typo_by_length = {n: tuple(v) for n, v in by_length.items()}
+        self._typo_seen: dict[str, bool] = {}
+        self._fitted_on = (self.surnames_, self.staff_parts_, self.first_names_, self.staff_forms_, self.typo_targets_)
+
+    def _check_lookups(self) -> None:
+        # Rebuilt when a fitted set was replaced after fit (as set_params or a test might).
+        current = (self.surnames_, self.staff_parts_, self.first_names_, self.staff_forms_, self.typo_targets_)
+        if getattr(self, "_fitted_on", None) is None or any(a is not b for a, b in zip(current, self._fitted_on)):
+            self._lookups()
 
     def transform(self, X: Iterable[str]) -> list[str]:
         if not hasattr(self, "first_names_"):
@@ -149,6 +174,7 @@ class Redactor(TransformerMixin, BaseEstimator):
         """Every span of `text` to redact, in order, none overlapping (text already normalised)."""
         if not hasattr(self, "first_names_"):
             self.fit([text])
+        self._check_lookups()
         spans = find_identifiers(text)
         spans += self._initials(text, spans)
         return sorted(spans + self._names(text, spans))
@@ -175,9 +201,14 @@ class Redactor(TransformerMixin, BaseEstimator):
         return found
 
     def _names(self, text: str, taken: list[Span]) -> list[Span]:
+        if not self._may_hold_names(text):
+            return []
         tokens = [_Token.read(m, text) for m in TOKEN.finditer(text)]
-        tokens = [t for t in tokens if not _overlaps(t.start, t.end, taken)]
+        if taken:
+            tokens = [t for t in tokens if not _overlaps(t.start, t.end, taken)]
         marked = [self._is_name(tokens, i) for i in range(len(tokens))]
+        if not any(marked):  # nothing to pull other tokens or titles in
+            return []
         changed = True
         while changed:  # a name pulls in the name parts beside it: "Jonathan Hope", "will ashworth"
             changed = False
@@ -197,6 +228,10 @@ class Redactor(TransformerMixin, BaseEstimator):
                 spans.append(Span(tok.start, tok.end, "name"))
         return spans
 
+    def _may_hold_names(self, text: str) -> bool:
+        """Without a staff list only a capitalised token starts a name (see _is_name)."""
+        return bool(self.staff_forms_) or not text.islower()
+
     def _is_name(self, tokens: list[_Token], i: int) -> bool:
         tok = tokens[i]
         form, cap = tok.form, tok.capitalised
@@ -204,6 +239,8 @@ class Redactor(TransformerMixin, BaseEstimator):
         nxt = tokens[i + 1] if i + 1 < len(tokens) else None
         if tok.title:
             return False
+        if not cap and not self.staff_forms_:
+            return False  # in lower case only staff forms and their typos are names
         if after_title and cap:
             return True
         if form in self.staff_forms_:
@@ -213,21 +250,30 @@ class Redactor(TransformerMixin, BaseEstimator):
         if cap and form in self.common_first_ and form not in self.ambiguous_:
             return True
         if cap and form in self.ambiguous_:
-            return bool(nxt and nxt.capitalised and nxt.form in self.surnames_ | self.staff_parts_)
+            return bool(nxt and nxt.capitalised and nxt.form in self._surname_or_part)
         if "-" in form:
             return any(self._is_name([_Token.part(tok, p)], 0) for p in form.split("-") if len(p) > 1)
         if len(form) >= TYPO_MIN_LENGTH and not is_word(form) and form not in self.name_lexicon_:
-            if any(within_one_edit(form, target) for target in self.typo_targets_):
+            if self._typo_of_staff(form):
                 return True
             return cap and self._joined_names(form)
         return False
+
+    def _typo_of_staff(self, form: str) -> bool:
+        """Within one edit of a typo target; only targets one letter longer or shorter can be."""
+        seen = self._typo_seen.get(form)
+        if seen is None:
+            n = len(form)
+            seen = any(within_one_edit(form, target)
+                       for length in (n - 1, n, n + 1) for target in self._typo_by_length.get(length, ()))
+            self._typo_seen[form] = seen
+        return seen
 
     def _reads_as_name(self, tok: _Token, nxt: _Token | None) -> bool:
         """Context that makes a word-like staff form ("Hope", "Young", "Will") a name."""
         if tok.possessive:
             return True
-        if nxt is not None and nxt.capitalised and (nxt.form in self.first_names_ | self.surnames_ | self.staff_parts_
-                                                    or len(nxt.form) == 1):
+        if nxt is not None and nxt.capitalised and (nxt.form in self._name_or_part or len(nxt.form) == 1):
             return True  # "Bill Ashworth", "Grace W"
         if nxt is not None and nxt.form in _NAME_VERBS:
             return True  # "Ward said", "Marsh told me"
@@ -243,7 +289,7 @@ class Redactor(TransformerMixin, BaseEstimator):
         if tok.title or len(tok.form) < 2 or not _adjacent_tokens(tok, other, i < j):
             return False
         if tok.capitalised:
-            return tok.form in self.surnames_ | self.staff_forms_ | self.first_names_
+            return tok.form in self._joinable
         # lower case: a staff first name before a staff surname ("will ashworth")
         return tok.form in self.staff_first_ and i < j and other.form in self.staff_parts_
 
@@ -266,13 +312,17 @@ class _Token(NamedTuple):
     @classmethod
     def read(cls, match: re.Match[str], text: str) -> _Token:
         word, start = match.group(0), match.start()
-        possessive = bool(re.search(r"['\u2019]s$", word, re.IGNORECASE))
+        possessive = word[-2:] in _POSSESSIVE
         if possessive:
             word = word[:-2]
-        before = text[:start].rstrip(" \"'([")
-        after = re.match(r"[^\w]*", text[start + len(word) + 2 * possessive:]).group(0)
+        # The last character before the token, skipping spaces, quotes and brackets; walking back
+        # from the token costs a few steps where stripping the whole text before it cost its length.
+        before = start
+        while before and text[before - 1] in _BEFORE_TOKEN:
+            before -= 1
+        after = _NOT_WORD.match(text, start + len(word) + 2 * possessive).group(0)
         return cls(start, start + len(word), fold(word), word[:1].isupper(), possessive,
-                   not before or before[-1] in ".!?:;", re.fullmatch(_TITLE, word) is not None, after)
+                   not before or text[before - 1] in ".!?:;", word in _TITLES, after)
 
     @classmethod
     def part(cls, tok: _Token, piece: str) -> _Token:

@@ -31,6 +31,8 @@ _VOWELS = "aeiouy"
 
 def fold(text: str) -> str:
     """Lower case without accents: "Siân" and "Sian", "Wiśniewska" and "Wisniewska" compare equal."""
+    if text.isascii():  # nothing to translate, decompose or replace: the common case, kept quick
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.translate(_UNSPLIT))
     return "".join(c for c in decomposed if not unicodedata.combining(c)).lower().replace("\u2019", "'")
 
