@@ -608,5 +608,6 @@ def test_the_demos_committee_report_opens_in_every_format(server: Server, page: 
         assert bool(pdf.Root.MarkInfo.Marked)
     page.goto((tmp_path / "report.html").as_uri())
     expect(page.locator("h1")).to_contain_text("health check")
+    audit(page, "the committee report's web page")
     page.screenshot(path=str(tmp_path / "report.png"), full_page=False)
     assert (tmp_path / "report.png").stat().st_size > 10_000  # a drawn page, not a blank one
