@@ -80,10 +80,17 @@ def _demo_themes() -> None:
     jobs.run_job(current_app._get_current_object(), job.id)  # type: ignore[attr-defined]
 
 
+COMMAND_LINE = "command line"  # the audit log's actor for what is done at the server's command line
+
+
+def _kind(run: SurveyRun) -> ReleaseKind:
+    return ReleaseKind.PERIOD if run.kind == "exit_interview" else (
+        ReleaseKind.FINAL if run.status == RunStatus.CLOSED.value else ReleaseKind.INTERIM)
+
+
 def _release(run: SurveyRun) -> None:
     """Make a release now, in this process (the CLI waits for it rather than queue it)."""
-    kind = ReleaseKind.PERIOD if run.kind == "exit_interview" else (
-        ReleaseKind.FINAL if run.status == RunStatus.CLOSED.value else ReleaseKind.INTERIM)
+    kind = _kind(run)
     make_session = current_app.extensions["surveyapp.sessionmaker"]
     rule, limits = Thresholds.from_config(current_app.config), heartbeat.Limits.from_config(current_app.config)
     made = jobs_release.start(db.session(), run, kind, rule,
@@ -197,10 +204,16 @@ def register_commands(app: Flask) -> None:
             raise click.ClickException(f"There is no run {run_id}.")
         if run.data_deleted_on is not None:
             raise click.ClickException(f"Run {run_id}'s answers were deleted at the end of its retention period.")
+        # Recorded like the admin's button (release_requested), by "command line": it changes what managers see.
+        kind = _kind(run)
         try:
             _release(run)
         except jobs_release.TooSoon as exc:
+            audit_log.record(db.session(), COMMAND_LINE, audit_log.RELEASE_REQUESTED, run=run, commit=True,
+                             detail={"kind": kind.value, "via": "flask release", "refused": f"only {exc.new} new responses"})
             raise click.ClickException(f"Only {exc.new} new responses since the last release; wait for {exc.needed}.")
+        audit_log.record(db.session(), COMMAND_LINE, audit_log.RELEASE_REQUESTED, run=run, commit=True,
+                         detail={"kind": kind.value, "via": "flask release"})
 
     @app.cli.command("check-questionnaire")
     @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))

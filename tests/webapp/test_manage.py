@@ -17,7 +17,7 @@ from surveyapp import create_app, security
 from surveyapp.cli import ROOT
 from surveyapp.config import DEV_SECRET, ConfigError, sqlalchemy_url
 from surveyapp.manage.forms import SignInForm
-from surveyapp.models import Council, Draft, Response, Role, SurveyRun, User
+from surveyapp.models import AuditEvent, Council, Draft, Response, Role, SurveyRun, User
 from surveyapp.questionnaires import DEFINITIONS
 
 from . import factories
@@ -591,3 +591,22 @@ def test_an_unexpected_error_gets_an_honest_page_without_a_traceback(app, client
 def test_an_unknown_address_gets_the_page_not_found_page(client):
     page = client.get("/manage/no-such-page")
     assert page.status == 404 and page.h1 == "Page not found"
+
+
+def test_cli_release_is_in_the_audit_log_made_or_refused(app, session):
+    runner = app.test_cli_runner()
+    made = factories.council(session)
+    survey_run = factories.run(session, made)
+    factories.agreement_responses(session, survey_run, factories.team(session, made, "Assessment North"), 4, 3)
+    first = runner.invoke(args=["release", str(survey_run.id)])
+    assert first.exit_code == 0 and "release 1 done" in first.output, first.output
+    factories.agreement_responses(session, survey_run, factories.team(session, made, "Children in Care"), 2, 0)
+    refused = runner.invoke(args=["release", str(survey_run.id)])
+    assert refused.exit_code != 0 and "Only 2 new responses" in refused.output
+    session.expire_all()
+    events = session.scalars(select(AuditEvent).where(AuditEvent.action == "release_requested")
+                             .order_by(AuditEvent.id)).all()
+    assert [(e.actor, e.run_id, e.council_id, e.detail) for e in events] == [
+        ("command line", survey_run.id, made.id, {"kind": "interim", "via": "flask release"}),
+        ("command line", survey_run.id, made.id, {"kind": "interim", "via": "flask release",
+                                                  "refused": "only 2 new responses"})]
