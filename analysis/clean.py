@@ -147,13 +147,6 @@ class Redactor(TransformerMixin, BaseEstimator):
             by_length.setdefault(len(target), []).append(target)
         self._typo_by_length = {n: tuple(v) for n, v in by_length.items()}
         self._typo_seen: dict[str, bool] = {}
-        self._fitted_on = (self.surnames_, self.staff_parts_, self.first_names_, self.staff_forms_, self.typo_targets_)
-
-    def _check_lookups(self) -> None:
-        # Rebuilt when a fitted set was replaced after fit (as set_params or a test might).
-        current = (self.surnames_, self.staff_parts_, self.first_names_, self.staff_forms_, self.typo_targets_)
-        if getattr(self, "_fitted_on", None) is None or any(a is not b for a, b in zip(current, self._fitted_on)):
-            self._lookups()
 
     def transform(self, X: Iterable[str]) -> list[str]:
         if not hasattr(self, "first_names_"):
@@ -174,7 +167,6 @@ class Redactor(TransformerMixin, BaseEstimator):
         """Every span of `text` to redact, in order, none overlapping (text already normalised)."""
         if not hasattr(self, "first_names_"):
             self.fit([text])
-        self._check_lookups()
         spans = find_identifiers(text)
         spans += self._initials(text, spans)
         return sorted(spans + self._names(text, spans))

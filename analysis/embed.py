@@ -33,8 +33,13 @@ def default_cache_dir() -> Path:
     return Path(os.environ.get(CACHE_ENV) or Path.home() / ".cache" / "surveyapp-themes")
 
 
+def cache_key(model_name: str, text: str) -> str:
+    """What a text's vector is stored under: sha256(model + text), never the text."""
+    return hashlib.sha256(f"{model_name}\n{text}".encode()).hexdigest()
+
+
 class EmbeddingCache:
-    """Vectors in one SQLite file, keyed by sha256(model + text).
+    """Vectors in one SQLite file, keyed by `cache_key` (sha256 of the model and the text).
 
     SQLite rather than loose .npy files: one file, atomic writes, and a re-run on
     10,000 comments is one indexed read.
@@ -44,25 +49,21 @@ class EmbeddingCache:
         self.path = Path(directory) / "embeddings.sqlite3"
         self.model_name = model_name
 
-    def key(self, text: str) -> str:
-        return hashlib.sha256(f"{self.model_name}\n{text}".encode()).hexdigest()
-
-    def get_many(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
+    def get_many(self, keys: Sequence[str]) -> dict[str, np.ndarray]:
         if not self.path.exists():
             return {}
-        keys = [self.key(t) for t in texts]
         found: dict[str, np.ndarray] = {}
         with sqlite3.connect(self.path) as db:
             for start in range(0, len(keys), 900):  # SQLite's bound-parameter limit
-                chunk = keys[start:start + 900]
+                chunk = list(keys[start:start + 900])
                 marks = ",".join("?" * len(chunk))
                 for key, blob in db.execute(f"SELECT key, vec FROM vectors WHERE key IN ({marks})", chunk):
                     found[key] = np.frombuffer(blob, dtype=np.float32)
         return found
 
-    def put_many(self, texts: Sequence[str], vectors: np.ndarray) -> None:
+    def put_many(self, keys: Sequence[str], vectors: np.ndarray) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        rows = [(self.key(t), v.astype(np.float32).tobytes()) for t, v in zip(texts, vectors)]
+        rows = [(key, v.astype(np.float32).tobytes()) for key, v in zip(keys, vectors)]
         with sqlite3.connect(self.path) as db:
             db.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vec BLOB NOT NULL)")
             db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?)", rows)
@@ -150,21 +151,21 @@ class SentenceEmbedder(TransformerMixin, BaseEstimator):
     def transform(self, X: Sequence[str]) -> np.ndarray:
         texts = [str(t) for t in X]
         unique = list(dict.fromkeys(texts))  # identical comments are embedded once
-        keys = EmbeddingCache("", self.cache_name)  # the key of a text, with or without a cache
+        key = {t: cache_key(self.cache_name, t) for t in unique}  # each text hashed once
         cache = EmbeddingCache(self.cache_dir or default_cache_dir(), self.cache_name) if self.use_cache else None
         shipped = shipped_vectors() if self.cache_name == DEFAULT_MODEL else {}
-        vectors = {k: shipped[k] for k in map(keys.key, unique) if k in shipped}
-        unknown = [t for t in unique if keys.key(t) not in vectors]
+        vectors = {key[t]: shipped[key[t]] for t in unique if key[t] in shipped}
+        unknown = [t for t in unique if key[t] not in vectors]
         if cache and unknown:
-            vectors.update(cache.get_many(unknown))
-        missing = [t for t in unknown if keys.key(t) not in vectors]
+            vectors.update(cache.get_many([key[t] for t in unknown]))
+        missing = [t for t in unknown if key[t] not in vectors]
         if missing:
             new = self._encode(missing)
             if cache:
-                cache.put_many(missing, new)
-            vectors.update({keys.key(t): v for t, v in zip(missing, new)})
+                cache.put_many([key[t] for t in missing], new)
+            vectors.update({key[t]: v for t, v in zip(missing, new)})
         dim = next(iter(vectors.values())).shape[0] if vectors else 384
-        rows = [vectors[keys.key(t)] for t in texts]
+        rows = [vectors[key[t]] for t in texts]
         return np.vstack(rows).astype(np.float32) if rows else np.zeros((0, dim), np.float32)
 
     def _encode(self, texts: list[str]) -> np.ndarray:

@@ -128,39 +128,37 @@ def _bare_cases(text: str) -> Iterator[Span]:
             yield Span(match.start(), match.end(), "case_number")
 
 
-# Order matters: a span that overlaps an earlier one is dropped.
-FINDERS: tuple[Callable[[str], Iterator[Span]], ...] = (
-    _matches(EMAIL, "email"),
-    _matches(EMAIL_SPELLED, "email"),
-    _matches(EMAIL_BRACKETED, "email"),
-    _matches(HANDLE, "handle"),
-    _matches(DATE_OF_BIRTH, "date_of_birth", "id"),
-    _matches(BIRTHDAY, "date_of_birth", "id"),
-    _matches(BORN_IN, "date_of_birth", "id"),
-    _matches(NI_CUE, "case_number", "id"),
-    _matches(NI_NUMBER, "case_number"),
-    _phones,
-    _matches(POSTCODE, "postcode"),
-    _matches(ADDRESS, "address"),
-    _matches(ADDRESS_LOWER, "address", "id"),
-    _matches(NHS_NUMBER, "case_number"),
-    _matches(CASE_WITH_PREFIX, "case_number"),
-    _bare_cases,
-)
-
-
-# What each finder above cannot match without: an "@", a digit, or nothing to check. Most
-# comments have neither, and skipping a finder that cannot match changes nothing but the time.
+# What a finder cannot match without: an "@", a digit, or nothing to check (None). Most comments
+# have neither, and skipping a finder that cannot match changes nothing but the time.
 _AT, _DIGIT = "@", "digit"
-_FINDER_NEEDS: tuple[str | None, ...] = (_AT, None, None, _AT, *[_DIGIT] * 12)
 _ANY_DIGIT = re.compile(r"\d")  # the regexes' \d: any Unicode decimal digit, not only 0-9
+
+# Order matters: a span that overlaps an earlier one is dropped. Each finder beside what it needs.
+FINDERS: tuple[tuple[str | None, Callable[[str], Iterator[Span]]], ...] = (
+    (_AT, _matches(EMAIL, "email")),
+    (None, _matches(EMAIL_SPELLED, "email")),
+    (None, _matches(EMAIL_BRACKETED, "email")),
+    (_AT, _matches(HANDLE, "handle")),
+    (_DIGIT, _matches(DATE_OF_BIRTH, "date_of_birth", "id")),
+    (_DIGIT, _matches(BIRTHDAY, "date_of_birth", "id")),
+    (_DIGIT, _matches(BORN_IN, "date_of_birth", "id")),
+    (_DIGIT, _matches(NI_CUE, "case_number", "id")),
+    (_DIGIT, _matches(NI_NUMBER, "case_number")),
+    (_DIGIT, _phones),
+    (_DIGIT, _matches(POSTCODE, "postcode")),
+    (_DIGIT, _matches(ADDRESS, "address")),
+    (_DIGIT, _matches(ADDRESS_LOWER, "address", "id")),
+    (_DIGIT, _matches(NHS_NUMBER, "case_number")),
+    (_DIGIT, _matches(CASE_WITH_PREFIX, "case_number")),
+    (_DIGIT, _bare_cases),
+)
 
 
 def find_identifiers(text: str) -> list[Span]:
     """Spans of every shaped identifier in `text`, in text order, none overlapping."""
     found: list[Span] = []
     present = {None, _AT if "@" in text else None, _DIGIT if _ANY_DIGIT.search(text) else None}
-    for finder, needs in zip(FINDERS, _FINDER_NEEDS, strict=True):
+    for needs, finder in FINDERS:
         if needs not in present:
             continue
         for span in finder(text):

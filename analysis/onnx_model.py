@@ -101,14 +101,13 @@ def builtin_texts() -> list[str]:
 
 
 def write_builtin_vectors(directory: Path | None = None) -> Path:
-    from analysis.embed import DEFAULT_MODEL, SHIPPED_VECTORS, EmbeddingCache, _load_shipped
+    from analysis.embed import DEFAULT_MODEL, SHIPPED_VECTORS, _load_shipped, cache_key
 
     directory = directory or default_onnx_dir()
     texts = builtin_texts()
     vectors = OnnxMiniLM(directory).encode(texts)
-    key = EmbeddingCache("", DEFAULT_MODEL).key
     tmp = directory / (SHIPPED_VECTORS + ".tmp.npz")
-    np.savez_compressed(tmp, keys=np.array([key(t) for t in texts]), vectors=vectors)
+    np.savez_compressed(tmp, keys=np.array([cache_key(DEFAULT_MODEL, t) for t in texts]), vectors=vectors)
     tmp.replace(directory / SHIPPED_VECTORS)
     _load_shipped.cache_clear()
     return directory / SHIPPED_VECTORS

@@ -194,6 +194,7 @@ class SafeguardingFlagger(BaseEstimator):
         if unknown:
             raise ValueError(f"unknown flag kinds {sorted(unknown)}; choose from {FLAG_KINDS}")
         self.rules_ = tuple(r for r in RULES if r.kind in self.kinds)
+        self._gates = _gates(self.rules_)
         self.examples_ = None
         if embed is not None:
             texts, labels = safeguarding_examples()
@@ -253,25 +254,28 @@ class SafeguardingFlagger(BaseEstimator):
         return hits
 
     def _gate(self, has_child: bool, text: str) -> re.Pattern[str]:
-        """One regex matching where any of the rules that can apply matches: without it each
-        comment (almost all set off nothing) was searched once a rule and a sentence. Exact: a
-        rule's match in a sentence is a match in the whole text too, as the rules' only anchor is
-        \\b and the sentences are split at spaces. On ASCII text the gate runs in ASCII mode, which
-        is faster and, the rules being ASCII, matches the same: \\w, \\d, \\b and case differ only
-        on other characters, and \\s on \\x1c-\\x1f, which the check below sends the slow way."""
-        gates = getattr(self, "_gates", None)
-        if gates is None or gates[0] is not self.rules_:
-            def combine(rules: Iterable[Rule], flags: int = 0) -> re.Pattern[str]:
-                return re.compile("|".join(f"(?:{r.pattern.pattern})" for r in rules), re.IGNORECASE | flags)
-            plain = [r for r in self.rules_ if not r.needs_child]
-            ascii_ok = all(r.pattern.pattern.isascii() for r in self.rules_)
-            gates = self._gates = (self.rules_, combine(plain), combine(self.rules_),
-                                   combine(plain, re.ASCII) if ascii_ok else combine(plain),
-                                   combine(self.rules_, re.ASCII) if ascii_ok else combine(self.rules_))
-        _, plain_gate, child_gate, plain_ascii, child_ascii = gates
+        """The one regex (made by `_gates` at fit) that matches where any of the rules that can apply
+        matches: without it each comment (almost all set off nothing) was searched once a rule and a
+        sentence. On ASCII text, the gate in ASCII mode (see `_gates`)."""
+        plain_gate, child_gate, plain_ascii, child_ascii = self._gates
         if text.isascii() and _ASCII_UNLIKE.search(text) is None:
             return child_ascii if has_child else plain_ascii
         return child_gate if has_child else plain_gate
+
+
+def _gates(rules: tuple[Rule, ...]) -> tuple[re.Pattern[str], ...]:
+    """The rules' gate regexes: those needing no child, and all of them; then both in ASCII mode.
+
+    Exact: a rule's match in a sentence is a match in the whole text too, as the rules' only anchor
+    is \\b and the sentences are split at spaces. ASCII mode is faster and, the rules being ASCII,
+    matches the same on ASCII text: \\w, \\d, \\b and case differ only on other characters, and \\s
+    on \\x1c-\\x1f, which `_gate` sends the Unicode way."""
+    def combine(chosen: Iterable[Rule], flags: int = 0) -> re.Pattern[str]:
+        return re.compile("|".join(f"(?:{r.pattern.pattern})" for r in chosen), re.IGNORECASE | flags)
+    plain = [r for r in rules if not r.needs_child]
+    ascii_mode = re.ASCII if all(r.pattern.pattern.isascii() for r in rules) else 0
+    return combine(plain), combine(rules), combine(plain, ascii_mode), combine(rules, ascii_mode)
+
 
 def _negated(sentence: str, match: re.Match[str]) -> bool:
     """A negation in the three words before the match, or inside it ("I've never been threatened")."""

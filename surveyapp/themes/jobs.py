@@ -94,7 +94,7 @@ def taxonomy_for(kind: str, learned: corrections.Corrections) -> Any:
     would keep pulling next year's comments back to it."""
     from dataclasses import replace
 
-    from analysis.taxonomy import Taxonomy, ThemeDefinition, load_taxonomy
+    from analysis.taxonomy import ThemeDefinition, load_taxonomy
 
     base = load_taxonomy(TAXONOMY[kind])
     own = corrections.own_themes(learned)
@@ -118,7 +118,7 @@ def taxonomy_for(kind: str, learned: corrections.Corrections) -> Any:
                                     examples=tuple(e for e in theme.examples if e not in moved))
         added.append(ThemeDefinition(key, name, f"{name}: a theme of the council's own, split off by the principal "
                                      "social worker", tuple(examples), tuple(sorted(taken))))
-    return Taxonomy(base.id, base.name, tuple(themes) + tuple(added), base.other_threshold)
+    return replace(base, themes=tuple(themes) + tuple(added))  # its other settings (other_threshold) kept
 
 
 def _stem(word: str) -> str:

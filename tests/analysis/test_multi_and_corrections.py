@@ -108,11 +108,12 @@ def test_without_the_onnx_export_the_pytorch_model_is_used(monkeypatch, tmp_path
 
 def test_the_export_ships_the_built_in_texts_vectors_so_a_cold_run_embeds_only_its_comments(monkeypatch, tmp_path):
     from analysis import onnx_model
-    from analysis.embed import EmbeddingCache, shipped_vectors
+    from analysis.embed import cache_key, shipped_vectors
     assert onnx_available(), "run `python -m analysis.onnx_model export` (make install does)"
     shipped = shipped_vectors()
     builtin = onnx_model.builtin_texts()
-    key = EmbeddingCache("", "all-MiniLM-L6-v2").key
+    def key(text: str) -> str:
+        return cache_key("all-MiniLM-L6-v2", text)
     assert len(builtin) > 1000 and all(key(t) in shipped for t in builtin), "re-run the export: a built-in text changed"
     sample = builtin[::97]  # the shipped vectors are the model's own
     np.testing.assert_allclose(np.vstack([shipped[key(t)] for t in sample]), OnnxMiniLM().encode(sample), atol=1e-5)
