@@ -80,9 +80,6 @@ def _demo_themes() -> None:
     jobs.run_job(current_app._get_current_object(), job.id)  # type: ignore[attr-defined]
 
 
-COMMAND_LINE = "command line"  # the audit log's actor for what is done at the server's command line
-
-
 def _kind(run: SurveyRun) -> ReleaseKind:
     return ReleaseKind.PERIOD if run.kind == "exit_interview" else (
         ReleaseKind.FINAL if run.status == RunStatus.CLOSED.value else ReleaseKind.INTERIM)
@@ -204,15 +201,15 @@ def register_commands(app: Flask) -> None:
             raise click.ClickException(f"There is no run {run_id}.")
         if run.data_deleted_on is not None:
             raise click.ClickException(f"Run {run_id}'s answers were deleted at the end of its retention period.")
-        # Recorded like the admin's button (release_requested), by "command line": it changes what managers see.
+        # Recorded like the admin's button (release_requested), by the system actor: it changes what managers see.
         kind = _kind(run)
         try:
             _release(run)
         except jobs_release.TooSoon as exc:
-            audit_log.record(db.session(), COMMAND_LINE, audit_log.RELEASE_REQUESTED, run=run, commit=True,
+            audit_log.record(db.session(), audit_log.SYSTEM, audit_log.RELEASE_REQUESTED, run=run, commit=True,
                              detail={"kind": kind.value, "via": "flask release", "refused": f"only {exc.new} new responses"})
             raise click.ClickException(f"Only {exc.new} new responses since the last release; wait for {exc.needed}.")
-        audit_log.record(db.session(), COMMAND_LINE, audit_log.RELEASE_REQUESTED, run=run, commit=True,
+        audit_log.record(db.session(), audit_log.SYSTEM, audit_log.RELEASE_REQUESTED, run=run, commit=True,
                          detail={"kind": kind.value, "via": "flask release"})
 
     @app.cli.command("check-questionnaire")

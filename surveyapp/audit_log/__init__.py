@@ -208,11 +208,15 @@ def _themes_analysed(detail: dict[str, Any]) -> str:
             "the moderation queue and the next release use it")
 
 
-SENTENCES: dict[str, Callable[[dict[str, Any]], str]] = {MODERATION_DECISION: _quote_decision, CONCERN_REVIEWED: _concern_reviewed, PLAN_CHANGED: _plan_changed,
-             THEMES_ANALYSED: _themes_analysed,
-             OPEN_LINK_CREATED: lambda _: "Created a new open link for the run: any earlier link stops working",
-             REMINDERS_SENT: lambda d: f"Asked for a reminder to be emailed to {d['people']} people invited",
-             NAMED_LEAVERS_OPENED: lambda _: "Opened the list of leavers who gave their name"}
+SENTENCES: dict[str, Callable[[dict[str, Any]], str]] = {
+    MODERATION_DECISION: _quote_decision,
+    CONCERN_REVIEWED: _concern_reviewed,
+    PLAN_CHANGED: _plan_changed,
+    THEMES_ANALYSED: _themes_analysed,
+    OPEN_LINK_CREATED: lambda _: "Created a new open link for the run: any earlier link stops working",
+    REMINDERS_SENT: lambda d: f"Asked for a reminder to be emailed to {d['people']} people invited",
+    NAMED_LEAVERS_OPENED: lambda _: "Opened the list of leavers who gave their name",
+}
 
 
 def describe(found: AuditEvent) -> str:

@@ -607,6 +607,6 @@ def test_cli_release_is_in_the_audit_log_made_or_refused(app, session):
     events = session.scalars(select(AuditEvent).where(AuditEvent.action == "release_requested")
                              .order_by(AuditEvent.id)).all()
     assert [(e.actor, e.run_id, e.council_id, e.detail) for e in events] == [
-        ("command line", survey_run.id, made.id, {"kind": "interim", "via": "flask release"}),
-        ("command line", survey_run.id, made.id, {"kind": "interim", "via": "flask release",
+        ("system", survey_run.id, made.id, {"kind": "interim", "via": "flask release"}),
+        ("system", survey_run.id, made.id, {"kind": "interim", "via": "flask release",
                                                   "refused": "only 2 new responses"})]
