@@ -33,7 +33,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     WTFormsHelpers(app)
 
-    from . import auth, errors, headers, limits, logs
+    from . import auth, errors, headers, limits, logs, same_origin
     from .health import bp as health_bp
     from .cli import register_commands
     from .audit_log import web as audit_web
@@ -53,7 +53,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .users import sso
     from .users.views import bp as users_bp
 
-    for part in (auth, errors, logs, headers, limits, audit_web, sso):
+    for part in (auth, errors, logs, headers, same_origin, limits, audit_web, sso):
         part.init_app(app)
     app.register_blueprint(health_bp)
     app.register_blueprint(home_bp)

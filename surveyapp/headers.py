@@ -4,7 +4,10 @@
   no inline script or style attribute anywhere (GOV.UK's inline set-up script is
   `static/js/js-enabled.js`; bars and heatmap shades are classes), nothing from elsewhere.
 - The app is never framed (`frame-ancestors 'none'`, and X-Frame-Options for older browsers).
-- No referrer ever leaves a page, so no address reaches another site.
+- No referrer ever leaves for another site, so no address reaches one (`same-origin`): our own
+  server is told which of its pages a form was on, so that browsers also send `Origin` with a
+  form, which the same-origin check (same_origin.py) reads. `no-referrer` made browsers send no
+  `Referer` and `Origin: null`, and every form over HTTPS failed Flask-WTF's referrer check.
 - No MIME sniffing.
 - HSTS only when the request came over TLS (directly, or through a proxy that says so, when
   TRUSTED_PROXIES is set): on plain http it would be ignored, and on localhost it would break
@@ -32,13 +35,14 @@ CONTENT_SECURITY_POLICY = "; ".join([
     "object-src 'none'",
 ])
 HSTS = "max-age=31536000; includeSubDomains"
+REFERRER_POLICY = "same-origin"
 
 
 def add(response: Response) -> Response:
     headers = response.headers
     headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
     headers["X-Frame-Options"] = "DENY"
-    headers["Referrer-Policy"] = "no-referrer"
+    headers["Referrer-Policy"] = REFERRER_POLICY
     headers["X-Content-Type-Options"] = "nosniff"
     if request.is_secure:
         headers["Strict-Transport-Security"] = HSTS

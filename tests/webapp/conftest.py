@@ -185,9 +185,20 @@ def check_page(page: Page) -> None:
 class CheckedClient:
     """A test client that checks every page it fetches and follows no redirects by itself."""
 
-    def __init__(self, client: FlaskClient, sessions: list[Session] | None = None) -> None:
+    def __init__(self, client: FlaskClient, sessions: list[Session] | None = None, origin: str | None = None) -> None:
+        """With `origin` ("https://localhost"), every request goes there and a form carries the `Origin`
+        header a browser sends, so the checks that bite only over HTTPS are run."""
         self.client = client
         self.sessions = sessions if sessions is not None else []
+        self.origin = origin
+
+    def _over(self, kwargs: dict[str, Any], form: bool = False) -> dict[str, Any]:
+        if self.origin is None:
+            return kwargs
+        headers = dict(kwargs.pop("headers", None) or {})
+        if form:
+            headers.setdefault("Origin", self.origin)
+        return {"base_url": self.origin, **kwargs, "headers": headers}
 
     def _done(self, response: Any) -> Page:
         # End the test's read transactions, so it sees what the request wrote.
@@ -198,14 +209,14 @@ class CheckedClient:
         return page
 
     def get(self, url: str, **kwargs: Any) -> Page:
-        return self._done(self.client.get(url, **kwargs))
+        return self._done(self.client.get(url, **self._over(kwargs)))
 
     def post(self, url: str, data: dict[str, Any] | None = None, **kwargs: Any) -> Page:
-        return self._done(self.client.post(url, data=data or {}, **kwargs))
+        return self._done(self.client.post(url, data=data or {}, **self._over(kwargs, form=True)))
 
     def another(self) -> CheckedClient:
         """A second browser, with cookies of its own."""
-        return CheckedClient(self.client.application.test_client(), self.sessions)
+        return CheckedClient(self.client.application.test_client(), self.sessions, self.origin)
 
     def submit(self, url: str, data: dict[str, Any] | None = None, **kwargs: Any) -> Page:
         """GET the page, then POST its form with `data`, as a person would."""

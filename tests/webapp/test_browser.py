@@ -22,7 +22,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 from playwright.sync_api import Browser, Page, Request, expect, sync_playwright
-from werkzeug.serving import make_server
+from . import tls
 
 from surveyapp import create_app, db
 from surveyapp.cli import _demo_releases, upgrade
@@ -37,7 +37,9 @@ pytestmark = pytest.mark.browser
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 # the live servers speak TLS with a throwaway certificate (tls.py), as production does
+                 "--ignore-certificate-errors"]
 COMMENT = "Smaller caseloads, and time to see the children we work with."
 RELEASE_TIMEOUT = 8 * 60  # seconds: a release of the demo health check audits about 16,000 figures
 # axe-core from npm (package.json, `npm ci`); AXE_CORE_JS may point at another copy of the same file.
@@ -86,8 +88,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     # As `make run`: jobs wait in an SQLite queue and a `flask worker` process beside the server does them.
     queue = {"QUEUE_BACKEND": "sqlite", "QUEUE_SQLITE_PATH": str(folder / "queue.db")}
     app = create_app({"ENV_NAME": "testing", "DATABASE_URL": url, "SECRET_KEY": SECRET, **queue})
-    http = make_server("127.0.0.1", 0, app, threaded=True)
-    base_url = f"http://127.0.0.1:{http.server_port}"
+    http = tls.live_server(app)
+    base_url = tls.base_url(http)
     app.config["BASE_URL"] = base_url
     with app.app_context():
         loader.load(db.session())

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
-from werkzeug.serving import make_server
+from . import tls
 
 from surveyapp import create_app, db
 from surveyapp.cli import upgrade
@@ -36,8 +36,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     url = f"sqlite:///{tmp_path_factory.mktemp('csp') / 'csp.db'}"
     upgrade(url)
     app = create_app({"ENV_NAME": "testing", "DATABASE_URL": url, "SECRET_KEY": SECRET})
-    http = make_server("127.0.0.1", 0, app, threaded=True)
-    base = f"http://127.0.0.1:{http.server_port}"
+    http = tls.live_server(app)
+    base = tls.base_url(http)
     with app.app_context():
         session = db.session()
         made = factories.council(session)

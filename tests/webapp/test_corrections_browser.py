@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import pytest
 from flask import Flask
 from playwright.sync_api import Browser, Page, expect, sync_playwright
-from werkzeug.serving import make_server
+from . import tls
 
 from surveyapp import create_app, db
 from surveyapp.cli import upgrade
@@ -32,7 +32,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Flask, st
     url = f"sqlite:///{tmp_path_factory.mktemp('corrections') / 'browser.db'}"
     upgrade(url)
     app = create_app({"ENV_NAME": "testing", "DATABASE_URL": url, "SECRET_KEY": SECRET})
-    http = make_server("127.0.0.1", 0, app, threaded=True)
+    http = tls.live_server(app)
     with app.app_context():
         session = db.session()
         made = factories.council(session)
@@ -43,7 +43,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Flask, st
         run_id = run.id
     thread = threading.Thread(target=http.serve_forever, name="corrections-browser-server", daemon=True)
     thread.start()
-    yield app, f"http://127.0.0.1:{http.server_port}", run_id, email
+    yield app, tls.base_url(http), run_id, email
     http.shutdown()
     thread.join(timeout=10)
     app.extensions["surveyapp.engine"].dispose()

@@ -10,6 +10,8 @@ import re
 import shlex
 from pathlib import Path
 
+import pytest
+
 from surveyapp import create_app
 from surveyapp.questionnaires import builtin
 
@@ -32,13 +34,15 @@ def production_steps() -> tuple[list[list[str]], str]:
     return commands, csv_block.strip() + "\n"
 
 
-def test_the_readme_production_steps_work_from_an_empty_database(empty_database, tmp_path, monkeypatch, smtp_server):
+@pytest.mark.parametrize("base_url", ["http://localhost", "https://localhost"])
+def test_the_readme_production_steps_work_from_an_empty_database(empty_database, tmp_path, monkeypatch, smtp_server,
+                                                                   base_url):
     commands, organisation = production_steps()
     assert [c[0] for c in commands] == ["migrate", "setup", "import-organisation", "create-user"]
     monkeypatch.chdir(tmp_path)
     Path("organisation.csv").write_text(organisation)
     app = create_app({"ENV_NAME": "testing", "TESTING": True, "DATABASE_URL": empty_database, "SECRET_KEY": SECRET,
-                      "BASE_URL": "http://localhost", "EMAIL_BACKEND": "smtp", "SMTP_HOST": "127.0.0.1",
+                      "BASE_URL": base_url, "EMAIL_BACKEND": "smtp", "SMTP_HOST": "127.0.0.1",
                       "SMTP_PORT": smtp_server[0].port, "SMTP_STARTTLS": False})
     inbox = smtp_server[1]
     inbox.messages.clear()
@@ -49,7 +53,7 @@ def test_the_readme_production_steps_work_from_an_empty_database(empty_database,
             assert result.exit_code == 0, f"flask {' '.join(command)}: {result.output}"
         again = runner.invoke(args=commands[1], input=f"{PASSWORD}\n{PASSWORD}\n")
         assert again.exit_code == 0 and "already" in again.output, "setup is safe to run twice"
-        journey(app, commands, inbox)
+        journey(app, commands, inbox, base_url)
     finally:
         app.extensions["surveyapp.engine"].dispose()
 
@@ -58,9 +62,11 @@ def option(command: list[str], name: str) -> str:
     return command[command.index(name) + 1]
 
 
-def journey(app, commands: list[list[str]], inbox) -> None:
+def journey(app, commands: list[list[str]], inbox, base_url: str) -> None:
+    """Over https, each client sends what a browser sends (test_https.py has Chromium do it for real)."""
+    origin = base_url if base_url.startswith("https") else None
     admin_email, manager_email = option(commands[1], "--admin-email"), option(commands[3], "--email")
-    admin = CheckedClient(app.test_client())
+    admin = CheckedClient(app.test_client(), origin=origin)
     assert factories.sign_in(admin, admin_email, PASSWORD).status == 302
     new = admin.get("/manage/runs/new")
     health = next(i["value"] for i in new.soup.select("input[name=questionnaire]")
@@ -85,7 +91,7 @@ def journey(app, commands: list[list[str]], inbox) -> None:
                    for m in inbox.messages]
     health_check = next(q for q in builtin() if q.key == "health-check")
     for invitation in invitations:
-        person = CheckedClient(app.test_client())
+        person = CheckedClient(app.test_client(), origin=origin)
         assert person.get(invitation).status == 302
         assert factories.walk(person, health_check) == "/survey/check"
         assert person.follow(person.submit("/survey/check")).status == 200
@@ -93,7 +99,7 @@ def journey(app, commands: list[list[str]], inbox) -> None:
     assert closed.status == 302
     assert "released" in admin.follow(closed).text().lower()
 
-    manager = CheckedClient(app.test_client())
+    manager = CheckedClient(app.test_client(), origin=origin)
     assert factories.sign_in(manager, manager_email, PASSWORD).status == 302
     results = manager.get(f"{run_path}/results")
     assert results.status == 200, results.text()

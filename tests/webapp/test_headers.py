@@ -70,9 +70,9 @@ def test_no_page_can_be_framed(pages):
         assert page.response.headers["X-Frame-Options"] == "DENY", name
 
 
-def test_no_referrer_leaves_any_page(pages):
+def test_no_referrer_leaves_for_another_site(pages):
     for name, page in pages.items():
-        assert page.response.headers["Referrer-Policy"] == "no-referrer", name
+        assert page.response.headers["Referrer-Policy"] == "same-origin", name
 
 
 def test_no_content_type_sniffing(pages):

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 import pytest
 from flask import Flask
 from playwright.sync_api import Page, expect, sync_playwright
-from werkzeug.serving import make_server
+from . import tls
 
 from surveyapp import create_app, db
 from surveyapp.cli import upgrade
@@ -35,8 +35,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Flask, st
     url = f"sqlite:///{tmp_path_factory.mktemp('moderation') / 'browser.db'}"
     upgrade(url)
     app = create_app({"ENV_NAME": "testing", "DATABASE_URL": url, "SECRET_KEY": SECRET})
-    http = make_server("127.0.0.1", 0, app, threaded=True)
-    base_url = f"http://127.0.0.1:{http.server_port}"
+    http = tls.live_server(app)
+    base_url = tls.base_url(http)
     with app.app_context():
         session = db.session()
         made, run, teams, _ = moderated_council(session)

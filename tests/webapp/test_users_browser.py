@@ -23,7 +23,7 @@ from aiosmtpd.controller import Controller
 from flask import Flask
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 from sqlalchemy import select
-from werkzeug.serving import make_server
+from . import tls
 
 from surveyapp import create_app, db
 from surveyapp.models import AuditEvent, ServiceArea, Team, User
@@ -69,8 +69,8 @@ def site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
     app = create_app({"ENV_NAME": "testing", "DATABASE_URL": url, "SECRET_KEY": SECRET,
                       "EMAIL_BACKEND": "smtp", "SMTP_HOST": "127.0.0.1", "SMTP_PORT": controller.port,
                       "SMTP_STARTTLS": False, "EMAIL_FROM": "health-check@northshire.example"})
-    http = make_server("127.0.0.1", 0, app, threaded=True)
-    base_url = f"http://127.0.0.1:{http.server_port}"
+    http = tls.live_server(app)
+    base_url = tls.base_url(http)
     with openid_provider(base_url + "/manage/sso/callback") as issuer:
         app.config.update({"BASE_URL": base_url, "OIDC_ISSUER": issuer, "OIDC_CLIENT_ID": "surveyapp",
                            "OIDC_CLIENT_SECRET": "surveyapp-test-secret-0123456789abcdef",
