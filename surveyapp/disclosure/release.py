@@ -29,7 +29,7 @@ from .. import tally
 from ..models import (Answer, Invitation, Release, ReleaseKind, ReleaseStatus, Response, ServiceArea,
                       SurveyRun, Team, ThemeJob)
 from ..questionnaires import questionnaire_for
-from . import audit, joint
+from . import audit, noise, people
 from . import cells as c
 from . import corrections
 from . import themes as theme_cells
@@ -116,31 +116,97 @@ def _group_cells(built: Built) -> dict[str, list[str]]:
     return by_group
 
 
-def protect(built: Built, closed: set[str], rule: Thresholds,
-            also: set[str] = frozenset()) -> tuple[audit.Result, set[str]]:
-    """Suppress and prove. `closed` groups are hidden whole; `also` are single cells that must be hidden
-    (themes whose members changed since an earlier release)."""
+EXACT_SUFFIXES = (":" + c.ANSWERED, ":answered")  # people who answered: they count people, not answers
+
+
+def never_shown(key: str) -> bool:
+    """Cells the builders publish only so that sums hold (a multiple-choice option's "not ticked", a
+    theme's "not raising it" and "second only"): no page shows them."""
+    measure = c.split(key)[0]
+    return measure.endswith("!") or measure.endswith(":" + theme_cells.SECOND)
+
+
+def exact(key: str) -> bool:
+    """Figures shown as counted: a unit's size, and how many answered (a group's people, not their answers)."""
+    measure, group = c.split(key)
+    return (measure == c.RESPONDENTS and c.is_unit(group)) or measure.endswith(EXACT_SUFFIXES)
+
+
+def close_groups(built: Built, members: dict[str, frozenset[str]], earlier: list[dict[str, frozenset[str]]],
+                 rule: Thresholds) -> set[str]:
+    """Groups hidden whole: those under the threshold, those within 1 to 4 people of another shown group
+    now or in an earlier release (`audit.membership_conflicts`), and units that some combination of the
+    shown units, now and before, would leave 1 to 4 people for (`people.close`)."""
     by_group = _group_cells(built)
-    if built.values.get(c.cell(c.RESPONDENTS, c.ALL), 0) < rule.figures:
-        # Fewer people than a figure needs in the whole run: nothing can be shown, and there is nothing to prove.
-        return audit.Result(frozenset(built.published), {}, 0, 0), set(by_group)
-    closed = set(closed) | {g for g in by_group
-                            if 0 < built.values.get(c.cell(c.RESPONDENTS, g), 0) < rule.figures}
-    # Only a group too small to show is hidden whole up front. One whose size is hidden to protect
-    # another keeps its rows, which the audit hides cell by cell where it must: hiding a service area
-    # whole because its size was hidden would hide every team in it as well.
-    forced = frozenset(k for g in closed for k in by_group.get(g, [])) | frozenset(also)
-    problem = audit.Problem(values=built.values, sums=built.sums, published=frozenset(built.published),
-                            systems=list(built.systems.values()), forced=forced, threshold=rule.figures,
-                            keep=frozenset({c.cell(c.RESPONDENTS, c.ALL)}))
-    # Every question's table shares the hidden group sizes: an attacker who joins them all can narrow
-    # those sizes more than any one table does. So the per-question result is audited again over every
-    # table joined (joint.py), which hides more if it must.
-    return joint.protect(problem, audit.protect(problem)), closed
+    small = {g for g in by_group if built.values.get(c.cell(c.RESPONDENTS, g), 0) < rule.figures}
+    shown = {g: m for g, m in members.items() if not c.structural(g) and g not in small}
+    closed = small | audit.membership_conflicts(shown, earlier, rule.figures, {g: c.rank(g) for g in shown})
+    units = {g: m for g, m in shown.items() if c.is_unit(g) and g not in closed}
+    fixed = [m for release in earlier for g, m in release.items() if c.is_unit(g)]
+    return closed | people.close(units, {g: c.rank(g) for g in units}, fixed, rule.figures, keep=frozenset({c.ALL}))
+
+
+def protect(built: Built, members: dict[str, frozenset[str]], closed: set[str], salt: str,
+            also: set[str] = frozenset()) -> tuple[dict[str, int | None], int]:
+    """What each published cell shows: None where hidden (closed groups, cells never shown, `also`),
+    the count itself where `exact`, and the count with its cell key noise (`noise.py`) elsewhere.
+    Returns the cells and how many carry noise."""
+    hidden = {k for k in built.published if c.split(k)[1] in closed or never_shown(k)} | set(also)
+    digests = {g: noise.group_digest(m) for g, m in members.items()}
+    empty = noise.group_digest(())
+    dims = {d for _, g in map(c.split, built.published) if (found := c.dimension_of(g)) for d in [found[0]]}
+
+    def people_of(key: str) -> tuple[str, str]:
+        """The (measure, group) a figure counts: a breakdown's size and its unit's answers to the breakdown
+        question are the same people, so they take the same noise and show the same number."""
+        measure, group = c.split(key)
+        question, _, option = measure.partition(":")
+        if question in dims and c.is_unit(group) and c.breakdown(group, question, option) in digests:
+            return c.RESPONDENTS, c.breakdown(group, question, option)
+        return measure, group
+
+    def digest(key: str) -> bytes:
+        return digests.get(people_of(key)[1], empty)
+
+    def upper(key: str) -> int | None:
+        measure, group = c.split(key)
+        answered = _answered(measure)
+        if answered and (bound := built.values.get(c.cell(answered, group))) is not None:
+            return bound
+        return built.values.get(c.cell(c.RESPONDENTS, group))
+
+    noisy = sorted(k for k in built.published if k not in hidden and not exact(k))
+    moved = noise.perturb({k: built.values[c.cell(*people_of(k))] if c.cell(*people_of(k)) in built.values
+                           else built.values[k] for k in noisy},
+                          noisy, salt, digest, upper, measure_of=lambda k: people_of(k)[0])
+    shown: dict[str, int | None] = {}
+    for key in sorted(built.published):
+        shown[key] = None if key in hidden else moved.get(key, built.values[key])
+    return shown, len(noisy)
+
+
+def _answered(measure: str) -> str | None:
+    """The measure counting those who answered what `measure` counts answers of, if there is one."""
+    if measure.startswith("sec:") and measure.endswith(":agree"):
+        return measure[: -len("agree")] + "answered"
+    if measure.startswith("th:"):
+        return theme_cells.measure(measure.split(":")[1], c.ANSWERED)
+    question, _, _ = measure.partition(":")
+    return c.measure(question, c.ANSWERED) if question and not measure.startswith(("pol:", "sec:")) else None
+
+
+def salt_of(earlier: list[Release]) -> str:
+    """The run's cell key secret: made with its first release and kept with every later one (privately),
+    so the same people get the same noise in every release."""
+    for found in sorted(earlier, key=lambda r: r.number):
+        kept = (found.audit or {}).get("cell_key")
+        if kept:
+            return str(kept)
+    return noise.new_salt()
 
 
 def compute(db: Session, release: Release, rule: Thresholds, progress: Progress = lambda p, s: None) -> None:
-    """Fill a release: every table of its run, audited as a whole."""
+    """Fill a release: every table of its run, with the groups that may be shown and the noise on their counts."""
     run = release.run
     progress(10, "Counting the answers")
     earlier = _earlier_releases(db, run, release.number)
@@ -152,14 +218,17 @@ def compute(db: Session, release: Release, rule: Thresholds, progress: Progress 
                   extra=lambda builder: theme_cells.add(builder, analyses, rule.figures))
     progress(30, "Checking who is in each group")
     members = memberships(db, run, s, built, teams)
-    shown_members = {g: m for g, m in members.items() if not c.structural(g)}
-    closed = audit.membership_conflicts(shown_members, [_shown_then(e, members) for e in earlier],
-                                        rule.figures, {g: c.rank(g) for g in shown_members})
+    salt = salt_of(earlier)
+    if members.get(c.ALL, frozenset()) and len(members[c.ALL]) < rule.figures:
+        closed = set(_group_cells(built))  # fewer people than a figure needs in the whole run: nothing is shown
+    else:
+        closed = close_groups(built, members, [_shown_then(e, members) for e in earlier], rule)
     theme_members = theme_cells.members(analyses)
     changed = theme_cells.changed_since(theme_members, [(e.audit or {}).get("themes", {}) for e in earlier],
                                         {g: m for g, m in members.items() if c.is_unit(g)}, rule.figures)
-    progress(50, "Hiding small numbers, and proving that none can be worked out")
-    result, closed = protect(built, closed, rule, theme_cells.forced_cells(changed, built.published))
+    progress(60, "Protecting each person's answers")
+    shown_cells, perturbed = protect(built, members, closed, salt, theme_cells.forced_cells(changed, built.published))
+    hidden = [k for k, v in shown_cells.items() if v is None]
     invited = dict(db.execute(select(Invitation.team_id, func.count()).where(Invitation.run_id == run.id)
                               .group_by(Invitation.team_id)).all())
     release.content = {
@@ -168,18 +237,17 @@ def compute(db: Session, release: Release, rule: Thresholds, progress: Progress 
         "groups": built.groups, "units": built.units, "parents": built.parents,
         "area_teams": {c.area(a): sorted(c.team(t) for t, (_, area) in s.teams.items() if area == a) for a in s.areas},
         "invited": {c.team(t): n for t, n in invited.items()},
-        "cells": (shown_cells := {k: None if k in result.hidden else built.values[k] for k in sorted(built.published)}),
+        "cells": shown_cells,
         "themes": theme_cells.texts(analyses, shown_cells, rule.comments, lambda team_id: _finest(s, team_id, teams),
                                     theme_cells.decisions(db, run.id)),
         "analyses": (jobs := {q: r.get("job") for q, r in analyses.items()}),
-        "stats": {"cells": len(built.published), "hidden": len(result.hidden), "lps": result.lps,
-                  "rounds": result.rounds, "closed_groups": len(closed),
-                  "audit": result.how},
+        "stats": {"cells": len(built.published), "hidden": len(hidden), "perturbed": perturbed,
+                  "closed_groups": len(closed),
+                  "audit": "groups of 5 or more; no 1 to 4 people by combining groups; cell key noise"},
     }
-    shown = [g for g in members if not c.structural(g) and g not in closed
-             and c.cell(c.RESPONDENTS, g) not in result.hidden]
+    shown = [g for g in members if not c.structural(g) and g not in closed]
     release.audit = {"respondents": sorted(members.get(c.ALL, frozenset())), "shown_groups": sorted(shown),
-                     "themes": theme_members, "analyses": jobs}
+                     "themes": theme_members, "analyses": jobs, "cell_key": salt}
 
 
 def _finest(s: Structure, team_id: int | None, teams: bool) -> str:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, exists, select
 from sqlalchemy.orm import Session
 
 from .. import audit_log, retention, security
-from ..models import Draft, Questionnaire, RunStatus, SurveyRun, User
+from ..models import Draft, Invitation, Questionnaire, RunStatus, SurveyRun, User
 from ..questionnaires import builtin
 
 # A run closed by mistake can be reopened within this many days of closing, and not after: staff were
@@ -38,9 +38,39 @@ def create_run(db: Session, *, council_id: int, questionnaire: Questionnaire, ti
     return run
 
 
+class Refused(ValueError):
+    """Why something cannot be done to a run, in words for the admin."""
+
+
+OPEN_LINK_BESIDE_STAFF_LIST = (
+    "This {what} has a staff list, and everyone on it has their own link. It cannot also have an open link: "
+    "anyone can answer through an open link as often as they like, so answers sent through it could be "
+    "compared with the results to work out how the people on the list answered.")
+STAFF_LIST_BESIDE_OPEN_LINK = (
+    "This {what} has an open link, so it cannot also have a staff list: answers sent through the open link "
+    "could be compared with the results to work out how the people on the list answered. Create a new "
+    "{what} to invite people by email.")
+
+
+def _what(run: SurveyRun) -> str:
+    return "exit interview period" if run.kind == "exit_interview" else "health check"
+
+
+def has_staff_list(db: Session, run: SurveyRun) -> bool:
+    return bool(db.scalar(select(exists().where(Invitation.run_id == run.id))))
+
+
+def check_staff_list_allowed(db: Session, run: SurveyRun) -> None:
+    """A run has a staff list or an open link, never both (the planted-answers attack: see the threat model)."""
+    if run.open_link_hash is not None:
+        raise Refused(STAFF_LIST_BESIDE_OPEN_LINK.format(what=_what(run)))
+
+
 def create_open_link(db: Session, run: SurveyRun, by: User | None = None) -> str:
     """A shareable link for runs without a staff list; replaces any earlier one. In the audit log, in the same
-    transaction, when someone signed in made it (never the link or its hash)."""
+    transaction, when someone signed in made it (never the link or its hash). Refused on a run with a staff list."""
+    if has_staff_list(db, run):
+        raise Refused(OPEN_LINK_BESIDE_STAFF_LIST.format(what=_what(run)))
     token = security.new_token()
     run.open_link_hash = security.open_link_hash(token)
     if by is not None:

@@ -23,6 +23,7 @@ from .. import mail, security
 from ..cleaning import clean_text
 from ..models import Invitation, SurveyRun, Team
 from ..org import structure
+from . import runs
 
 REQUIRED_COLUMNS = ("name", "email", "team")
 EMAIL = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$")
@@ -186,7 +187,9 @@ def _row(line: int, record: dict[str, str | None], teams: dict[str, Team],
 
 
 def invite(db: Session, run: SurveyRun, rows: list[StaffRow]) -> tuple[list[Invited], int]:
-    """Create one invitation per new person; people already invited are left alone."""
+    """Create one invitation per new person; people already invited are left alone. Refused on a run with an
+    open link (runs.check_staff_list_allowed)."""
+    runs.check_staff_list_allowed(db, run)
     existing = set(db.scalars(select(Invitation.email).where(Invitation.run_id == run.id)))
     invited: list[Invited] = []
     for row in rows:

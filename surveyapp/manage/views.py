@@ -170,6 +170,11 @@ def import_staff(run_id: int) -> Any:
     if not mail.can_send(current_app.config):
         flash(NO_EMAIL)
         return redirect(url_for("manage.run", run_id=run_id))
+    try:
+        runs.check_staff_list_allowed(db.session(), survey_run)
+    except runs.Refused as refused:
+        flash(str(refused), "important")
+        return redirect(url_for("manage.run", run_id=run_id))
     form = StaffListForm()
     problems: list[str] = []
     if form.validate_on_submit():
@@ -282,7 +287,11 @@ def open_link(run_id: int) -> Any:
     survey_run = council_run(run_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    token = runs.create_open_link(db.session(), survey_run, current_user)
+    try:
+        token = runs.create_open_link(db.session(), survey_run, current_user)
+    except runs.Refused as refused:
+        flash(str(refused), "important")
+        return redirect(url_for("manage.run", run_id=run_id))
     link = f"{current_app.config['BASE_URL']}{url_for('respond.open_link', token=token)}"
     return render_template("manage/open_link.html", run=survey_run, link=link)
 
