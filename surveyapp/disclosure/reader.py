@@ -108,6 +108,23 @@ class Released:
     def label(self, group: str) -> str:
         return self.labels.get(group, group)
 
+    def why_hidden(self, group: str) -> str | None:
+        """A sentence for a manager on why a group's figures are hidden; None when they are shown."""
+        why = self.content.get("hidden_groups", {}).get(group)
+        if why is None:
+            return None
+        name = self.label(group)
+        if why == "small":
+            return (f"Fewer than {self.threshold} people in {name} responded, so its figures are not shown: "
+                    "with so few, anyone could tell who said what.")
+        return (f"The figures of {name} are not shown: together with the figures of other groups, on this page, "
+                f"other pages or earlier releases, they would single out fewer than {self.threshold} people.")
+
+    @property
+    def noisy(self) -> bool:
+        """Whether the release's counts of answers carry the cell key noise (every release since it began)."""
+        return bool(self.content.get("stats", {}).get("perturbed"))
+
     # Units and scope ---------------------------------------------------------------
 
     def visible_units(self, team_ids: set[int] | frozenset[int] | None) -> list[str]:

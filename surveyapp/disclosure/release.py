@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any
 
 from sqlalchemy import func, select
@@ -132,21 +132,27 @@ def exact(key: str) -> bool:
     return (measure == c.RESPONDENTS and c.is_unit(group)) or measure.endswith(EXACT_SUFFIXES)
 
 
+SMALL, COMBINED = "small", "combined"  # why a group is hidden: too few people, or others would single people out
+
+
 def close_groups(built: Built, members: dict[str, frozenset[str]], earlier: list[dict[str, frozenset[str]]],
-                 rule: Thresholds) -> set[str]:
-    """Groups hidden whole: those under the threshold, those within 1 to 4 people of another shown group
-    now or in an earlier release (`audit.membership_conflicts`), and units that some combination of the
-    shown units, now and before, would leave 1 to 4 people for (`people.close`)."""
+                 rule: Thresholds) -> dict[str, str]:
+    """Groups hidden whole, with why: those under the threshold (SMALL); those within 1 to 4 people of
+    another shown group now or in an earlier release (`audit.membership_conflicts`), and units that some
+    combination of the shown units, now and before, would leave 1 to 4 people for (`people.close`) (COMBINED)."""
     by_group = _group_cells(built)
-    small = {g for g in by_group if built.values.get(c.cell(c.RESPONDENTS, g), 0) < rule.figures}
-    shown = {g: m for g, m in members.items() if not c.structural(g) and g not in small}
-    closed = small | audit.membership_conflicts(shown, earlier, rule.figures, {g: c.rank(g) for g in shown})
+    closed = {g: SMALL for g in by_group if built.values.get(c.cell(c.RESPONDENTS, g), 0) < rule.figures}
+    shown = {g: m for g, m in members.items() if not c.structural(g) and g not in closed}
+    closed |= dict.fromkeys(audit.membership_conflicts(shown, earlier, rule.figures,
+                                                       {g: c.rank(g) for g in shown}), COMBINED)
     units = {g: m for g, m in shown.items() if c.is_unit(g) and g not in closed}
     fixed = [m for release in earlier for g, m in release.items() if c.is_unit(g)]
-    return closed | people.close(units, {g: c.rank(g) for g in units}, fixed, rule.figures, keep=frozenset({c.ALL}))
+    closed |= dict.fromkeys(people.close(units, {g: c.rank(g) for g in units}, fixed, rule.figures,
+                                         keep=frozenset({c.ALL})), COMBINED)
+    return closed
 
 
-def protect(built: Built, members: dict[str, frozenset[str]], closed: set[str], salt: str,
+def protect(built: Built, members: dict[str, frozenset[str]], closed: Collection[str], salt: str,
             also: set[str] = frozenset()) -> tuple[dict[str, int | None], int]:
     """What each published cell shows: None where hidden (closed groups, cells never shown, `also`),
     the count itself where `exact`, and the count with its cell key noise (`noise.py`) elsewhere.
@@ -219,8 +225,8 @@ def compute(db: Session, release: Release, rule: Thresholds, progress: Progress 
     progress(30, "Checking who is in each group")
     members = memberships(db, run, s, built, teams)
     salt = salt_of(earlier)
-    if members.get(c.ALL, frozenset()) and len(members[c.ALL]) < rule.figures:
-        closed = set(_group_cells(built))  # fewer people than a figure needs in the whole run: nothing is shown
+    if len(members.get(c.ALL, frozenset())) < rule.figures:
+        closed = dict.fromkeys(_group_cells(built), SMALL)  # fewer people than a figure needs: nothing is shown
     else:
         closed = close_groups(built, members, [_shown_then(e, members) for e in earlier], rule)
     theme_members = theme_cells.members(analyses)
@@ -241,6 +247,7 @@ def compute(db: Session, release: Release, rule: Thresholds, progress: Progress 
         "themes": theme_cells.texts(analyses, shown_cells, rule.comments, lambda team_id: _finest(s, team_id, teams),
                                     theme_cells.decisions(db, run.id)),
         "analyses": (jobs := {q: r.get("job") for q, r in analyses.items()}),
+        "hidden_groups": dict(sorted(closed.items())),
         "stats": {"cells": len(built.published), "hidden": len(hidden), "perturbed": perturbed,
                   "closed_groups": len(closed),
                   "audit": "groups of 5 or more; no 1 to 4 people by combining groups; cell key noise"},
