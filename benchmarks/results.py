@@ -782,7 +782,7 @@ def release_runs(target: Target) -> str:
             db.refresh(made)
             stats = made.content["stats"]
             said.append(f"release of {run.title}: {time.perf_counter() - started:.0f} s, {stats['cells']} cells, "
-                        f"{stats['hidden']} hidden, {stats['lps']} LPs")
+                        f"{stats['hidden']} hidden, {stats.get('perturbed', 0)} with noise")
     app.extensions["surveyapp.engine"].dispose()
     return "; ".join(said) or "releases already made"
 

@@ -23,6 +23,7 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy import select
 
+from .. import headers as headers_policy
 from .. import background, db, heartbeat
 from ..auth import role_required
 from ..disclosure import release
@@ -85,8 +86,10 @@ def download(run_id: int, job_id: int) -> Any:
     if job is None or job.run_id != _run().id or job.status != "done" or job.content is None:
         abort(404)
     how = "inline" if job.format == "html" else "attachment"
-    return Response(job.content, mimetype=render.FORMATS[job.format][0],
-                    headers={"Content-Disposition": f'{how}; filename="{job.filename}"'})
+    headers = {"Content-Disposition": f'{how}; filename="{job.filename}"'}
+    if job.format == "html":
+        headers["Content-Security-Policy"] = headers_policy.SELF_CONTAINED_DOCUMENT
+    return Response(job.content, content_type=render.FORMATS[job.format][0], headers=headers)
 
 
 # Workforce figures ------------------------------------------------------------------------

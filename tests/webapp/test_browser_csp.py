@@ -45,9 +45,11 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
         token = factories.invitation(session, run, factories.team(session, made, "Assessment North"))
         email = factories.user(session, made, Role.ADMIN)
         run_id = run.id
+        report = _written_report(session, made)
     thread = threading.Thread(target=http.serve_forever, daemon=True)
     thread.start()
-    yield {"base": base, "invite": f"{base}/invite/{token}", "email": email, "run": f"{base}/manage/runs/{run_id}"}
+    yield {"base": base, "invite": f"{base}/invite/{token}", "email": email, "run": f"{base}/manage/runs/{run_id}",
+           "report": f"{base}{report}"}
     http.shutdown()
     thread.join(timeout=10)
     app.extensions["surveyapp.engine"].dispose()
@@ -105,3 +107,45 @@ def test_a_manager_page_works_under_the_policy(site, page: Page):
     expect(page.locator("h1")).to_be_visible()
     assert_govuk_frontend_ran(page)
     assert_no_violations(page, console)
+
+
+def _written_report(session, made) -> str:
+    """A released health check with its committee report written as a web page, as the worker stores it;
+    returns the report's address in the app."""
+    import datetime as dt
+
+    from surveyapp.models import ReportJob
+    from surveyapp.reports import render
+
+    run = factories.run(session, made)
+    factories.agreement_responses(session, run, factories.team(session, made, "Assessment North"), agree=8, disagree=6)
+    factories.release(session, run)
+    filename, content = render.make(session, run, "html")
+    job = ReportJob(run_id=run.id, format="html", status="done", requested_by="test", filename=filename,
+                    requested_at=dt.datetime.now(), finished_at=dt.datetime.now(), content=content)
+    session.add(job)
+    session.commit()
+    return f"/manage/runs/{run.id}/report/{job.id}"
+
+
+def test_the_committee_report_opened_from_the_app_shows_its_styles_and_charts(site, page: Page):
+    """The report is one self-contained file (its styles inline, its charts as data: images, so it also
+    opens from disk or an email): the app serves it under a policy of its own that allows exactly that."""
+    console = watch_console(page)
+    page.goto(f"{site['base']}/manage/sign-in")
+    page.get_by_label("Email address").fill(site["email"])
+    page.get_by_role("textbox", name="Password").fill(factories.PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(f"{site['base']}/manage/")
+    response = page.goto(site["report"])
+    assert response is not None and response.status == 200
+    assert response.headers["content-type"].count("charset") == 1, response.headers["content-type"]
+    charts = page.locator("img")
+    assert charts.count() > 0
+    assert all(page.evaluate("i => i.complete && i.naturalWidth > 0", charts.nth(i).element_handle())
+               for i in range(charts.count())), "every chart is drawn"
+    body_font = page.evaluate("getComputedStyle(document.body).fontFamily")
+    assert "Times" not in body_font, f"the report's own styles apply: {body_font}"
+    assert_no_violations(page, console)
+    policy = response.headers["content-security-policy"]
+    assert "script-src 'none'" in policy and "frame-ancestors 'none'" in policy
