@@ -95,14 +95,38 @@ def close(groups: Mapping[str, frozenset[str]], rank: Mapping[str, int], fixed: 
           threshold: int = 5, keep: frozenset[str] = frozenset()) -> set[str]:
     """The groups to hide so that no combination of the rest (and the fixed) counts 1 to threshold-1 people.
 
-    Groups under threshold are not offered (hidden anyway). Raises ValueError when only a kept group
-    could be hidden."""
+    Groups under threshold are not offered (hidden anyway). Each time a combination is found, every
+    group taking part is tried: the one after whose hiding the fewest groups in all must be hidden is
+    chosen (looking ahead), then the least needed (a breakdown before a team before an area), then the
+    smaller. Hiding a group only removes combinations, so the result holds whichever is chosen.
+    Raises ValueError when only a kept group could be hidden."""
     showing = {g: m for g, m in groups.items() if len(m) >= threshold}
     closed: set[str] = set()
     while (found := small_set(showing, fixed, threshold)) is not None:
         choices = [g for g in found.groups if g not in keep]
         if not choices:
             raise ValueError(f"{found.people} people could be counted by combining {', '.join(found.groups) or 'earlier releases'}")
+
+        def cost(g: str) -> tuple[int, int, int, str]:
+            rest = {k: m for k, m in showing.items() if k != g}
+            return (1 + len(_plain(rest, rank, fixed, threshold, keep)), -rank.get(g, 0), len(showing[g]), g)
+
+        chosen = min(choices, key=cost)
+        closed.add(chosen)
+        del showing[chosen]
+    return closed
+
+
+def _plain(showing: dict[str, frozenset[str]], rank: Mapping[str, int], fixed: Sequence[frozenset[str]],
+           threshold: int, keep: frozenset[str]) -> set[str]:
+    """What hiding the least needed group of each combination found would hide, without looking ahead
+    (the look-ahead's estimate); a combination only kept groups take part in counts as one more."""
+    showing = dict(showing)
+    closed: set[str] = set()
+    while (found := small_set(showing, fixed, threshold)) is not None:
+        choices = [g for g in found.groups if g not in keep]
+        if not choices:
+            return closed | {"(cannot)"} | set(showing)  # the worst: nothing could mend it this way
         worst = max(choices, key=lambda g: (rank.get(g, 0), -len(showing[g]), g))
         closed.add(worst)
         del showing[worst]
