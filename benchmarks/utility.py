@@ -9,7 +9,8 @@ Three councils, each built in a fresh SQLite database with the demo's answer gen
 (`surveyapp/demo/loader.py`), analysed for themes (the app's engine on `biggest_difference`) and released
 as the app releases them (`release.request` + `run_release`):
 - "18 of 20": 4 teams in 2 service areas, 6, 5, 4 and 5 invited, 18 answering;
-- "demo": this year's health check of the demo council, as `make run` loads it;
+- "demo": this year's health check of the demo council, as `make run` loads it (and, for the record,
+  its exit interviews, counted by service area only);
 - "300 in 25 teams": 5 service areas of 5 teams, 6 to 20 respondents a team (seeded).
 
 For each reader the figures counted are those their scope shows (`reader.Released.visible_units`, the rule
@@ -73,7 +74,7 @@ from surveyapp.questionnaires import questionnaire_for  # noqa: E402
 from surveyapp.themes import jobs as theme_jobs  # noqa: E402
 
 RULE = Thresholds()
-THEMED = "biggest_difference"
+THEMED = {"health_check": "biggest_difference", "exit_interview": "would_have_kept_you"}  # themes found in
 SECRET = "benchmark secret key, not for production, 32+ chars"
 
 
@@ -134,11 +135,14 @@ def build_council(session: Session, plan: Plan) -> SurveyRun:
     return run
 
 
-def demo_council(session: Session) -> SurveyRun:
-    loader.load(session)
-    return session.scalars(select(SurveyRun).join(Council).where(
-        Council.slug == loader.SLUG, SurveyRun.year == dt.date.today().year,
-        SurveyRun.title.like("Social work health check%"))).one()
+def demo_council(title: str) -> Callable[[Session], SurveyRun]:
+    """This year's run of the demo council (its health check, or its exit interviews)."""
+    def make(session: Session) -> SurveyRun:
+        loader.load(session)
+        return session.scalars(select(SurveyRun).join(Council).where(
+            Council.slug == loader.SLUG, SurveyRun.year == dt.date.today().year,
+            SurveyRun.title.like(f"{title}%"))).one()
+    return make
 
 
 # Measuring ---------------------------------------------------------------------------------------
@@ -243,7 +247,7 @@ def close_looking_ahead(groups: Mapping[str, frozenset[str]], threshold: int, ke
 
 
 def analyse_themes(app: object, session: Session, run: SurveyRun) -> None:
-    job = ThemeJob(run_id=run.id, question_id=THEMED, status="queued")
+    job = ThemeJob(run_id=run.id, question_id=THEMED[run.kind], status="queued")
     session.add(job)
     session.commit()
     theme_jobs.run_job(app, job.id)  # type: ignore[arg-type]
@@ -262,7 +266,7 @@ def measure(name: str, make: Callable[[Session], SurveyRun], folder: Path, theme
         progress(f"{name}: building the council")
         run = make(session)
         if themes:
-            progress(f"{name}: finding themes in '{THEMED}'")
+            progress(f"{name}: finding themes in '{THEMED[run.kind]}'")
             analyse_themes(app, session, run)
         progress(f"{name}: releasing")
         started = time.perf_counter()
@@ -336,7 +340,7 @@ def compare(name: str, session: Session, run: SurveyRun, content: dict[str, Any]
     noisy = [k for k in keys if cells[k] is not None and not releases.exact(k)]
     moves = [abs(cells[k] - truth[k]) for k in noisy]
     themes = [k for k in keys if _is_theme_size(k) and c.split(k)[1] == c.ALL]
-    return Measured(name, size(c.ALL), len(s.teams), len(s.areas), truth.get(c.cell(f"th:{THEMED}:=", c.ALL), 0),
+    return Measured(name, size(c.ALL), len(s.teams), len(s.areas), truth.get(c.cell(f"th:{THEMED[run.kind]}:=", c.ALL), 0),
                     seconds, readers, hidden_units, missing, len(council), len(noisy), sum(1 for m in moves if m),
                     statistics.fmean(moves) if moves else 0.0, max(moves, default=0), len(themes),
                     sum(1 for k in themes if cells[k] is not None))
@@ -429,7 +433,8 @@ def main() -> None:
     args = parser.parse_args()
     councils: list[tuple[str, Callable[[Session], SurveyRun]]] = [
         (EIGHTEEN.name, lambda s: build_council(s, EIGHTEEN)),
-        ("demo", demo_council),
+        ("demo", demo_council("Social work health check")),
+        ("demo exit interviews", demo_council("Exit interviews")),
         ("300 in 25 teams", lambda s: build_council(s, three_hundred())),
     ]
     with tempfile.TemporaryDirectory(prefix="utility-") as folder:

@@ -215,7 +215,7 @@ def test_a_respondent_answers_the_health_check_by_clicking(server: Server, page:
     assert link, "the demo has an unused respondent link"
     token = link.rsplit("/", 1)[1]
     requests: list[Request] = []
-    page.on("request", requests.append)
+    page.on("request", lambda request: requests.append(request))  # noqa: PLW0108 (playwright cannot wrap a builtin)
     addresses: list[str] = []
     page.on("framenavigated", lambda frame: addresses.append(frame.url) if frame == page.main_frame else None)
 
