@@ -31,11 +31,6 @@ SLUG = "demo"
 ADMIN_EMAIL = "psw@demo.example"
 ADMIN_PASSWORD = "demo-password-2026"
 SEED = b"surveyapp demo council: not secret"
-STAFF = 120
-HEALTH_CHECK_RESPONSES = 74
-PREVIOUS_RESPONSES = 61
-LEAVERS = 12
-EXIT_RESPONSES = 10
 
 MANAGER_EMAIL = "manager@demo.example"
 VIEWER_EMAIL = "viewer@demo.example"
@@ -49,6 +44,34 @@ SERVICE_AREAS: dict[str, list[str]] = {
     "Fostering": ["Fostering Assessment", "Fostering Support"],
     "Emergency Duty": ["Emergency Duty Team"],
 }
+# Staff invited this year, by team (in the order above): teams of 11 to 14 social workers, as real
+# teams are, and two small ones, so that a newcomer sees what a council will see: most teams shown,
+# a few hidden.
+INVITED = (14, 14, 14, 14, 13, 13, 13, 12, 12, 12, 11, 5, 4)
+# Last year every team but the two small ones had one more vacancy.
+INVITED_LAST_YEAR = tuple(n - 1 if n >= 10 else n for n in INVITED)
+RESPONSE_RATES = (0.5, 0.85)  # a team's share responding: some teams answer more readily than others
+# Leavers this year by service area (invited, responded): exit interviews are counted by service area,
+# and the two biggest areas have 5 or more respondents.
+LEAVERS_BY_AREA = {"Referral and Assessment": (8, 6), "Complex Child in Need": (4, 3),
+                   "Safeguarding and Care Planning": (6, 5), "Looked After Children": (3, 2), "Fostering": (2, 1),
+                   "Emergency Duty": (1, 1)}
+
+
+def responding(invited: tuple[int, ...], seed: int) -> tuple[int, ...]:
+    """How many of each team answered: each team's rate drawn (seeded) between RESPONSE_RATES."""
+    rng = random.Random(seed)
+    return tuple(round(n * rng.uniform(*RESPONSE_RATES)) for n in invited)
+
+
+RESPONDED = responding(INVITED, 2026)  # 102 of 151
+RESPONDED_LAST_YEAR = responding(INVITED_LAST_YEAR, 2025)  # 91 of 140
+STAFF = sum(INVITED)
+HEALTH_CHECK_RESPONSES = sum(RESPONDED)
+PREVIOUS_STAFF = sum(INVITED_LAST_YEAR)
+PREVIOUS_RESPONSES = sum(RESPONDED_LAST_YEAR)
+LEAVERS = sum(invited for invited, _ in LEAVERS_BY_AREA.values())
+EXIT_RESPONSES = sum(responded for _, responded in LEAVERS_BY_AREA.values())
 FIRST = ["Aisha", "Ben", "Chloe", "Daniel", "Emma", "Farah", "George", "Hannah", "Imran", "Jess", "Kwame", "Laura",
          "Mohammed", "Nadia", "Owen", "Priya", "Rachel", "Sam", "Tom", "Zoe", "Grace", "Liam", "Megan", "Ravi"]
 LAST = ["Ahmed", "Brown", "Clarke", "Davies", "Evans", "Hughes", "Jones", "Khan", "Lewis", "Patel", "Roberts",
@@ -99,25 +122,21 @@ def load(db: Session, today: dt.date | None = None) -> Council:
                                title=f"Social work health check {today.year - 1}", year=today.year - 1,
                                opens_on=window[0] - year_ago, closes_on=window[1] - year_ago)
     previous.status = RunStatus.CLOSED.value
-    _invite(db, previous, teams, "health-previous", STAFF - 8, PREVIOUS_RESPONSES, rng)
     # Teams keep their character from year to year; last year differed by section, some better and
     # some worse, so this year's comparison has real changes and unchanged sections to show.
     climate = {t.id: rng.uniform(-1.0, 1.0) for t in teams}
-    _answers(db, previous, teams, PREVIOUS_RESPONSES, comments["health_check"], rng, climate, LAST_YEAR)
+    last_year = _invite(db, previous, "health-previous",
+                        list(zip(teams, INVITED_LAST_YEAR, RESPONDED_LAST_YEAR, strict=True)))
+    _answers(db, previous, last_year, comments["health_check"], rng, climate, LAST_YEAR)
     from .plan import last_years_plan
 
     health.follow_up = last_years_plan(db, previous, today)  # this year's run asks about last year's commitments
-    _invite(db, health, teams, "health", STAFF, HEALTH_CHECK_RESPONSES, rng)
-    _invite(db, exits, teams, "exit", LEAVERS, EXIT_RESPONSES, rng)
-    _answers(db, health, teams, HEALTH_CHECK_RESPONSES, comments["health_check"], rng, climate)
-    _answers(db, exits, teams, EXIT_RESPONSES, comments["exit_interview"], rng, climate)
+    this_year = _invite(db, health, "health", list(zip(teams, INVITED, RESPONDED, strict=True)))
+    leavers = _invite(db, exits, "exit", _leavers(teams, rng))
+    _answers(db, health, this_year, comments["health_check"], rng, climate)
+    _answers(db, exits, leavers, comments["exit_interview"], rng, climate)
     db.commit()
     return council
-
-
-def _weights(teams: list[Team]) -> list[float]:
-    # Front door and assessment teams are the biggest; Emergency Duty the smallest.
-    return [3.0, 2.0, 2.0, 1.6, 1.6, 2.0, 2.0, 1.4, 1.6, 1.2, 1.0, 1.0, 0.7][:len(teams)]
 
 
 def _teams(db: Session, council: Council) -> list[Team]:
@@ -131,29 +150,44 @@ def _teams(db: Session, council: Council) -> list[Team]:
     return teams
 
 
-def _invite(db: Session, run: SurveyRun, teams: list[Team], kind: str, count: int, submitted: int,
-            rng: random.Random) -> None:
-    # Links from the end of the list are marked used, so the first links stay
-    # unused for the demo; responses below are not tied to them.
-    for i in range(count):
-        name = f"{FIRST[i % len(FIRST)]} {LAST[(i * 7 + len(kind)) % len(LAST)]}"
-        team_id = rng.choices(teams, weights=_weights(teams))[0].id
-        db.add(Invitation(run_id=run.id, team_id=team_id, name=name, email=f"{kind}.{i}@demo.example",
-                          token_hash=security.invitation_hash(demo_token(kind, i))))
-        if i >= count - submitted:
-            db.add(UsedLink(key=security.used_link_key(demo_token(kind, i)), run_id=run.id, team_id=team_id))
+def _leavers(teams: list[Team], rng: random.Random) -> list[tuple[Team, int, int]]:
+    """Each leaver's team, drawn within their service area: (team, invited, responded), one a leaver."""
+    found = []
+    for area_name, (invited, responded) in LEAVERS_BY_AREA.items():
+        inside = [t for t in teams if t.name in SERVICE_AREAS[area_name]]
+        found += [(rng.choice(inside), 1, 1 if i < responded else 0) for i in range(invited)]
+    return found
+
+
+def _invite(db: Session, run: SurveyRun, kind: str, teams: list[tuple[Team, int, int]]) -> list[Team]:
+    """Invitations by team (team, invited, responded); returns the team of each response to write.
+
+    The last links of each team are marked used, so the first links stay unused for the demo; the
+    responses are written in the same teams but are not tied to the links."""
+    i = 0
+    answered = []
+    for team, invited, responded in teams:
+        for j in range(invited):
+            name = f"{FIRST[i % len(FIRST)]} {LAST[(i * 7 + len(kind)) % len(LAST)]}"
+            db.add(Invitation(run_id=run.id, team_id=team.id, name=name, email=f"{kind}.{i}@demo.example",
+                              token_hash=security.invitation_hash(demo_token(kind, i))))
+            if j >= invited - responded:
+                db.add(UsedLink(key=security.used_link_key(demo_token(kind, i)), run_id=run.id, team_id=team.id))
+                answered.append(team)
+            i += 1
     db.flush()
+    return answered
 
 
-def _answers(db: Session, run: SurveyRun, teams: list[Team], count: int, bank: dict[str, Any],
-             rng: random.Random, climate: dict[int, float], shift: dict[str, float] | None = None) -> None:
+def _answers(db: Session, run: SurveyRun, teams: list[Team], bank: dict[str, Any], rng: random.Random,
+             climate: dict[int, float], shift: dict[str, float] | None = None) -> None:
+    """One response for each team in `teams` (a team once for each of its respondents)."""
     questionnaire = questionnaire_for(run)
-    for _ in range(count):
-        team = rng.choices(teams, weights=_weights(teams))[0]
+    for team in teams:
         answers = _respondent(questionnaire, climate[team.id], bank, rng, shift or {})
         named_as = f"{rng.choice(FIRST)} {rng.choice(LAST)}" if answers.get("attach_name") == "yes" else None
         response = journey.build_response(run, questionnaire, answers, named_as)
-        response.team_id = team.id  # chosen above: the demo's answers carry no team
+        response.team_id = team.id  # the team of a used link: the demo's answers carry no team
         db.add(response)
 
 
