@@ -37,10 +37,12 @@ _TOL = 1e-9
 
 @dataclass(frozen=True)
 class Finding:
-    """People who could be counted on their own: their number, and the groups whose combination does it."""
+    """People who could be counted on their own: their number, the current groups each of which the
+    combination needs, and every current group that takes part in one."""
 
     people: int
     groups: tuple[str, ...]
+    taking_part: tuple[str, ...] = ()
 
 
 def small_set(groups: Mapping[str, frozenset[str]], fixed: Sequence[frozenset[str]] = (),
@@ -73,22 +75,38 @@ def small_set(groups: Mapping[str, frozenset[str]], fixed: Sequence[frozenset[st
             block = kernel[list(chosen), :]
             if block.shape[1] and np.linalg.matrix_rank(block, tol=1e-7) == size:
                 continue
-            involved = _involved(matrix, list(chosen), len(names), names)
-            if involved:  # a set that earlier releases alone give is not this release's to mend
-                return Finding(int(weights[list(chosen)].sum()), involved)
+            needed, taking_part = _involved(matrix, list(chosen), len(names), names)
+            if taking_part:  # a set that earlier releases alone give is not this release's to mend
+                return Finding(int(weights[list(chosen)].sum()), needed, taking_part)
     return None
 
 
-def _involved(matrix: np.ndarray, chosen: list[int], current: int, names: list[str]) -> tuple[str, ...]:
-    """The current groups with a non-zero coefficient in a combination supported on the chosen types."""
+def _involved(matrix: np.ndarray, chosen: list[int], current: int,
+              names: list[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The current groups (the first `current` rows) whose hiding alone would take away some of what a
+    combination says of the chosen types, and every current group taking part in one: both empty when
+    the fixed rows (earlier releases) alone say it.
+
+    What the rows R say of the chosen types alone is the space of row-space vectors that are zero
+    elsewhere; its dimension is rank(R) - rank(R without the chosen columns)."""
     others = [j for j in range(matrix.shape[1]) if j not in chosen]
-    # combinations c with c @ matrix zero outside the chosen types and not zero on them
+
+    def said(rows: list[int]) -> int:
+        if not rows:
+            return 0
+        part = matrix[rows, :]
+        rest = np.linalg.matrix_rank(part[:, others]) if others else 0
+        return int(np.linalg.matrix_rank(part)) - int(rest)
+
+    every = list(range(matrix.shape[0]))
+    total = said(every)
+    if said(every[current:]) == total:
+        return (), ()
+    needed = tuple(names[i] for i in range(current) if said([r for r in every if r != i]) < total)
     cancel = null_space(matrix[:, others].T) if others else np.eye(matrix.shape[0])
-    found: set[str] = set()
-    for c in cancel.T:
-        if np.abs(c @ matrix[:, chosen]).max() > 1e-7:
-            found.update(names[i] for i in range(current) if abs(c[i]) > 1e-7)
-    return tuple(sorted(found))
+    taking_part = {names[i] for c in cancel.T if np.abs(c @ matrix[:, chosen]).max() > 1e-7
+                   for i in range(current) if abs(c[i]) > 1e-7}
+    return needed, tuple(sorted(taking_part | set(needed)))
 
 
 def close(groups: Mapping[str, frozenset[str]], rank: Mapping[str, int], fixed: Sequence[frozenset[str]] = (),
@@ -103,7 +121,7 @@ def close(groups: Mapping[str, frozenset[str]], rank: Mapping[str, int], fixed: 
     showing = {g: m for g, m in groups.items() if len(m) >= threshold}
     closed: set[str] = set()
     while (found := small_set(showing, fixed, threshold)) is not None:
-        choices = [g for g in found.groups if g not in keep]
+        choices = _choices(found, keep)
         if not choices:
             raise ValueError(f"{found.people} people could be counted by combining {', '.join(found.groups) or 'earlier releases'}")
 
@@ -124,10 +142,17 @@ def _plain(showing: dict[str, frozenset[str]], rank: Mapping[str, int], fixed: S
     showing = dict(showing)
     closed: set[str] = set()
     while (found := small_set(showing, fixed, threshold)) is not None:
-        choices = [g for g in found.groups if g not in keep]
+        choices = _choices(found, keep)
         if not choices:
             return closed | {"(cannot)"} | set(showing)  # the worst: nothing could mend it this way
         worst = max(choices, key=lambda g: (rank.get(g, 0), -len(showing[g]), g))
         closed.add(worst)
         del showing[worst]
     return closed
+
+
+def _choices(found: Finding, keep: frozenset[str]) -> list[str]:
+    """The groups to try hiding: one the combination cannot do without, else (each of its parts can be
+    had more than one way) any group taking part, so that hiding goes on until none is left."""
+    needed = [g for g in found.groups if g not in keep]
+    return needed or [g for g in found.taking_part if g not in keep]
