@@ -102,7 +102,7 @@ def _demo_releases() -> None:
     runs = [run for run in session.scalars(select(SurveyRun).join(Council).where(Council.slug == loader.SLUG)
                                            .order_by(SurveyRun.id)) if release.latest(session, run) is None]
     if runs:
-        click.echo("Releasing the demo's results (first time only: the audit takes a few minutes)...")
+        click.echo("Releasing the demo's results (first time only)...")
     for run in runs:
         _release(run)
 

@@ -180,6 +180,7 @@ def check_page(page: Page) -> None:
     anchors = {a["href"][1:] for a in page.soup.select('a[href^="#"]') if len(a["href"]) > 1}
     assert anchors <= set(ids), f"links to places not on the page: {sorted(anchors - set(ids))}"
     assert "Traceback" not in page.html
+    assert "Error: Error:" not in page.title, page.title
 
 
 class CheckedClient:
