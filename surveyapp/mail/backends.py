@@ -178,10 +178,10 @@ class SmtpBackend:
                                    f"({_code(exc.smtp_code, exc.smtp_error)}): it must be an address the relay lets "
                                    "this service send from.", EmailProblem.CONFIGURATION) from None
         except smtplib.SMTPResponseException as exc:  # the relay answered the message itself with an error
-            code = _code(exc.smtp_code, exc.smtp_error)
+            answered = _code(exc.smtp_code, exc.smtp_error)
             if exc.smtp_code < 500:
-                raise TemporaryFailure(f"{self.relay} asked to try again later ({code}).") from None
-            raise PermanentFailure(f"{self.relay} refused the email itself ({code}): ask IT to check its rules "
+                raise TemporaryFailure(f"{self.relay} asked to try again later ({answered}).") from None
+            raise PermanentFailure(f"{self.relay} refused the email itself ({answered}): ask IT to check its rules "
                                    "for email from EMAIL_FROM.", EmailProblem.MESSAGE) from None
         except (OSError, smtplib.SMTPException) as exc:
             if smtp.handing_over:

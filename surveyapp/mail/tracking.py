@@ -16,8 +16,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, cast
 
-from sqlalchemy import Select, exists, func, select, update
+from sqlalchemy import CursorResult, Select, exists, func, select, update
 from sqlalchemy.orm import Session, aliased
 
 from ..models import EmailProblem, EmailStatus, Invitation, OutgoingEmail, SurveyRun, Team
@@ -194,7 +195,7 @@ def _configuration(found: Summary) -> str | None:
     return None
 
 
-def _resendable(run: SurveyRun) -> Select[tuple[OutgoingEmail, Invitation]]:
+def _resendable(run: SurveyRun) -> Select[OutgoingEmail, Invitation]:
     """Failed invitation emails that can be sent again with a new link: none of the invitation's emails
     with a link is waiting, was sent, or may have arrived, and the invitation still has its address."""
     other = aliased(OutgoingEmail)
@@ -207,20 +208,19 @@ def _resendable(run: SurveyRun) -> Select[tuple[OutgoingEmail, Invitation]]:
             .order_by(OutgoingEmail.id))
 
 
-def resendable(db: Session, run: SurveyRun, invitation_ids: set[int] | None = None) -> list[tuple[int, Invitation]]:
+def resendable(db: Session, run: SurveyRun) -> list[tuple[int, Invitation]]:
     """(failed email's id, invitation) for each invitation that may be given a new link."""
-    found = db.execute(_resendable(run)).all()
-    return [(email.id, invitation) for email, invitation in found
-            if invitation_ids is None or invitation.id in invitation_ids]
+    return [(email.id, invitation) for email, invitation in db.execute(_resendable(run)).all()]
 
 
 def claim(db: Session, email_id: int) -> bool:
     """Mark a failed email replaced, only if it still is failed and cannot have arrived: of two admins
     (or a double click) sending it again, one wins."""
-    return db.execute(update(OutgoingEmail).where(OutgoingEmail.id == email_id,
-                                                  OutgoingEmail.status == EmailStatus.FAILED.value,
-                                                  OutgoingEmail.may_have_arrived.is_(False))
-                      .values(status=EmailStatus.REPLACED.value, updated_at=now())).rowcount == 1
+    claimed = db.execute(update(OutgoingEmail).where(OutgoingEmail.id == email_id,
+                                                     OutgoingEmail.status == EmailStatus.FAILED.value,
+                                                     OutgoingEmail.may_have_arrived.is_(False))
+                         .values(status=EmailStatus.REPLACED.value, updated_at=now()))
+    return cast(CursorResult[Any], claimed).rowcount == 1  # SQLAlchemy 2.1 types an UPDATE's result as Result
 
 
 def failed_invitations(db: Session, run: SurveyRun) -> set[int]:

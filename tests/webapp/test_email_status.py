@@ -14,13 +14,14 @@ import email.utils
 import re
 
 import pytest
+from aiosmtpd.controller import Controller
 from sqlalchemy import select, text
 
 from surveyapp import security
 from surveyapp.models import AuditEvent, Invitation, OutgoingEmail
 
-from . import factories
-from .conftest import path_of
+from . import factories, tls
+from .conftest import Inbox, free_port, path_of
 from .test_invitations import run_schedule, scheduled
 from .test_staff_import import GOOD_LIST, admin_with_run, link_in, upload, write_csv
 
@@ -284,3 +285,52 @@ def test_the_outgoing_email_table_holds_no_address_or_link(client, session, tmp_
     assert not columns & {"email", "to", "address", "name", "token", "link", "token_hash"}
     dump = " ".join(str(v) for row in session.execute(text("SELECT * FROM outgoing_email")).all() for v in row)
     assert "northshire" not in dump and "Asha" not in dump
+
+
+@pytest.fixture
+def starttls_relay(app):
+    """A relay that offers STARTTLS and takes nothing without it, with the tests' throwaway certificate."""
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port(), tls_context=tls.server_context(),
+                            require_starttls=True)
+    controller.start()
+    app.config.update({"EMAIL_BACKEND": "smtp", "SMTP_HOST": "127.0.0.1", "SMTP_PORT": controller.port,
+                       "SMTP_STARTTLS": True, "EMAIL_FROM": "health-check@northshire.example"})
+    yield inbox
+    controller.stop()
+
+
+def test_starttls_with_a_certificate_this_machine_does_not_trust_sends_nothing(client, session, tmp_path,
+                                                                               starttls_relay, monkeypatch):
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    _, run = admin_with_run(client, session)
+    upload(client, run.id, write_csv(tmp_path, "name,email,team\nAsha Khan,asha@northshire.example,Assessment North\n"))
+    assert starttls_relay.messages == []
+    problem = emails_page(client, run.id).soup.select_one("#configuration-problem").get_text(" ", strip=True)
+    assert "certificate could not be verified" in problem and "SMTP_HOST" in problem
+
+
+def test_starttls_with_a_trusted_certificate_delivers(client, session, tmp_path, starttls_relay, monkeypatch):
+    monkeypatch.setenv("SSL_CERT_FILE", tls.certificate()[0])  # as a council's own certificate authority would be
+    _, run = admin_with_run(client, session)
+    upload(client, run.id, write_csv(tmp_path, "name,email,team\nAsha Khan,asha@northshire.example,Assessment North\n"))
+    assert [m["To"] for m in starttls_relay.messages] == ["asha@northshire.example"], "over TLS: the relay requires it"
+    assert counts(emails_page(client, run.id))["Sent"] == 1
+
+
+def test_a_reminder_skips_those_whose_invitation_failed(client, session, tmp_path, mailbox):
+    """It would ask them to use the link in an invitation they never got."""
+    _, run = admin_with_run(client, session)
+    mailbox.refuse_address = {BEN: "550 5.1.1 No such user"}
+    upload(client, run.id, write_csv(tmp_path, GOOD_LIST))
+    mailbox.clear()
+    confirm = client.get(f"/manage/runs/{run.id}/reminders")
+    sent = client.post(f"/manage/runs/{run.id}/reminders", confirm.form_data())
+    assert "A reminder is being emailed to 2 people." in client.follow(sent).text()
+    assert sorted(m["To"] for m in mailbox.messages) == ["asha.khan@northshire.example", "cara.lee@northshire.example"]
+    assert counts_of(emails_page(client, run.id), "#reminder-counts")["Sent"] == 2
+
+
+def counts_of(page, table_id: str) -> dict[str, int]:
+    table = page.soup.select_one(table_id)
+    return {row.th.get_text(strip=True): int(row.td.get_text(strip=True)) for row in table.select("tbody tr")}
