@@ -37,6 +37,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .health import bp as health_bp
     from .cli import register_commands
     from .audit_log import web as audit_web
+    from .manage.emails import bp as emails_bp
     from .manage.run_admin import bp as run_admin_bp
     from .home.views import bp as home_bp
     from .manage.views import bp as manage_bp
@@ -59,6 +60,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(home_bp)
     app.register_blueprint(respond_bp)
     app.register_blueprint(manage_bp)
+    app.register_blueprint(emails_bp)
     app.register_blueprint(results_bp)
     app.register_blueprint(themes_bp)
     app.register_blueprint(corrections_bp)

@@ -248,6 +248,49 @@ class UsedLink(Base):
     team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"))
 
 
+class EmailStatus(str, enum.Enum):
+    QUEUED = "queued"  # on the queue, not tried yet
+    DEFERRED = "deferred"  # tried, and the relay (or the network) said later: the worker tries again
+    SENT = "sent"  # the relay accepted it
+    FAILED = "failed"  # will not be tried again: `problem` and `reason` say why
+    REPLACED = "replaced"  # failed, and the admin sent the invitation again (a new email, with a new link)
+
+
+class EmailProblem(str, enum.Enum):
+    ADDRESS = "address"  # the relay refused this address for good
+    CONFIGURATION = "configuration"  # the relay refused this service (STARTTLS, certificate, login, sender, relaying)
+    MESSAGE = "message"  # the relay refused the email itself
+    UNREACHABLE = "unreachable"  # still deferred after the last try
+    CLOSED = "closed"  # the run had closed before it could be sent
+    NOT_QUEUED = "not_queued"  # the background queue could not be reached
+
+
+class OutgoingEmail(Base):
+    """One email of a run (an invitation or a reminder) and what became of it, as the worker last saw it.
+
+    Keyed by invitation, never by address: it holds no name, address or link (the link is only in the
+    queued message), so erasing an invitation leaves nothing here to erase, and deleting one deletes
+    its emails. An email's status says whether it reached the relay, nothing about answering.
+    `may_have_arrived` is set by any try whose outcome is unknown (the line dropped while the relay
+    was taking the message): such an invitation is never given a new link, which would let its holder
+    answer twice.
+    """
+
+    __tablename__ = "outgoing_email"
+    __table_args__ = (Index("ix_outgoing_email_run_id_status", "run_id", "status"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("survey_run.id", ondelete="CASCADE"))
+    invitation_id: Mapped[int] = mapped_column(ForeignKey("invitation.id", ondelete="CASCADE"), index=True)
+    template: Mapped[str] = mapped_column(String(30))  # invitation, reminder
+    status: Mapped[str] = mapped_column(String(20), default=EmailStatus.QUEUED.value)
+    problem: Mapped[str | None] = mapped_column(String(20))  # an EmailProblem, when failed
+    reason: Mapped[str | None] = mapped_column(String(500))  # in plain words: never the link, the address or a name
+    tries: Mapped[int] = mapped_column(Integer, default=0)
+    may_have_arrived: Mapped[bool] = mapped_column(Boolean, default=False)
+    queued_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
 class Draft(Base):
     """Answers saved as the respondent goes, encrypted with a key only their link holds.
 

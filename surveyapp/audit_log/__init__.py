@@ -61,6 +61,7 @@ THEMES_ANALYSED = "themes_analysed"
 OPEN_LINK_CREATED = "open_link_created"
 REMINDERS_SENT = "reminders_sent"
 NAMED_LEAVERS_OPENED = "named_leavers_opened"
+INVITATIONS_RESENT = "invitations_resent"
 
 KINDS = {
     SIGN_IN: "Signed in", SIGN_IN_FAILED: "Sign-in failed", RESULTS_VIEWED: "Results page opened",
@@ -76,7 +77,7 @@ KINDS = {
     PASSWORD_RESET_REQUESTED: "Password reset asked for", PASSWORD_SET: "Password set from an emailed link",
     CONCERN_REVIEWED: "Safeguarding concern marked as seen", THEMES_ANALYSED: "Theme analysis started",
     OPEN_LINK_CREATED: "Open link created", REMINDERS_SENT: "Reminders sent",
-    NAMED_LEAVERS_OPENED: "Named leavers list opened",
+    NAMED_LEAVERS_OPENED: "Named leavers list opened", INVITATIONS_RESENT: "Failed invitations sent again",
 }
 SYSTEM = "system"  # the actor of what a command or a scheduled job did
 
@@ -216,6 +217,8 @@ SENTENCES: dict[str, Callable[[dict[str, Any]], str]] = {
     OPEN_LINK_CREATED: lambda _: "Created a new open link for the run: any earlier link stops working",
     REMINDERS_SENT: lambda d: f"Asked for a reminder to be emailed to {d['people']} people invited",
     NAMED_LEAVERS_OPENED: lambda _: "Opened the list of leavers who gave their name",
+    INVITATIONS_RESENT: lambda d: (f"Sent {len(d['invitations'])} invitations again, each with a new link, after "
+                                   f"their emails failed (invitations {', '.join(map(str, d['invitations']))})"),
 }
 
 

@@ -10,8 +10,8 @@ the admin shares an open link instead, and respondents choose their team.
 
 from __future__ import annotations
 
-from .backends import PermanentFailure, TemporaryFailure, backend_for, can_send
+from .backends import Failure, PermanentFailure, TemporaryFailure, backend_for, can_send
 from .messages import Message, account_invitation, invitation, password_reset, reminder, render
 
-__all__ = ["Message", "PermanentFailure", "TemporaryFailure", "account_invitation", "backend_for", "can_send",
-           "invitation", "password_reset", "reminder", "render"]
+__all__ = ["Failure", "Message", "PermanentFailure", "TemporaryFailure", "account_invitation", "backend_for",
+           "can_send", "invitation", "password_reset", "reminder", "render"]

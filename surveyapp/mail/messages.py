@@ -7,7 +7,7 @@ and the fields it needs. The SMTP and outbox backends render the text from
 
 from __future__ import annotations
 
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 from flask import render_template
 
@@ -25,6 +25,8 @@ class Message(TypedDict):
     to: str
     template: str  # a key of SUBJECTS
     fields: dict[str, str]
+    email_id: NotRequired[int]  # its OutgoingEmail row, where the worker writes what became of it
+    message_id: NotRequired[str]  # made when queued, so that every try carries the same Message-ID
 
 
 def _fields(run: SurveyRun, name: str) -> dict[str, str]:

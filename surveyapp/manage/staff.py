@@ -20,6 +20,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from .. import mail, security
+from ..mail import tracking
 from ..cleaning import clean_text
 from ..models import Invitation, SurveyRun, Team
 from ..org import structure
@@ -45,9 +46,25 @@ class Invited:
     email: str
     team: str
     token: str = ""  # the plain token: only until its email is queued
+    email_id: int = 0  # its OutgoingEmail row
+    invitation_id: int = 0
 
     def __repr__(self) -> str:  # never the token, whatever logs or prints this
         return f"Invited({self.name!r}, {self.email!r}, {self.team!r})"
+
+
+@dataclass(frozen=True)
+class Imported:
+    """What importing a list did: new people invited, people whose earlier invitation failed sent a new
+    link, and how many were already invited and left alone."""
+
+    invited: list[Invited]
+    resent: list[Invited]
+    skipped: int
+
+    @property
+    def emails(self) -> list[Invited]:
+        return self.invited + self.resent
 
 
 class StaffListError(ValueError):
@@ -186,32 +203,71 @@ def _row(line: int, record: dict[str, str | None], teams: dict[str, Team],
     return StaffRow(line, name, email, team), []
 
 
-def invite(db: Session, run: SurveyRun, rows: list[StaffRow]) -> tuple[list[Invited], int]:
-    """Create one invitation per new person; people already invited are left alone. Refused on a run with an
-    open link (runs.check_staff_list_allowed)."""
+def invite(db: Session, run: SurveyRun, rows: list[StaffRow]) -> Imported:
+    """Create one invitation per new person, each with its email's row; people already invited are left
+    alone, but for those whose invitation email failed before it could arrive, who get a new link.
+    Refused on a run with an open link (runs.check_staff_list_allowed)."""
     runs.check_staff_list_allowed(db, run)
     existing = set(db.scalars(select(Invitation.email).where(Invitation.run_id == run.id)))
+    failed = {invitation.email: (email_id, invitation) for email_id, invitation in tracking.resendable(db, run)}
     invited: list[Invited] = []
+    resent: list[Invited] = []
     for row in rows:
+        if row.email in failed:
+            email_id, invitation = failed[row.email]
+            again = _new_link(db, run, email_id, invitation)
+            if again is not None:
+                resent.append(again)
+            continue
         if row.email in existing:
             continue
         token = security.new_token()
-        db.add(Invitation(run_id=run.id, team_id=row.team.id, name=row.name, email=row.email,
-                          token_hash=security.invitation_hash(token)))
-        invited.append(Invited(row.name, row.email, row.team.name, token))
+        invitation = Invitation(run_id=run.id, team_id=row.team.id, name=row.name, email=row.email,
+                                token_hash=security.invitation_hash(token))
+        db.add(invitation)
+        db.flush()
+        email = tracking.add(db, run.id, invitation.id, tracking.INVITATION)
+        invited.append(Invited(row.name, row.email, row.team.name, token, email.id, invitation.id))
     db.commit()
-    return invited, len(rows) - len(invited)
+    return Imported(invited, resent, len(rows) - len(invited) - len(resent))
 
 
-def send_invitations(enqueue: Callable[[mail.Message], object], run: SurveyRun, invited: list[Invited],
-                     base_url: str) -> None:
+def resend_failed(db: Session, run: SurveyRun) -> tuple[list[Invited], list[int]]:
+    """A new link, in a new email, for each invitation whose email failed before it could arrive; the
+    failed emails' ids. The earlier link stops working (its hash is replaced): it never reached anyone.
+    The caller records it in the audit log and commits, then queues the emails."""
+    resent: list[Invited] = []
+    replaced: list[int] = []
+    for email_id, invitation in tracking.resendable(db, run):
+        again = _new_link(db, run, email_id, invitation)
+        if again is not None:
+            resent.append(again)
+            replaced.append(email_id)
+    db.flush()
+    return resent, replaced
+
+
+def _new_link(db: Session, run: SurveyRun, email_id: int, invitation: Invitation) -> Invited | None:
+    if not tracking.claim(db, email_id):
+        return None  # sent again already (a double click, another admin)
+    token = security.new_token()
+    invitation.token_hash = security.invitation_hash(token)
+    email = tracking.add(db, run.id, invitation.id, tracking.INVITATION)
+    team = invitation.team.name if invitation.team else ""
+    return Invited(invitation.name or "", invitation.email or "", team, token, email.id, invitation.id)
+
+
+def send_invitations(db: Session, enqueue: Callable[[mail.Message], object], run: SurveyRun,
+                     invited: list[Invited], base_url: str, sender: str) -> None:
     """Queue one email per person with their own link: the only copy of the plain token."""
-    for person in invited:
-        enqueue(mail.invitation(run, person.name, person.email, f"{base_url}/invite/{person.token}"))
+    tracking.queue_all(db, enqueue, [
+        tracking.tracked(mail.invitation(run, p.name, p.email, f"{base_url}/invite/{p.token}"), p.email_id, sender)
+        for p in invited])
 
 
 def uninvite(db: Session, run: SurveyRun, invited: list[Invited]) -> None:
-    """Undo an import whose emails could not be queued, so that importing again invites everyone."""
+    """Undo an import whose emails could not be queued, so that importing again invites everyone (their
+    email rows go with them, so a worker drops any email of theirs already queued)."""
     db.execute(delete(Invitation).where(Invitation.run_id == run.id,
                                         Invitation.email.in_([p.email for p in invited])))
     db.commit()
@@ -221,13 +277,17 @@ def invited_count(db: Session, run: SurveyRun) -> int:
     return db.scalar(select(func.count()).select_from(Invitation).where(Invitation.run_id == run.id)) or 0
 
 
-def send_reminders(db: Session, enqueue: Callable[[mail.Message], object], run: SurveyRun) -> int:
-    """Queue a reminder to everyone invited: nothing stored says who has taken part, so the words say it."""
-    people = db.execute(select(Invitation.name, Invitation.email).where(Invitation.run_id == run.id)
-                        .order_by(Invitation.id)).all()
-    for name, email in people:
-        if name and email:  # erased when a run closes: no reminders then
-            enqueue(mail.reminder(run, name, email))
+def send_reminders(db: Session, enqueue: Callable[[mail.Message], object], run: SurveyRun, sender: str) -> int:
+    """Queue a reminder to everyone invited: nothing stored says who has taken part, so the words say it.
+    Not to those whose invitation email failed: it would ask them to use a link they never got."""
+    failed = tracking.failed_invitations(db, run)
+    people = [(i, name, email) for i, name, email in db.execute(
+        select(Invitation.id, Invitation.name, Invitation.email).where(Invitation.run_id == run.id)
+        .order_by(Invitation.id)) if name and email and i not in failed]  # names go when a run closes
+    rows = [tracking.add(db, run.id, i, tracking.REMINDER).id for i, _, _ in people]
+    db.commit()
+    tracking.queue_all(db, enqueue, [tracking.tracked(mail.reminder(run, name, email), email_id, sender)
+                                     for email_id, (_, name, email) in zip(rows, people)])
     return len(people)
 
 

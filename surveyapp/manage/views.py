@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -13,6 +14,7 @@ from .. import audit_log, auth, background, db, heartbeat, limits, mail, scope
 from ..auth import authenticate, role_required
 from ..disclosure import access, jobs, live, release
 from ..disclosure.thresholds import Thresholds
+from ..mail import tracking
 from ..models import Questionnaire, ReleaseKind, Role, RunStatus, SurveyRun
 from . import runs, staff
 from ..org import structure
@@ -57,7 +59,7 @@ def council_run(run_id: int) -> SurveyRun:
 def dashboard() -> Any:
     all_runs = db.session().scalars(select(SurveyRun).where(SurveyRun.council_id == current_user.council_id)
                                     .order_by(SurveyRun.year.desc(), SurveyRun.id.desc())).all()
-    return render_template("manage/dashboard.html", runs=all_runs, confirm=ConfirmForm())
+    return render_template("manage/dashboard.html", runs=all_runs, confirm=ConfirmForm(), today=dt.date.today())
 
 
 @bp.route("/settings", methods=["GET", "POST"])
@@ -134,7 +136,10 @@ def run_status_page(survey_run: SurveyRun, notice: str | None = None) -> Any:
     heartbeat.reap(db.session(), _limits(), survey_run)  # a release whose worker died says so, not "running"
     return render_template("manage/run.html", run=survey_run, reading=reading, live=rates, notice=notice,
                            pending=release.pending(db.session(), survey_run), confirm=ConfirmForm(),
-                           failed=jobs.failed(db.session(), survey_run), can_email=mail.can_send(current_app.config))
+                           failed=jobs.failed(db.session(), survey_run), can_email=mail.can_send(current_app.config),
+                           ended=survey_run.ended_on(dt.date.today()),
+                           emails=tracking.summary(db.session(), survey_run) if current_user.role == Role.ADMIN
+                           else None)
 
 
 @bp.get("/runs/<int:run_id>")
@@ -164,7 +169,7 @@ def new_release(run_id: int) -> Any:
 @role_required(Role.ADMIN)
 def import_staff(run_id: int) -> Any:
     survey_run = council_run(run_id)
-    if survey_run.status != "open":
+    if survey_run.ended_on(dt.date.today()) is not None:
         flash(f"{survey_run.title} is closed, so nobody new can be invited to it", "important")
         return redirect(url_for("manage.run", run_id=run_id))
     if not mail.can_send(current_app.config):
@@ -194,20 +199,30 @@ def import_staff(run_id: int) -> Any:
 
 
 def _invite(survey_run: SurveyRun, rows: list[staff.StaffRow]) -> Any:
-    """Invite the list's people and queue each their own email; nothing is kept if the queue cannot take them."""
-    invited, skipped = staff.invite(db.session(), survey_run, rows)
-    task = background.queue().send_email
+    """Invite the list's people and queue each their own email; nothing is kept if the queue cannot take them.
+    Those whose earlier invitation email failed get a new link (`staff.invite`)."""
+    imported = staff.invite(db.session(), survey_run, rows)
     try:
-        staff.send_invitations(lambda message: background.submit(task, message), survey_run, invited,
-                               current_app.config["BASE_URL"])
+        send_invitations(survey_run, imported.emails)
     except background.QueueUnavailable:
-        staff.uninvite(db.session(), survey_run, invited)
+        staff.uninvite(db.session(), survey_run, imported.invited)
         flash("The invitations could not be sent: the background queue cannot be reached. Nothing has been "
               "imported. Try again in a few minutes.")
         return redirect(url_for("manage.import_staff", run_id=survey_run.id))
-    audit_log.record(db.session(), current_user, audit_log.STAFF_IMPORTED, run=survey_run,
-                     detail={"invited": len(invited), "already_invited": skipped}, commit=True)
-    return render_template("manage/invited.html", run=survey_run, invited=invited, skipped=skipped)
+    detail: dict[str, Any] = {"invited": len(imported.invited), "already_invited": imported.skipped}
+    if imported.resent:
+        detail["sent_again"] = [p.invitation_id for p in imported.resent]
+    audit_log.record(db.session(), current_user, audit_log.STAFF_IMPORTED, run=survey_run, detail=detail,
+                     commit=True)
+    return render_template("manage/invited.html", run=survey_run, invited=imported.invited,
+                           resent=imported.resent, skipped=imported.skipped)
+
+
+def send_invitations(survey_run: SurveyRun, invited: list[staff.Invited]) -> None:
+    """Queue each person's invitation email (QueueUnavailable if the queue cannot be reached)."""
+    task = background.queue().send_email
+    staff.send_invitations(db.session(), lambda message: background.submit(task, message), survey_run, invited,
+                           current_app.config["BASE_URL"], current_app.config["EMAIL_FROM"])
 
 
 def _confirm_new_teams(survey_run: SurveyRun, form: CreateTeamsForm, missing: staff.MissingTeams) -> Any:
@@ -255,8 +270,9 @@ def create_teams(run_id: int) -> Any:
 def reminders(run_id: int) -> Any:
     """A reminder to everyone invited, worded for those who have taken part already: nobody knows who has."""
     survey_run = council_run(run_id)
-    if survey_run.status != "open" or not mail.can_send(current_app.config):
-        flash(f"{survey_run.title} is closed" if survey_run.status != "open" else NO_EMAIL)
+    closed = survey_run.ended_on(dt.date.today()) is not None
+    if closed or not mail.can_send(current_app.config):
+        flash(f"{survey_run.title} is closed" if closed else NO_EMAIL)
         return redirect(url_for("manage.run", run_id=run_id))
     form = ConfirmForm()
     invited = staff.invited_count(db.session(), survey_run)
@@ -266,7 +282,8 @@ def reminders(run_id: int) -> Any:
         audit_log.record(db.session(), current_user, audit_log.REMINDERS_SENT, run=survey_run,
                          detail={"people": invited})
         try:
-            sent = staff.send_reminders(db.session(), lambda message: background.submit(task, message), survey_run)
+            sent = staff.send_reminders(db.session(), lambda message: background.submit(task, message), survey_run,
+                                        current_app.config["EMAIL_FROM"])
         except background.QueueUnavailable:
             flash("The reminders could not be sent: the background queue cannot be reached. Some people may get "
                   "one; try again in a few minutes.")

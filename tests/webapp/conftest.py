@@ -265,8 +265,24 @@ class Inbox:
 
     def __init__(self) -> None:
         self.messages: list[email.message.EmailMessage] = []
-        self.refuse: list[str] = []  # SMTP answers for the next deliveries, e.g. "451 try later"
+        self.clear()
         self.lock = threading.Lock()
+
+    def clear(self) -> None:
+        self.messages.clear()
+        self.refuse: list[str] = []  # SMTP answers for the next deliveries, e.g. "451 try later"
+        self.refuse_address: dict[str, str] = {}  # an answer to RCPT TO for one address, e.g. "550 5.1.1 ..."
+        self.refuse_every_address: str | None = None  # the answer to every RCPT TO (a relay that refuses all)
+        self.hang_up_after_data = 0  # keep the next messages, then drop the line before answering
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Envelope, address: str,
+                          options: list[str]) -> str:
+        with self.lock:
+            answer = self.refuse_address.get(address) or self.refuse_every_address
+        if answer:
+            return answer
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Envelope) -> str:
         with self.lock:
@@ -275,6 +291,10 @@ class Inbox:
             message = email.message_from_bytes(envelope.content, policy=email.policy.default)
             message["X-Envelope-To"] = ", ".join(envelope.rcpt_tos)
             self.messages.append(message)  # type: ignore[arg-type]
+            if self.hang_up_after_data:
+                # The relay has the message, and the line drops before it says so: the sender cannot know.
+                self.hang_up_after_data -= 1
+                server.transport.close()
         return "250 Message accepted"
 
     def to(self, address: str) -> list[email.message.EmailMessage]:
@@ -322,6 +342,5 @@ def mailbox(app: Flask, smtp_server: tuple[Controller, Inbox]) -> Inbox:
     controller, inbox = smtp_server
     app.config.update({"EMAIL_BACKEND": "smtp", "SMTP_HOST": "127.0.0.1", "SMTP_PORT": controller.port,
                        "SMTP_STARTTLS": False, "EMAIL_FROM": "health-check@northshire.example"})
-    inbox.messages.clear()
-    inbox.refuse.clear()
+    inbox.clear()
     return inbox
