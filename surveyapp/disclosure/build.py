@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..questionnaires import Question, Questionnaire
 from . import cells as c
@@ -104,6 +105,7 @@ class Builder:
         self.counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))  # group -> measure -> n
         self.dims = dimensions(questionnaire)
         self._areas_in_use: set[str] = set()
+        self._memo: dict[object, Any] = {}  # layouts asked for thousands of times once counting is done
 
     # Groups --------------------------------------------------------------------
 
@@ -111,7 +113,15 @@ class Builder:
         """The council, area and (with teams) team a response from this team counts in."""
         return c.units_of(team_id, self.structure.teams, self.with_teams)
 
+    def _remembered(self, key: object, make: Callable[[], Any]) -> Any:
+        if key not in self._memo:
+            self._memo[key] = make()
+        return self._memo[key]
+
     def unit_groups(self) -> list[str]:
+        return list(self._remembered("units", self._unit_groups))
+
+    def _unit_groups(self) -> list[str]:
         areas = [c.area(a) for a in sorted(self.structure.areas, key=lambda a: self.structure.areas[a])]
         if c.NO_AREA in self._areas_in_use:
             areas.append(c.NO_AREA)
@@ -122,6 +132,9 @@ class Builder:
         return [c.ALL, *areas, *teams]
 
     def teams_in(self, area: str) -> list[str]:
+        return list(self._remembered(("teams", area), lambda: self._teams_in(area)))
+
+    def _teams_in(self, area: str) -> list[str]:
         if not self.with_teams:
             return []
         if area == c.NO_AREA:
@@ -132,8 +145,8 @@ class Builder:
 
     def breakdown_units(self) -> list[str]:
         """The council, and the areas big enough for a breakdown to show more than "Hidden"."""
-        return [g for g in self.unit_groups() if g == c.ALL or (
-            g.startswith("area:") and self.count(c.RESPONDENTS, g) >= self.min_breakdown)]
+        return list(self._remembered("breakdown units", lambda: [g for g in self.unit_groups() if g == c.ALL or (
+            g.startswith("area:") and self.count(c.RESPONDENTS, g) >= self.min_breakdown)]))
 
     def options(self, dimension: Question) -> list[str]:
         return [value for value, _ in dimension.choices()] + [c.NOT_GIVEN]
@@ -169,6 +182,7 @@ class Builder:
             units = self.units_of(team_id)
             area = units[1]
             self._areas_in_use.add(area)
+            self._memo.clear()
             if by_question == "":
                 groups = units
             elif by_question in {d.id for d in self.dims}:
@@ -268,12 +282,17 @@ class Builder:
     def values_of(self, question: Question) -> list[str]:
         if question.type == "number":
             return [label for label, _, _ in bands_of(question)]
+        seen = self._remembered(("seen", question.id), lambda: {
+            value for q, value in self._measures_seen() if q == question.id})
         if question.type == "month":
-            return sorted({m.split(":", 1)[1] for g in self.counts for m in self.counts[g]
-                           if m.startswith(question.id + ":") and not m.endswith((":=", ":~"))})
+            return sorted(v for v in seen if v not in (c.ANSWERED, c.NOT_GIVEN))
         listed = [value for value, _ in question.choices()]
-        seen = {m.split(":", 1)[1] for g in self.counts for m in self.counts[g] if m.startswith(question.id + ":")}
         return listed + sorted(seen - set(listed))
+
+    def _measures_seen(self) -> set[tuple[str, str]]:
+        """(question, value) of every measure counted in any group, found once."""
+        return self._remembered("measures", lambda: {
+            (q, value) for g in self.counts for m in self.counts[g] for q, _, value in [m.partition(":")] if value})
 
     def question(self, question: Question, system: str) -> None:
         groups = self.groups_for(question)

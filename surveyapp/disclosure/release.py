@@ -161,34 +161,29 @@ def protect(built: Built, members: dict[str, frozenset[str]], closed: Collection
     """What each published cell shows: None where hidden (closed groups, cells never shown, `also`),
     the count itself where `exact`, and the count with its cell key noise (`noise.py`) elsewhere.
     Returns the cells and how many carry noise."""
-    hidden = {k for k in built.published if c.split(k)[1] in closed or never_shown(k)} | set(also)
+    closed = set(closed)
+    parts = {k: c.split(k) for k in built.published}
+    hidden = {k for k, (_, group) in parts.items() if group in closed or never_shown(k)} | set(also)
     digests = {g: noise.group_digest(m) for g, m in members.items()}
     empty = noise.group_digest(())
-    dims = {d for _, g in map(c.split, built.published) if (found := c.dimension_of(g)) for d in [found[0]]}
-
-    def people_of(key: str) -> tuple[str, str]:
-        """The (measure, group) a figure counts: a breakdown's size and its unit's answers to the breakdown
-        question are the same people, so they take the same noise and show the same number."""
-        measure, group = c.split(key)
+    dims = {found[0] for _, g in parts.values() if (found := c.dimension_of(g))}
+    counted: dict[str, tuple[str, str]] = {}  # key -> the (measure, group) whose people it counts
+    bounds: dict[str, int | None] = {}
+    for key, (measure, group) in parts.items():
+        if key in hidden or exact(key):
+            continue
         question, _, option = measure.partition(":")
-        if question in dims and c.is_unit(group) and c.breakdown(group, question, option) in digests:
-            return c.RESPONDENTS, c.breakdown(group, question, option)
-        return measure, group
-
-    def digest(key: str) -> bytes:
-        return digests.get(people_of(key)[1], empty)
-
-    def upper(key: str) -> int | None:
-        measure, group = c.split(key)
+        # A breakdown's size and its unit's answers to the breakdown question are the same people:
+        # they take the same noise and show the same number.
+        same = c.breakdown(group, question, option) if question in dims and c.is_unit(group) else None
+        counted[key] = (c.RESPONDENTS, same) if same in digests else (measure, group)
         answered = _answered(measure)
-        if answered and (bound := built.values.get(c.cell(answered, group))) is not None:
-            return bound
-        return built.values.get(c.cell(c.RESPONDENTS, group))
-
-    noisy = sorted(k for k in built.published if k not in hidden and not exact(k))
-    moved = noise.perturb({k: built.values[c.cell(*people_of(k))] if c.cell(*people_of(k)) in built.values
-                           else built.values[k] for k in noisy},
-                          noisy, salt, digest, upper, measure_of=lambda k: people_of(k)[0])
+        bound = built.values.get(c.cell(answered, group)) if answered else None
+        bounds[key] = bound if bound is not None else built.values.get(c.cell(c.RESPONDENTS, group))
+    noisy = sorted(counted)
+    values = {k: built.values.get(c.cell(*counted[k]), built.values[k]) for k in noisy}
+    moved = noise.perturb(values, noisy, salt, lambda k: digests.get(counted[k][1], empty), bounds.__getitem__,
+                          measure_of=lambda k: counted[k][0])
     shown: dict[str, int | None] = {}
     for key in sorted(built.published):
         shown[key] = None if key in hidden else moved.get(key, built.values[key])

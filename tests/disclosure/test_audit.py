@@ -7,7 +7,6 @@ attacker's LP again with feasible_ranges (one LP over every sum at once).
 from __future__ import annotations
 
 import random
-import time
 from dataclasses import replace
 
 import pytest
@@ -405,7 +404,9 @@ def test_no_two_shown_groups_differ_by_a_few(
         assert any(close(groups[k], g) for g in [*shown, *earlier[0].values()]), k
 
 
-def test_two_thousand_groups_over_fifty_thousand_ids_are_quick() -> None:
+def test_two_thousand_groups_over_fifty_thousand_ids() -> None:
+    """The size of a large council's release (its time is benchmarks/results.py's, not a test's: a timed
+    test fails on a busy machine)."""
     rng = random.Random(3)
     ids = [f"r{i}" for i in range(50_000)]
     groups: dict[str, frozenset[str]] = {}
@@ -414,7 +415,5 @@ def test_two_thousand_groups_over_fifty_thousand_ids_are_quick() -> None:
         first = rng.randrange(50_000 - size)
         groups[f"g{g}"] = frozenset(ids[first : first + size])
     groups["g-near"] = groups["g0"] | {"extra"}
-    start = time.perf_counter()
     hidden = membership_conflicts(groups)
-    assert time.perf_counter() - start < 5
     assert "g-near" in hidden or "g0" in hidden
