@@ -12,8 +12,11 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 import pytest
 import requests
 from bs4 import BeautifulSoup
-from sqlalchemy import select
+from alembic import command
+from sqlalchemy import select, text
 
+from surveyapp.cli import alembic_config
+from surveyapp.db import make_engine
 from surveyapp.models import AuditEvent, ManagerSession, Role, User
 from surveyapp.users import sso
 from surveyapp.users.accounts import NO_PASSWORD
@@ -260,3 +263,34 @@ def test_single_sign_on_signs_in_only_to_its_own_council(sso_app, client, sessio
     sso_app.config["OIDC_COUNCIL"] = ""
     page = client.another().get("/manage/sso/start")
     assert page.status == 503 and "OIDC_COUNCIL" in page.text()
+
+
+@pytest.mark.parametrize("configured", [True, False])
+def test_accounts_linked_before_the_upgrade_keep_the_configured_issuer(empty_database, monkeypatch, configured):
+    """Migration 0023 gives each linked account OIDC_ISSUER as it is set where the migration runs; where it is not
+    set, it clears their subjects instead (each is linked again by verified email at their next sign-in)."""
+    config = alembic_config(empty_database)
+    command.upgrade(config, "0023-1")
+    engine = make_engine(empty_database)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("INSERT INTO council (id, name, slug) VALUES (1, 'Northshire', 'northshire')"))
+            for id_, email, sub in ((1, "ada@northshire.example", "ada"), (2, "bea@northshire.example", None)):
+                connection.execute(text("INSERT INTO user_account (id, council_id, email, name, password_hash, role, "
+                                        "active, oidc_sub) VALUES (:id, 1, :email, 'x', '', 'manager', true, :sub)"),
+                                   {"id": id_, "email": email, "sub": sub})
+        if configured:
+            monkeypatch.setenv("OIDC_ISSUER", "https://login.microsoftonline.com/tenant/v2.0")
+        else:
+            monkeypatch.delenv("OIDC_ISSUER", raising=False)
+        command.upgrade(config, "0023")
+        with engine.connect() as connection:
+            rows = connection.execute(text("SELECT id, oidc_issuer, oidc_sub FROM user_account ORDER BY id")).all()
+        linked = ("https://login.microsoftonline.com/tenant/v2.0", "ada") if configured else (None, None)
+        assert [tuple(r) for r in rows] == [(1, *linked), (2, None, None)]
+        command.downgrade(config, "0023-1")
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT oidc_sub FROM user_account ORDER BY id")).scalars().all() == [
+                "ada" if configured else None, None]
+    finally:
+        engine.dispose()
