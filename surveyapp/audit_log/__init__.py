@@ -61,6 +61,8 @@ THEMES_ANALYSED = "themes_analysed"
 OPEN_LINK_CREATED = "open_link_created"
 REMINDERS_SENT = "reminders_sent"
 NAMED_LEAVERS_OPENED = "named_leavers_opened"
+REPORT_WRITTEN = "report_written"
+WORKFORCE_CHANGED = "workforce_changed"
 
 KINDS = {
     SIGN_IN: "Signed in", SIGN_IN_FAILED: "Sign-in failed", RESULTS_VIEWED: "Results page opened",
@@ -76,7 +78,8 @@ KINDS = {
     PASSWORD_RESET_REQUESTED: "Password reset asked for", PASSWORD_SET: "Password set from an emailed link",
     CONCERN_REVIEWED: "Safeguarding concern marked as seen", THEMES_ANALYSED: "Theme analysis started",
     OPEN_LINK_CREATED: "Open link created", REMINDERS_SENT: "Reminders sent",
-    NAMED_LEAVERS_OPENED: "Named leavers list opened",
+    NAMED_LEAVERS_OPENED: "Named leavers list opened", REPORT_WRITTEN: "Committee report written",
+    WORKFORCE_CHANGED: "Workforce figures changed",
 }
 SYSTEM = "system"  # the actor of what a command or a scheduled job did
 
@@ -208,6 +211,25 @@ def _themes_analysed(detail: dict[str, Any]) -> str:
             "the moderation queue and the next release use it")
 
 
+REPORT_FORMATS = {"docx": "a Word document", "pdf": "a PDF", "html": "a web page"}
+
+
+def _report_written(detail: dict[str, Any]) -> str:
+    made_as = REPORT_FORMATS.get(detail["format"], detail["format"])
+    if detail.get("by") == "command":
+        return f"Wrote the committee report as {made_as} with the committee-report command"
+    return f"Asked for the committee report as {made_as} (report {detail['report']}): it is written in the background"
+
+
+def _workforce_changed(detail: dict[str, Any]) -> str:
+    if detail["change"] == "imported":
+        areas = detail["areas"]
+        return (f"Imported workforce figures for {areas} service area{'' if areas == 1 else 's'} for {detail['year']} "
+                "from a file")
+    verb = "Entered" if detail["change"] == "entered" else "Changed"
+    return f"{verb} the workforce figures of service area {detail['area']} for {detail['year']}"
+
+
 SENTENCES: dict[str, Callable[[dict[str, Any]], str]] = {
     MODERATION_DECISION: _quote_decision,
     CONCERN_REVIEWED: _concern_reviewed,
@@ -216,6 +238,8 @@ SENTENCES: dict[str, Callable[[dict[str, Any]], str]] = {
     OPEN_LINK_CREATED: lambda _: "Created a new open link for the run: any earlier link stops working",
     REMINDERS_SENT: lambda d: f"Asked for a reminder to be emailed to {d['people']} people invited",
     NAMED_LEAVERS_OPENED: lambda _: "Opened the list of leavers who gave their name",
+    REPORT_WRITTEN: _report_written,
+    WORKFORCE_CHANGED: _workforce_changed,
 }
 
 
