@@ -296,8 +296,8 @@ def test_asking_for_a_committee_report_writes_one_entry_without_its_words(app, c
 
     sentences, page_text, csv = the_log(client, audit_log.REPORT_WRITTEN)
     assert sentences == ["Wrote the committee report as a web page with the committee-report command",
-                         f"Asked for the committee report as a web page (report {job.id}): it is written in the "
-                         "background"]
+                         (f"Asked for the committee report as a web page (report {job.id}): it is written in the "
+                          "background")]
     assert all(s in csv for s in sentences)
     for where in (stored(session), page_text, csv):
         assert report_council.QUOTE not in where and "caseloads" not in where.lower()
