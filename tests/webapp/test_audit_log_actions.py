@@ -267,7 +267,8 @@ HR_FILE = ("service_area,posts_fte,vacancies_fte,agency_fte,starters_fte,leavers
            "Referral and Assessment,41.5,6,4.5,5,7,3\nLooked After Children,23.25,2,1,1,3,1\n")
 
 
-def test_asking_for_a_committee_report_writes_one_entry_without_its_words(app, client, session, tmp_path):
+def test_asking_for_a_committee_report_writes_one_entry_without_its_words(app, client, session, tmp_path,
+                                                                         monkeypatch):
     made = report_council.build(session)
     run = made.this
     url = f"/manage/runs/{run.id}/report"
@@ -301,6 +302,16 @@ def test_asking_for_a_committee_report_writes_one_entry_without_its_words(app, c
     assert all(s in csv for s in sentences)
     for where in (stored(session), page_text, csv):
         assert report_council.QUOTE not in where and "caseloads" not in where.lower()
+
+    # The report and its entry are one transaction: no entry, no report.
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("the audit log cannot be written")
+
+    monkeypatch.setattr(audit_log, "record", broken)
+    assert client.post(url, {**form, "format": "html"}).status == 500
+    monkeypatch.undo()
+    session.rollback()
+    assert len(session.scalars(select(ReportJob)).all()) == 1
 
 
 def test_importing_and_editing_workforce_figures_write_one_entry_each_without_the_figures(client, session):
