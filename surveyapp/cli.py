@@ -33,6 +33,7 @@ from .models import (
 )
 from .questionnaires import DefinitionError, load_file
 from .reports import inputs as report_inputs
+from .reports import jobs as report_jobs
 from .reports import render as report_render
 from .themes import jobs
 
@@ -237,7 +238,7 @@ def register_commands(app: Flask) -> None:
         if run.kind != "health_check":
             raise click.ClickException(f"Run {run.id} ({run.title}) is not a health check.")
         try:
-            _, content = report_render.make(session, run, fmt, lambda percent, stage: click.echo(f"{percent:3}% {stage}"))
+            content = report_jobs.write_now(session, run, fmt, lambda percent, stage: click.echo(f"{percent:3}% {stage}"))
         except report_inputs.NotReleased:
             raise click.ClickException(f"{run.title} has no released results yet, so there is nothing to report.")
         output.write_bytes(content)

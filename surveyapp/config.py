@@ -71,9 +71,14 @@ def from_environment(instance_path: str) -> dict[str, Any]:
 
 
 def single_sign_on() -> dict[str, Any]:
-    """OpenID Connect (surveyapp/users/sso.py): on when an issuer and a client id are set. Local accounts stay."""
+    """OpenID Connect (surveyapp/users/sso.py): on when an issuer and a client id are set. Local accounts stay.
+
+    OIDC_ISSUER is kept exactly as given: the provider's discovery document and ID tokens must name this very
+    issuer (OpenID Connect Discovery 4.3). OIDC_COUNCIL is the slug of the council whose accounts it signs in
+    to; it may be left out when the database holds one council."""
     return {
-        "OIDC_ISSUER": os.environ.get("OIDC_ISSUER", "").rstrip("/"),
+        "OIDC_ISSUER": os.environ.get("OIDC_ISSUER", "").strip(),
+        "OIDC_COUNCIL": os.environ.get("OIDC_COUNCIL", "").strip(),
         "OIDC_CLIENT_ID": os.environ.get("OIDC_CLIENT_ID", ""),
         "OIDC_CLIENT_SECRET": os.environ.get("OIDC_CLIENT_SECRET", ""),
         "OIDC_BUTTON_LABEL": os.environ.get("OIDC_BUTTON_LABEL", "Sign in with your council account"),

@@ -82,6 +82,7 @@ class User(Base):
     """A manager, viewer or admin. Respondents never have accounts."""
 
     __tablename__ = "user_account"
+    __table_args__ = (UniqueConstraint("oidc_issuer", "oidc_sub"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     council_id: Mapped[int] = mapped_column(ForeignKey("council.id"), index=True)
     email: Mapped[str] = mapped_column(String(320), unique=True)
@@ -89,9 +90,12 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(20))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    # The OpenID Connect subject (`sub`) of the council's sign-in service, stored at the first single sign-on:
-    # later sign-ins match on it, so a changed email address still finds the same person.
-    oidc_sub: Mapped[str | None] = mapped_column(String(255), unique=True)
+    # The OpenID Connect issuer (`iss`, exactly OIDC_ISSUER) and subject (`sub`) of the council's sign-in service,
+    # stored at the first single sign-on: later sign-ins match on the two together, so a changed email address
+    # still finds the same person, and a subject of any other issuer finds nobody (a subject is unique only
+    # within its issuer: OpenID Connect Core 2).
+    oidc_issuer: Mapped[str | None] = mapped_column(String(500))
+    oidc_sub: Mapped[str | None] = mapped_column(String(255))
     council: Mapped[Council] = relationship()
     scopes: Mapped[list[UserScope]] = relationship(cascade="all, delete-orphan")
 

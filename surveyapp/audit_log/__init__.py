@@ -62,6 +62,8 @@ OPEN_LINK_CREATED = "open_link_created"
 REMINDERS_SENT = "reminders_sent"
 NAMED_LEAVERS_OPENED = "named_leavers_opened"
 INVITATIONS_RESENT = "invitations_resent"
+REPORT_WRITTEN = "report_written"
+WORKFORCE_CHANGED = "workforce_changed"
 
 KINDS = {
     SIGN_IN: "Signed in", SIGN_IN_FAILED: "Sign-in failed", RESULTS_VIEWED: "Results page opened",
@@ -78,6 +80,7 @@ KINDS = {
     CONCERN_REVIEWED: "Safeguarding concern marked as seen", THEMES_ANALYSED: "Theme analysis started",
     OPEN_LINK_CREATED: "Open link created", REMINDERS_SENT: "Reminders sent",
     NAMED_LEAVERS_OPENED: "Named leavers list opened", INVITATIONS_RESENT: "Failed invitations sent again",
+    REPORT_WRITTEN: "Committee report written", WORKFORCE_CHANGED: "Workforce figures changed",
 }
 SYSTEM = "system"  # the actor of what a command or a scheduled job did
 
@@ -209,6 +212,25 @@ def _themes_analysed(detail: dict[str, Any]) -> str:
             "the moderation queue and the next release use it")
 
 
+REPORT_FORMATS = {"docx": "a Word document", "pdf": "a PDF", "html": "a web page"}
+
+
+def _report_written(detail: dict[str, Any]) -> str:
+    made_as = REPORT_FORMATS.get(detail["format"], detail["format"])
+    if detail.get("by") == "command":
+        return f"Wrote the committee report as {made_as} with the committee-report command"
+    return f"Asked for the committee report as {made_as} (report {detail['report']}): it is written in the background"
+
+
+def _workforce_changed(detail: dict[str, Any]) -> str:
+    if detail["change"] == "imported":
+        areas = detail["areas"]
+        return (f"Imported workforce figures for {areas} service area{'' if areas == 1 else 's'} for {detail['year']} "
+                "from a file")
+    verb = "Entered" if detail["change"] == "entered" else "Changed"
+    return f"{verb} the workforce figures of service area {detail['area']} for {detail['year']}"
+
+
 SENTENCES: dict[str, Callable[[dict[str, Any]], str]] = {
     MODERATION_DECISION: _quote_decision,
     CONCERN_REVIEWED: _concern_reviewed,
@@ -219,6 +241,8 @@ SENTENCES: dict[str, Callable[[dict[str, Any]], str]] = {
     NAMED_LEAVERS_OPENED: lambda _: "Opened the list of leavers who gave their name",
     INVITATIONS_RESENT: lambda d: (f"Sent {len(d['invitations'])} invitations again, each with a new link, after "
                                    f"their emails failed (invitations {', '.join(map(str, d['invitations']))})"),
+    REPORT_WRITTEN: _report_written,
+    WORKFORCE_CHANGED: _workforce_changed,
 }
 
 

@@ -18,8 +18,9 @@ from collections.abc import Callable
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from .. import heartbeat
-from ..models import ReportJob, SurveyRun
+from .. import audit_log, heartbeat
+from ..models import ReportJob, SurveyRun, User
+from .build import Progress
 from .inputs import NotReleased
 from .render import make
 
@@ -32,14 +33,29 @@ def now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
-def start_render(db: Session, run: SurveyRun, fmt: str, author: str, enqueue: Callable[[int], object]) -> ReportJob:
-    """Queue the run's committee report in one format (docx, pdf or html); returns its job row."""
+def start_render(db: Session, run: SurveyRun, fmt: str, author: User | str,
+                 enqueue: Callable[[int], object]) -> ReportJob:
+    """Queue the run's committee report in one format (docx, pdf or html); returns its job row.
+
+    The audit log says who asked for it (the system's, when `author` is only a name), in the same transaction.
+    """
     job = ReportJob(run_id=run.id, format=fmt, status="queued", progress=0, stage="Waiting to start",
-                    requested_by=author, requested_at=now())
+                    requested_by=author.name if isinstance(author, User) else author, requested_at=now())
     db.add(job)
+    db.flush()
+    audit_log.record(db, author if isinstance(author, User) else audit_log.SYSTEM, audit_log.REPORT_WRITTEN,
+                     run=run, detail={"report": job.id, "format": fmt})
     db.commit()
     enqueue(job.id)
     return job
+
+
+def write_now(db: Session, run: SurveyRun, fmt: str, progress: Progress | None = None) -> bytes:
+    """The report written at once, for the command (which saves it to a file): recorded as the system's."""
+    _, content = make(db, run, fmt, progress)
+    audit_log.record(db, audit_log.SYSTEM, audit_log.REPORT_WRITTEN, run=run,
+                     detail={"format": fmt, "by": "command"}, commit=True)
+    return content
 
 
 def render(make_session: sessionmaker[Session], job_id: int, every: float = 10.0) -> None:

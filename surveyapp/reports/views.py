@@ -73,7 +73,7 @@ def create(run_id: int) -> Any:
         flash("The results have not been released yet, so there is nothing to report.")
         return redirect(url_for("reports.show", run_id=run_id))
     task = background.queue().render_report
-    jobs.start_render(db.session(), run, form.format.data or "", current_user.name,
+    jobs.start_render(db.session(), run, form.format.data or "", current_user._get_current_object(),
                       lambda job_id: background.submit(task, job_id))
     flash(f"The {render.NAMES[form.format.data or '']} is being written. It will be listed here when it is ready.")
     return redirect(url_for("reports.show", run_id=run_id))
@@ -124,7 +124,7 @@ def import_workforce(run_id: int) -> Any:
         return _workforce_page(form)
     try:
         count = workforce.import_csv(db.session(), run.council_id, run.year, form.workforce_file.data.read(),
-                                     current_user.name)
+                                     current_user._get_current_object())
     except workforce.WorkforceFileError as exc:
         form.workforce_file.errors = [(f"The file has {len(exc.problems)} problem{'s' if len(exc.problems) > 1 else ''}: "
                                        "nothing has been imported. Fix the file and upload it again.")]
@@ -143,8 +143,7 @@ def edit_workforce(run_id: int, area_id: int) -> Any:
     if form.validate_on_submit():
         entry, problems = workforce.check(form.figures())
         if entry is not None:
-            workforce.save(db.session(), area, run.year, entry, current_user.name)
-            db.session().commit()
+            workforce.enter(db.session(), area, run.year, entry, current_user._get_current_object())
             flash(f"Workforce figures for {area.name} saved.")
             return redirect(url_for("reports.workforce_figures", run_id=run_id))
         for name, message in problems.items():

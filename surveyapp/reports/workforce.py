@@ -25,7 +25,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models import ServiceArea, WorkforceFigures
+from .. import audit_log
+from ..models import ServiceArea, User, WorkforceFigures
 
 # column, label, what to enter, whole number?
 FIELDS = (
@@ -109,10 +110,24 @@ def figures(db: Session, council_id: int, year: int) -> list[WorkforceFigures]:
                            .order_by(ServiceArea.name)))
 
 
+def _saved(db: Session, area: ServiceArea, year: int) -> WorkforceFigures | None:
+    return db.scalar(select(WorkforceFigures).where(WorkforceFigures.council_id == area.council_id,
+                                                    WorkforceFigures.year == year,
+                                                    WorkforceFigures.service_area_id == area.id))
+
+
+def enter(db: Session, area: ServiceArea, year: int, entry: Entry, actor: User) -> WorkforceFigures:
+    """An area's figures for the year, as the admin typed them, and the audit log's entry: one transaction."""
+    change = "entered" if _saved(db, area, year) is None else "edited"
+    row = save(db, area, year, entry, actor.name)
+    audit_log.record(db, actor, audit_log.WORKFORCE_CHANGED, detail={"change": change, "year": year, "area": area.id})
+    db.commit()
+    return row
+
+
 def save(db: Session, area: ServiceArea, year: int, entry: Entry, author: str) -> WorkforceFigures:
-    row = db.scalar(select(WorkforceFigures).where(WorkforceFigures.council_id == area.council_id,
-                                                   WorkforceFigures.year == year,
-                                                   WorkforceFigures.service_area_id == area.id))
+    """An area's figures for the year, in the caller's transaction (nothing recorded: see `enter`)."""
+    row = _saved(db, area, year)
     if row is None:
         row = WorkforceFigures(council_id=area.council_id, year=year, service_area_id=area.id)
         db.add(row)
@@ -122,12 +137,15 @@ def save(db: Session, area: ServiceArea, year: int, entry: Entry, author: str) -
     return row
 
 
-def import_csv(db: Session, council_id: int, year: int, data: bytes, author: str) -> int:
-    """Every row of the file, or nothing: a file with any problem raises WorkforceFileError naming each line."""
+def import_csv(db: Session, council_id: int, year: int, data: bytes, actor: User) -> int:
+    """Every row of the file, or nothing: a file with any problem raises WorkforceFileError naming each line.
+    The figures and the audit log's entry (how many areas, never the figures) are one transaction."""
     areas = {a.name.strip().lower(): a for a in db.scalars(select(ServiceArea).where(ServiceArea.council_id == council_id))}
     rows = parse(data, areas)
     for area, entry in rows:
-        save(db, area, year, entry, author)
+        save(db, area, year, entry, actor.name)
+    audit_log.record(db, actor, audit_log.WORKFORCE_CHANGED, council_id=council_id,
+                     detail={"change": "imported", "year": year, "areas": len(rows)})
     db.commit()
     return len(rows)
 

@@ -151,27 +151,31 @@ def email_verified(claims: dict[str, object]) -> bool:
     return _true(claims.get("email_verified")) or _true(claims.get("xms_edov"))
 
 
-def match_sign_in(db: Session, claims: dict[str, object]) -> tuple[User | None, str]:
-    """The invited account a single sign-on belongs to, or None and why (in words for the person).
+def match_sign_in(db: Session, claims: dict[str, object], *, issuer: str,
+                  council_id: int) -> tuple[User | None, str]:
+    """The invited account of `council_id` a single sign-on belongs to, or None and why (in words for the person).
 
-    An account already linked to a subject matches only that subject. Otherwise the verified email address
-    matches an account not yet linked, and the subject is stored so later sign-ins match on it. Nobody is
-    ever created here: an unknown person is refused.
+    An account already linked to a subject of `issuer` matches only that issuer and subject together (a subject
+    is unique only within its issuer). Otherwise the verified email address matches an account of the council
+    not yet linked to `issuer`, and the issuer and subject are stored so later sign-ins match on them (an
+    account linked to a provider the council no longer uses is linked again). Nobody is ever created here: an
+    unknown person is refused.
     """
     sub = str(claims.get("sub") or "")
     email = str(claims.get("email") or "").strip().lower()
     if not sub:
         return None, "Your council's sign-in service did not say who you are."
-    user = db.scalar(select(User).where(User.oidc_sub == sub))
+    user = db.scalar(select(User).where(User.council_id == council_id, User.oidc_issuer == issuer,
+                                        User.oidc_sub == sub))
     if user is None:
         if not email or not email_verified(claims):
             return None, "Your council's sign-in service did not give a verified email address for you."
         user = by_email(db, email)
-        if user is None:
+        if user is None or user.council_id != council_id:
             return None, f"Nobody has invited {email} to this service."
-        if user.oidc_sub is not None:
+        if user.oidc_sub is not None and user.oidc_issuer == issuer:
             return None, f"The account for {email} is linked to a different council account."
-        user.oidc_sub = sub
+        user.oidc_issuer, user.oidc_sub = issuer, sub
     if not user.active:
         return None, "Your account has been deactivated."
     db.flush()

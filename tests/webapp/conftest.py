@@ -311,10 +311,12 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @contextmanager
-def openid_provider(callback: str) -> Iterator[str]:
+def openid_provider(callback: str, *options: str) -> Iterator[str]:
     """A real OpenID Provider, the certified npm package `oidc-provider` on Node (`tests/oidc/provider.mjs`),
-    whose one client sends people back to `callback`; yields its issuer URL and stops it afterwards."""
-    process = subprocess.Popen(["node", str(ROOT / "tests/oidc/provider.mjs"), str(free_port()), callback], cwd=ROOT,
+    whose one client sends people back to `callback`; yields its address (its issuer, unless `options` make it
+    announce another: see provider.mjs) and stops it afterwards."""
+    process = subprocess.Popen(["node", str(ROOT / "tests/oidc/provider.mjs"), str(free_port()), callback, *options],
+                               cwd=ROOT,
                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
         assert process.stdout is not None

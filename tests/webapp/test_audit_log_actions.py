@@ -4,16 +4,19 @@ comment, a note, a plan's words, a link, or a hash of any of them; a refused att
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
 from surveyapp import audit_log
 from surveyapp.disclosure.themes import quote_key
-from surveyapp.models import ActionPlan, AuditEvent, ConcernReview, Role, SurveyRun, ThemeJob, User
+from surveyapp.models import (ActionPlan, AuditEvent, ConcernReview, ReportJob, Role, SurveyRun, ThemeJob, User,
+                               WorkforceFigures)
 from surveyapp.moderation import concerns
 
-from . import factories
+from . import factories, report_council
 from .attacker import respond
 from .test_action_plans import released  # noqa: F401  (a fixture)
 from .test_moderation import PAY, Q, manager, moderated_council, sign_in
@@ -256,3 +259,134 @@ def test_when_the_review_cannot_be_committed_there_is_no_entry(session, monkeypa
     session.rollback()
     monkeypatch.undo()
     assert len(entries(session)) == before and session.scalar(select(ConcernReview)) is None
+
+
+# Committee reports and workforce figures -------------------------------------------------------------------------
+
+HR_FILE = ("service_area,posts_fte,vacancies_fte,agency_fte,starters_fte,leavers_fte,asye\n"
+           "Referral and Assessment,41.5,6,4.5,5,7,3\nLooked After Children,23.25,2,1,1,3,1\n")
+
+
+def test_asking_for_a_committee_report_writes_one_entry_without_its_words(app, client, session, tmp_path,
+                                                                         monkeypatch):
+    made = report_council.build(session)
+    run = made.this
+    url = f"/manage/runs/{run.id}/report"
+    other = client.another()
+    sign_in(other, manager(session, made.council, factories.team(session, made.council, "Assessment North")))
+    assert other.post(url, {"csrf_token": factories.csrf_token(other.get("/manage/")), "format": "html"}).status == 403
+    assert factories.sign_in(client, made.admin).status == 302
+    form = client.get(url).form_data()
+    assert client.post(url, form).errors() == ["Select a format for the report"]  # refused: nothing recorded
+    assert not entries(session, audit_log.REPORT_WRITTEN)
+
+    assert client.post(url, {**form, "format": "html"}).status == 302
+    job = session.scalar(select(ReportJob))
+    assert job.status == "done" and report_council.QUOTE in job.content.decode()  # the report quotes staff
+    found, = entries(session, audit_log.REPORT_WRITTEN)
+    assert (found.actor, found.run_id, found.council_id) == (made.admin, run.id, made.council.id)
+    assert found.detail == {"report": job.id, "format": "html"}
+
+    # The command writes one too, as the system's.
+    done = app.test_cli_runner().invoke(args=["committee-report", "--run", str(run.id), "--format", "html",
+                                              "--output", str(tmp_path / "report.html")])
+    assert done.exit_code == 0, done.output
+    _, by_command = entries(session, audit_log.REPORT_WRITTEN)
+    assert (by_command.actor, by_command.run_id, by_command.council_id, by_command.detail) == (
+        audit_log.SYSTEM, run.id, made.council.id, {"format": "html", "by": "command"})
+
+    sentences, page_text, csv = the_log(client, audit_log.REPORT_WRITTEN)
+    assert sentences == ["Wrote the committee report as a web page with the committee-report command",
+                         (f"Asked for the committee report as a web page (report {job.id}): it is written in the "
+                          "background")]
+    assert all(s in csv for s in sentences)
+    for where in (stored(session), page_text, csv):
+        assert report_council.QUOTE not in where and "caseloads" not in where.lower()
+
+    # The report and its entry are one transaction: no entry, no report.
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("the audit log cannot be written")
+
+    monkeypatch.setattr(audit_log, "record", broken)
+    assert client.post(url, {**form, "format": "html"}).status == 500
+    monkeypatch.undo()
+    session.rollback()
+    assert len(session.scalars(select(ReportJob)).all()) == 1
+
+
+def test_importing_and_editing_workforce_figures_write_one_entry_each_without_the_figures(client, session):
+    made = factories.council(session)
+    run = factories.run(session, made)
+    referral, looked_after = sorted(made.service_areas, key=lambda a: a.name != "Referral and Assessment")
+    url = f"/manage/runs/{run.id}/report/workforce"
+    admin = factories.user(session, made, Role.ADMIN)
+    sign_in(client, admin)
+    # Refused: a file with a mistake imports nothing and records nothing.
+    bad = HR_FILE.replace("41.5", "forty")
+    assert client.submit(url, {"workforce_file": (io.BytesIO(bad.encode()), "hr.csv")},
+                         content_type="multipart/form-data").status == 200
+    assert not entries(session, audit_log.WORKFORCE_CHANGED)
+
+    assert client.submit(url, {"workforce_file": (io.BytesIO(HR_FILE.encode()), "hr.csv")},
+                         content_type="multipart/form-data").status == 302
+    figures = {"posts_fte": "50", "vacancies_fte": "4", "agency_fte": "2", "starters_fte": "3", "leavers_fte": "5",
+               "asye": "2", "average_caseload": "18.5"}
+    edit = f"{url}/{referral.id}"
+    assert client.submit(edit, {**figures, "vacancies_fte": "60"}).status == 200  # refused: more vacancies than posts
+    assert client.submit(edit, figures).status == 302
+    other_council = factories.council(session, "southshire")
+    token = factories.csrf_token(client.get(edit))
+    assert client.post(f"{url}/{other_council.service_areas[0].id}", {**figures, "csrf_token": token}).status == 404
+
+    imported, edited = entries(session, audit_log.WORKFORCE_CHANGED)
+    assert {(e.actor, e.council_id) for e in (imported, edited)} == {(admin, made.id)}
+    assert imported.detail == {"change": "imported", "year": run.year, "areas": 2}
+    assert edited.detail == {"change": "edited", "year": run.year, "area": referral.id}
+    sentences, page_text, csv = the_log(client, audit_log.WORKFORCE_CHANGED)
+    assert sentences == [f"Changed the workforce figures of service area {referral.id} for {run.year}",
+                         f"Imported workforce figures for 2 service areas for {run.year} from a file"]
+    assert all(s in csv for s in sentences)
+    for where in (stored(session), page_text, csv):
+        for figure in ("41.5", "23.25", "18.5", "50.0"):
+            assert figure not in where, figure
+    assert looked_after.id != referral.id
+
+
+def test_figures_entered_for_an_area_for_the_first_time_say_so(client, session):
+    made = factories.council(session)
+    run = factories.run(session, made)
+    area = made.service_areas[0]
+    admin = factories.user(session, made, Role.ADMIN)
+    sign_in(client, admin)
+    assert client.submit(f"/manage/runs/{run.id}/report/workforce/{area.id}",
+                         {"posts_fte": "10", "vacancies_fte": "1", "agency_fte": "0", "starters_fte": "1",
+                          "leavers_fte": "1", "asye": "0"}).status == 302
+    found, = entries(session, audit_log.WORKFORCE_CHANGED)
+    assert found.detail == {"change": "entered", "year": run.year, "area": area.id}
+    sentences, _, csv = the_log(client, audit_log.WORKFORCE_CHANGED)
+    assert sentences == [f"Entered the workforce figures of service area {area.id} for {run.year}"]
+    assert sentences[0] in csv
+
+
+def test_workforce_figures_and_their_entry_are_one_transaction(client, session, monkeypatch):
+    made = factories.council(session)
+    run = factories.run(session, made)
+    sign_in(client, factories.user(session, made, Role.ADMIN))
+    page = client.get(f"/manage/runs/{run.id}/report/workforce")
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("the audit log cannot be written")
+
+    monkeypatch.setattr(audit_log, "record", broken)
+    failed = client.post(f"/manage/runs/{run.id}/report/workforce",
+                         {**page.form_data(), "workforce_file": (io.BytesIO(HR_FILE.encode()), "hr.csv")},
+                         content_type="multipart/form-data")
+    area = made.service_areas[0]
+    failed_edit = client.submit(f"/manage/runs/{run.id}/report/workforce/{area.id}",
+                                {"posts_fte": "10", "vacancies_fte": "1", "agency_fte": "0", "starters_fte": "1",
+                                 "leavers_fte": "1", "asye": "0"})
+    monkeypatch.undo()
+    assert failed.status == 500 and failed_edit.status == 500
+    session.rollback()
+    assert session.scalar(select(WorkforceFigures)) is None, "no entry, no figures"
+    assert not entries(session, audit_log.WORKFORCE_CHANGED)
