@@ -17,11 +17,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .. import audit_log, retention
+from .. import audit_log
 from ..disclosure import release
 from ..disclosure.themes import quote_key
 from ..models import QuoteDecision, QuoteStatus, SurveyRun, User
 from ..questionnaires import questionnaire_for
+from ..redaction import redact, redact_all  # noqa: F401  (one path for every text; themes used it from here)
 from .places import Places
 
 MAX_LENGTH = 1500  # as long as a comment may be
@@ -129,20 +130,6 @@ def decide(db: Session, run: SurveyRun, quote: Candidate, user: User, status: Qu
                              "decision_id": decision.id})
     db.commit()
     return decision
-
-
-def redact(db: Session, run: SurveyRun, text: str) -> str:
-    return redact_all(db, run, [text])[0]
-
-
-def redact_all(db: Session, run: SurveyRun, texts: list[str]) -> list[str]:
-    """The engine's redaction (names from the run's staff list, common names, numbers, addresses)."""
-    if not texts:
-        return []
-    from analysis.clean import Redactor  # the theme engine: loaded only when it is needed
-
-    names = retention.redaction_names(db, run)
-    return Redactor(staff_names=names).transform(texts)
 
 
 def summary(found: list[Candidate]) -> dict[str, Any]:
