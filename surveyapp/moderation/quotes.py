@@ -32,6 +32,20 @@ class UnknownQuote(LookupError):
     """No quote of the run's latest analyses has this key."""
 
 
+class Held(ValueError):
+    """The comment describes its writer: it may be edited or withheld, not approved as it is."""
+
+
+HELD = "Not approved: this comment describes its writer. Edit it to remove the marked words, or withhold it."
+
+
+def self_descriptions(text: str) -> list[tuple[int, int]]:
+    """Where `text` describes its writer by a rare characteristic (the engine's rules)."""
+    from analysis.selfdesc import find_self_descriptions  # the theme engine: loaded only when it is needed
+
+    return [(s.start, s.end) for s in find_self_descriptions(text)]
+
+
 @dataclass(frozen=True)
 class Recorded:
     status: str
@@ -52,6 +66,19 @@ class Candidate:
     text: str  # as the engine redacted it
     where: str
     history: list[Recorded] = field(default_factory=list)  # newest first
+    marks: list[tuple[int, int]] = field(default_factory=list)  # where it describes its writer: held
+
+    @property
+    def held(self) -> bool:
+        return bool(self.marks)
+
+    def parts(self) -> list[tuple[str, bool]]:
+        """The text in pieces, each marked or not, for the page to put the marked ones in <mark>."""
+        found, at = [], 0
+        for start, end in self.marks:
+            found += [(self.text[at:start], False), (self.text[start:end], True)]
+            at = end
+        return [(t, m) for t, m in [*found, (self.text[at:], False)] if t]
 
     @property
     def decision(self) -> Recorded | None:
@@ -61,7 +88,7 @@ class Candidate:
     def released(self) -> str | None:
         """What the next release would show for this quote."""
         d = self.decision
-        if d is None or d.status == QuoteStatus.WITHHELD.value:
+        if d is None or d.status == QuoteStatus.WITHHELD.value or (self.held and d.status == QuoteStatus.APPROVED.value):
             return None
         return self.text if d.status == QuoteStatus.APPROVED.value else d.text
 
@@ -91,7 +118,7 @@ def candidates(db: Session, run: SurveyRun, comments_needed: int, figures: int) 
                 team = teams[quote["row"]] if 0 <= quote["row"] < len(teams) else None
                 found.append(Candidate(key, question_id, texts.get(question_id, question_id), theme["label"],
                                        sizes[theme["id"]], rank, len(quotes), quote["text"], places.of(team),
-                                       history.get(key, [])))
+                                       history.get(key, []), self_descriptions(quote["text"])))
     return found
 
 
@@ -116,10 +143,15 @@ def decide(db: Session, run: SurveyRun, quote: Candidate, user: User, status: Qu
     edit's words, which stay in `quote_decision`, deleted with the run's answers). An edit is redacted again
     before it is stored: it is what the release shows."""
     text = None
+    if status is QuoteStatus.APPROVED and quote.held:
+        raise Held(HELD)
     if status is QuoteStatus.EDITED:
         text = redact(db, run, edited or "")
         if not text.strip():
             raise ValueError("Enter the text to release")
+        if kept := self_descriptions(text):
+            raise ValueError("Remove the words that describe the writer: "
+                             + ", ".join(f"“{text[a:b]}”" for a, b in kept))
     decision = QuoteDecision(run_id=run.id, question_id=quote.question_id, key=quote.key, status=status.value,
                              original=quote.text, text=text, decided_by_id=user.id,
                              decided_at=dt.datetime.now(dt.UTC).replace(tzinfo=None))
