@@ -121,6 +121,7 @@ class Redactor(TransformerMixin, BaseEstimator):
         self.ambiguous_ = _word_list("ambiguous_names.txt") if common else frozenset()
         self.surnames_ = _word_list("surnames.txt") if common else frozenset()
         acronyms = frozenset(w.upper() for w in _word_list("acronyms.txt") | set(ABBREVIATIONS))
+        self.acronyms_ = acronyms
         staff = StaffForms.from_names(self.staff_names or [], acronyms)
         self.staff_parts_ = frozenset(staff.parts)
         self.staff_forms_ = frozenset(staff.all_forms())
@@ -199,6 +200,7 @@ class Redactor(TransformerMixin, BaseEstimator):
         if taken:
             tokens = [t for t in tokens if not _overlaps(t.start, t.end, taken)]
         marked = [self._is_name(tokens, i) for i in range(len(tokens))]
+        self._coordinated(tokens, marked)
         if not any(marked):  # nothing to pull other tokens or titles in
             return []
         changed = True
@@ -220,6 +222,20 @@ class Redactor(TransformerMixin, BaseEstimator):
                 spans.append(Span(tok.start, tok.end, "name"))
         return spans
 
+    def _coordinated(self, tokens: list[_Token], marked: list[bool]) -> None:
+        """Two first names joined by "and" or "or" are both names: "Grace and Will" (each alone a word)."""
+        for i in range(len(tokens) - 2):
+            a, conj, b = tokens[i], tokens[i + 1], tokens[i + 2]
+            if conj.form not in ("and", "or") or conj.capitalised or not (a.capitalised and b.capitalised):
+                continue
+            if all(self._first_name_like(t) for t in (a, b)) and a.next_gap == " " and conj.next_gap == " ":
+                marked[i] = marked[i + 2] = True
+
+    def _first_name_like(self, tok: _Token) -> bool:
+        form = tok.form
+        return form not in _CALENDAR and not tok.title and (
+            form in self.first_names_ or form in self.ambiguous_ or form in self.staff_forms_)
+
     def _may_hold_names(self, text: str) -> bool:
         """Without a staff list only a capitalised token starts a name (see _is_name)."""
         return bool(self.staff_forms_) or not text.islower()
@@ -236,8 +252,9 @@ class Redactor(TransformerMixin, BaseEstimator):
         if after_title and cap:
             return True
         if form in self.staff_forms_:
-            if not cap:
-                return not is_word(form)
+            if not cap:  # "ask sarah": a staff first name that is no word ("will", "grace" are)
+                return not is_word(form) or (form in self.staff_first_ and form in self.common_first_
+                                             and form not in self.ambiguous_)
             return not self._word_like(form) or self._reads_as_name(tok, nxt)
         if cap and form in self.common_first_ and form not in self.ambiguous_:
             return True
@@ -278,10 +295,17 @@ class Redactor(TransformerMixin, BaseEstimator):
     def _joins(self, tokens: list[_Token], i: int, j: int) -> bool:
         """Whether token i belongs to the name at token j beside it."""
         tok, other = tokens[i], tokens[j]
-        if tok.title or len(tok.form) < 2 or not _adjacent_tokens(tok, other, i < j):
+        if tok.title or not _adjacent_tokens(tok, other, i < j):
             return False
+        if len(tok.form) < 2:  # "Sarah W said": the surname's initial, after a first name
+            return tok.capitalised and i > j and tok.form not in ("i", "a") and other.form in self.first_names_
         if tok.capitalised:
-            return tok.form in self._joinable
+            if tok.form in self._joinable:
+                return True
+            # After a first name, a capitalised token that is no English word is the surname:
+            # "Sarah Whitfield", "Priya Raghunathan", whether or not the list has them.
+            return (i > j and len(tok.form) >= 3 and other.form in self.first_names_
+                    and not tok.sentence_start and not is_word(tok.form) and tok.form.upper() not in self.acronyms_)
         # lower case: a staff first name before a staff surname ("will ashworth")
         return tok.form in self.staff_first_ and i < j and other.form in self.staff_parts_
 

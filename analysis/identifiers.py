@@ -28,10 +28,11 @@ EMAIL_SPELLED = re.compile(
 EMAIL_BRACKETED = re.compile(r"\b[\w.+-]+\s?[\[(]\s?at\s?[\])]\s?[\w-]+(?:\.[\w-]+)+\b", re.IGNORECASE)
 HANDLE = re.compile(r"(?<![\w@.])@[A-Za-z0-9_](?:[A-Za-z0-9_.]{0,28}[A-Za-z0-9_])?\b")
 
-# NI numbers: two letters, six digits, a letter A-D, with any spacing, dots or dashes between
-# them (AB 12 34 56 C, ab123456c, A B 1 2 3 4 5 6 C). The first letter is never D, F, I, Q, U
-# or V; the second never D, F, I, O, Q, U or V (HMRC's rules), which keeps out most words.
-_SEP = r"(?:[.-]?\s?|\s?[.-]?)"
+# NI numbers: two letters, six digits, a letter A-D, with any spacing, dots, dashes (any dash),
+# slashes, underscores or middle dots between them, spaced or not (AB 12 34 56 C, ab123456c,
+# A B 1 2 3 4 5 6 C, AB - 12 - 34 - 56 - C, AB/12/34/56/C). The first letter is never D, F, I, Q,
+# U or V; the second never D, F, I, O, Q, U or V (HMRC's rules), which keeps out most words.
+_SEP = r"(?:\s*[./_\u00b7\u2010-\u2015-]\s*|\s+)?"
 NI_NUMBER = re.compile(
     rf"\b[A-CEGHJ-PR-TW-Z]{_SEP}[A-CEGHJ-NPR-TW-Z](?:{_SEP}\d){{6}}{_SEP}[A-D]\b", re.IGNORECASE)
 # After "NI" or "national insurance" the final letter may be left off.

@@ -46,7 +46,9 @@ def _rules(kind: str, patterns: Iterable[str], **options: bool) -> list[Rule]:
 
 CHILD = re.compile(
     r"\b(?:child(?:ren)?|kids?|bab(?:y|ies)|toddlers?|newborns?|infants?|girls?|boys?|teen(?:ager)?s?|"
-    r"young (?:person|people)|siblings?|(?:step)?(?:sons?|daughters?)|\d{1,2}[- ](?:year|yr)[- ]olds?|pupils?)\b",
+    r"young (?:person|people)|siblings?|(?:step)?(?:sons?|daughters?)|pupils?|unborn|pre-?birth|twins|lad|"
+    r"(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|"
+    r"seventeen)[- ](?:year|yr|month|week)[- ]olds?|\d{1,2} ?yo|\d{1,2} (?:year|month) old)\b",
     re.IGNORECASE)
 _KID = r"(?:(?:a|the|this|that|one|two|three|her|his|their|my) (?:\w+ )?(?:child|children|baby|kids?|toddler|girl|boy|newborn|sibling))"
 _VICTIM = (r"(?:me|us|him|her|my colleague|a colleague|colleagues|my (?:manager|tm|team manager)|"
@@ -83,7 +85,25 @@ RULES: tuple[Rule, ...] = (
         r"\bstill (?:being|living with|in the same house|at home with)\b",
         r"\b(?:strangled|stabbed|killed|attacked|beat|beaten) (?:their|his|her|the children's) (?:mother|mum|father|dad)\b",
         r"\bno (?:safety |protection |child protection )?plan\b",
+        # a specific child not seen, or the worker's fear for them (issue 22: "not being seen often enough...
+        # I fear something will happen")
+        (r"\b(?:not (?:being |been )?seen|hasn't been seen|haven't (?:been able to )?see[n]?|has not been seen|"
+         r"nobody has (?:seen|visited)|no-?one has (?:seen|visited)|not been visited|hasn't been visited|"
+         r"not seen (?:alone|for))\b"),
+        (r"\b(?:fear|afraid|scared|worried|worry|terrified|frightened|convinced|sure)\b[^.]{0,30}\b(?:something|someone|"
+         r"he|she|they|the (?:child|baby|kids?|children))\b[^.]{0,15}\b(?:will|is going to|could|might|'ll)\s+"
+         r"(?:happen|get hurt|be hurt|be harmed|be killed|die|end up)\b"),
+        r"\bsomething (?:bad |terrible |awful |serious )?(?:will|is going to|could) happen\b",
+        r"\b(?:home|house|flat) alone\b|\bno adult (?:there|present|in the house|at home)\b|\bwith no adult\b",
+        r"\bpre-?birth\b[^.]{0,80}\b(?:unallocated|not (?:been )?(?:started|allocated)|no (?:worker|social worker|one))\b",
+        r"\b(?:unallocated|no (?:social )?worker|not allocated)\b[^.]{0,40}\b(?:for|since) (?:months|weeks|\w+ (?:months|weeks))\b",
+        (r"\b(?:closed|stepped down|NFA'?d?|ended)\b[^.]{0,40}\b(?:against|despite|over) (?:my|our|the worker's) "
+         r"(?:advice|concerns?|judgement|judgment|fears?|objections?|recommendation)\b"),
     ], needs_child=True, topic_blocked=True),
+    *_rules("child_at_risk", [
+        (r"\b(?:closed|stepped down|NFA'?d?)\b[^.]{0,40}\b(?:against|despite|over) (?:my|our) "
+         r"(?:advice|concerns?|judgement|judgment|fears?|objections?|recommendation)\b"),
+    ], topic_blocked=True),
     *_rules("threat_to_staff", [
         rf"\b{_SUBJECT}(?:'ve| have| has| had)?\s+(?:\w+\s+)?(?:was|were|got|been|being)\s+(?:\w+\s+)?{_HURT}\b",
         rf"\b{_HURT}\s+(?:\w+\s+)?{_VICTIM}\b",
@@ -98,6 +118,12 @@ RULES: tuple[Rule, ...] = (
         (r"\b(?:turn(?:s|ed|ing)? up|wait(?:s|ed|ing)?|hang(?:s|ing)? around|sat|parked|standing)\b[^.]{0,30}\b"
          r"(?:outside|at) (?:my|our|the) (?:house|home|office|car|door|flat)\b"),
         rf"\b(?:followed|stalked) {_VICTIM}\b", r"\bstalk(?:ed|ing|er)\b",
+        rf"\bI(?:'m| am| was| have been|'ve been)\s+(?:\w+\s+)?(?:being\s+)?{_HURT}\b",
+        (r"\b(?:turn(?:s|ed|ing)? up|waiting|appeared|keeps? (?:turning up|appearing))\b[^.]{0,25}\b(?:at|outside) "
+         r"my (?:kids'?|children'?s'?|son'?s|daughter'?s) (?:school|nursery)|\bat my (?:gym|church|mosque|local pub)\b"),
+        r"\b(?:dead|a dead) (?:animals?|bird|rat|cat)\b[^.]{0,30}\b(?:my|our) (?:car|door|house|doorstep)\b",
+        r"\b(?:I'?ll|I will|going to) (?:find|get|sort) you\b|\bwon'?t be leaving\b|\bput (?:me|her|him) in hospital\b",
+        r"\b(?:spat|spit) (?:at|on) (?:me|us|her|him)\b|\bby the throat\b|\bheadbutt\w*\b",
         r"\b(?:calls|calling|messages|texts|rang|phoned|ringing)\b[^.]{0,30}\b(?:at home|my (?:personal|own|home) (?:phone|mobile|number))\b",
         r"\b(?:how|where) (?:he|she|they) got my (?:number|address)\b",
         r"\bposted my (?:photo|picture|address|name|details|home)\b",
@@ -128,7 +154,21 @@ RULES: tuple[Rule, ...] = (
          r"\b(?:wall|traffic|bridge|tree|lorry|road)\b"),
         r"\b(?:step(?:ping)?|walk(?:ing)?|jump(?:ing)?) (?:out )?(?:in front of|off)\b",
         r"\bhow many (?:paracetamol|tablets|pills)\b|\ball (?:my|of my|the) (?:tablets|pills|medication)\b",
-        r"\b(?:can't|cannot) go on\b", r"\bwant(?:ed)? to die\b", r"\bwish (?:I was|I were|I'd never been) (?:dead|born)\b",
+        r"\b(?:can't|cannot) go on\b", r"\bwant(?:ed)? to die\b",
+        # indirect (issue 22: "I wrote a note last month. I'm still here, but only just")
+        r"\bstill here\b[^.]{0,25}\b(?:only just|barely|just about)\b",
+        r"\b(?:wrote|written|writing|left) (?:a|my) (?:suicide )?(?:note|goodbye letter|letter to my (?:kids|children|family))\b[^.]*\.\s*I'?m still here\b",
+        r"\bsaid (?:my )?goodbyes?\b|\bsaying goodbye to (?:people|everyone|my)\b",
+        r"\b(?:not|stop) (?:be(?:ing)?|exist(?:ing)?) (?:here|around|alive) any ?more\b|\bnot (?:to )?exist\b",
+        r"\b(?:easier|better)\b[^.]{0,20}\b(?:not (?:to )?(?:exist|be here|be around|be alive)|if I (?:wasn't|weren't) (?:here|around|alive))\b",
+        r"\bhow (?:I'?d|I would|I could|to) do it\b|\bplanned how\b",
+        r"\b(?:stockpil\w+|saving up|hoarding) (?:my |her |his )?(?:tablets|pills|medication)\b",
+        r"\bdark thoughts\b|\bthoughts of (?:not being|ending|dying)\b",
+        r"\bhide (?:the )?(?:razors|blades|knives|tablets|pills) from myself\b",
+        r"\b(?:scratch|scratched|scratching) (?:my )?(?:arms|legs|skin) until\b",
+        r"\b(?:hurt|hurting|harmed|harming) myself\b|\bon purpose\b[^.]{0,5}$",
+        r"\b(?:if I didn'?t have|if it wasn'?t for) (?:my|the) [^.]{0,20}\b(?:I'?d not|I wouldn'?t|not sure I'?d) (?:still )?be here\b",
+        r"\b(?:think|thought|thinking) about (?:stopping|stepping|driving|jumping|crashing)\b", r"\bwish (?:I was|I were|I'd never been) (?:dead|born)\b",
     ]),
 )
 
@@ -138,7 +178,11 @@ IDIOMS = re.compile(
     r"(?:could|would) murder|(?:is|are) murder|threat to (?:my|our) (?:sanity|wellbeing|health|sanity)|"
     r"hit the ground|punch in the (?:gut|stomach|face)|shoot (?:down|me)|attacked (?:in|by) the (?:press|media|papers)|"
     r"at risk of (?:burnout|losing|leaving)|hit(?:s)? (?:targets|the deadline)|(?:being|been) hit by (?:yet )?"
-    r"(?:another|the|a) (?:restructure|cut|change))", re.IGNORECASE)
+    r"(?:another|the|a) (?:restructure|cut|change)|suicide (?:mission|run|squad)|crime scene|"
+    r"(?:is|are|was) (?:a )?(?:war ?zone|battlefield|bloodbath|massacre)|death trap|(?:will|would) (?:kill|murder) me\b|"
+    r"(?:the )?death of me|bored me to death|dying (?:laughing|of boredom)|(?:could|would) strangle|"
+    r"jump off a bridge|pins in my eyes|nearly died laughing|(?:to|will) be the end of me|"
+    r"(?:taken out and )?shot\b(?= if| for)|scare(?:d|s)? me to death)", re.IGNORECASE)
 # A sentence about training, policy or procedure talks about safeguarding as work, not a case.
 WORK_TOPIC = re.compile(r"\b(?:training|course|courses|workshop|protocols?|policy|policies|toolkit|procedures?|"
                         r"guidance|prevention|awareness|webinar|module)\b", re.IGNORECASE)

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .. import audit_log
+from .. import audit_log, redaction
 from ..disclosure import access
 from ..disclosure import cells as c
 from ..models import (
@@ -137,15 +137,27 @@ def _lines(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
+def _redacted(db: Session, plan: ActionPlan, text: str) -> str:
+    """What staff typed, as readers will see it: redacted as comments are (`surveyapp.redaction`)."""
+    return redaction.redact(db, plan.run, text).strip() if text.strip() else ""
+
+
+def _redacted_lines(db: Session, plan: ActionPlan, text: str) -> list[str]:
+    lines = _lines(text)
+    return [line for line in redaction.redact_lines(db, plan.run, lines) if line.strip()] if lines else []
+
+
 def edit_row(db: Session, row: PlanRow, *, you_said: str, asks: str, standards: list[int], author: Author) -> None:
-    row.you_said, row.asks, row.standards = you_said.strip(), _lines(asks), sorted(set(standards))
+    row.you_said, row.asks = _redacted(db, row.plan, you_said), _redacted_lines(db, row.plan, asks)
+    row.standards = sorted(set(standards))
     log(db, row.plan, author, f"Edited row {row.position + 1}: “{row.you_said[:80]}”", "row_edited", row=row.id)
     db.commit()
 
 
 def add_row(db: Session, plan: ActionPlan, *, you_said: str, asks: str, standards: list[int], author: Author) -> PlanRow:
-    row = PlanRow(position=max((r.position for r in plan.rows), default=-1) + 1, you_said=you_said.strip(),
-                  evidence={}, standards=sorted(set(standards)), asks=_lines(asks))
+    row = PlanRow(position=max((r.position for r in plan.rows), default=-1) + 1,
+                  you_said=_redacted(db, plan, you_said), evidence={}, standards=sorted(set(standards)),
+                  asks=_redacted_lines(db, plan, asks))
     plan.rows.append(row)
     db.flush()
     log(db, plan, author, f"Added row {len(plan.rows)}: “{row.you_said[:80]}”", "row_added", row=row.id)
@@ -163,7 +175,9 @@ def remove_row(db: Session, row: PlanRow, author: Author) -> None:
 
 def edit_commitment(db: Session, commitment: Commitment, *, text: str, owner: str, due_on: dt.date | None,
                     author: Author) -> None:
-    commitment.text, commitment.owner, commitment.due_on = text.strip(), owner.strip(), due_on
+    # The owner is who answers for it, a named person or a role, by design: not redacted.
+    commitment.text = _redacted(db, commitment.row.plan, text)
+    commitment.owner, commitment.due_on = owner.strip(), due_on
     due = due_on.strftime("%-d %B %Y") if due_on else "no date"
     log(db, commitment.row.plan, author,
         f"Edited “{commitment.text[:80]}” (owner {commitment.owner or 'none'}, due {due})", "commitment_edited",
@@ -174,7 +188,8 @@ def edit_commitment(db: Session, commitment: Commitment, *, text: str, owner: st
 def add_commitment(db: Session, row: PlanRow, *, text: str, owner: str, due_on: dt.date | None,
                    author: Author) -> Commitment:
     made = Commitment(key=new_key(), position=max((m.position for m in row.commitments), default=-1) + 1,
-                      text=text.strip(), owner=owner.strip(), due_on=due_on, status=CommitmentStatus.NOT_STARTED.value)
+                      text=_redacted(db, row.plan, text), owner=owner.strip(), due_on=due_on,
+                      status=CommitmentStatus.NOT_STARTED.value)
     row.commitments.append(made)
     db.flush()
     log(db, row.plan, author, f"Added “{made.text[:80]}” to row {row.position + 1}", "commitment_added",
@@ -198,7 +213,8 @@ def record_progress(db: Session, commitment: Commitment, *, note: str, status: s
     if not note.strip():
         raise PlanError("Enter the reason for the change of status" if status != commitment.status
                         else "Enter what has happened")
-    update = CommitmentUpdate(commitment_id=commitment.id, at=now(), author=name_of(author), note=note.strip(),
+    update = CommitmentUpdate(commitment_id=commitment.id, at=now(), author=name_of(author),
+                              note=_redacted(db, commitment.row.plan, note),
                               status_before=commitment.status, status_after=status)
     commitment.updates.append(update)
     change = "" if status == commitment.status else (

@@ -247,6 +247,12 @@ def label_from(keywords: list[str]) -> str | None:
     return text[0].upper() + text[1:]
 
 
+def _describes_writer(text: str) -> bool:
+    from analysis.selfdesc import describes_writer  # the theme engine's rules, loaded only when a quote is approved
+
+    return describes_writer(text)
+
+
 def released_quotes(question_id: str, theme: dict[str, Any], flagged: set[int],
                     chosen: Decisions) -> list[tuple[dict[str, Any], str]]:
     """(quote, text to release) for each quote the admin approved or edited; never a flagged comment."""
@@ -254,6 +260,9 @@ def released_quotes(question_id: str, theme: dict[str, Any], flagged: set[int],
     for quote in theme.get("quotes", []):
         decision = chosen.get(quote_key(question_id, quote["text"]))
         text = decision.released(quote["text"]) if decision is not None and quote["row"] not in flagged else None
+        if text is not None and decision is not None and decision.status == QuoteStatus.APPROVED.value \
+                and _describes_writer(text):
+            text = None  # held: only an edit without the words that describe the writer is released
         if text is not None:
             found.append((quote, text))
     return found

@@ -17,11 +17,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .. import audit_log, retention
+from .. import audit_log
 from ..disclosure import release
 from ..disclosure.themes import quote_key
 from ..models import QuoteDecision, QuoteStatus, SurveyRun, User
 from ..questionnaires import questionnaire_for
+from ..redaction import redact, redact_all  # noqa: F401  (one path for every text; themes used it from here)
 from .places import Places
 
 MAX_LENGTH = 1500  # as long as a comment may be
@@ -29,6 +30,20 @@ MAX_LENGTH = 1500  # as long as a comment may be
 
 class UnknownQuote(LookupError):
     """No quote of the run's latest analyses has this key."""
+
+
+class Held(ValueError):
+    """The comment describes its writer: it may be edited or withheld, not approved as it is."""
+
+
+HELD = "Not approved: this comment describes its writer. Edit it to remove the marked words, or withhold it."
+
+
+def self_descriptions(text: str) -> list[tuple[int, int]]:
+    """Where `text` describes its writer by a rare characteristic (the engine's rules)."""
+    from analysis.selfdesc import find_self_descriptions  # the theme engine: loaded only when it is needed
+
+    return [(s.start, s.end) for s in find_self_descriptions(text)]
 
 
 @dataclass(frozen=True)
@@ -51,6 +66,19 @@ class Candidate:
     text: str  # as the engine redacted it
     where: str
     history: list[Recorded] = field(default_factory=list)  # newest first
+    marks: list[tuple[int, int]] = field(default_factory=list)  # where it describes its writer: held
+
+    @property
+    def held(self) -> bool:
+        return bool(self.marks)
+
+    def parts(self) -> list[tuple[str, bool]]:
+        """The text in pieces, each marked or not, for the page to put the marked ones in <mark>."""
+        found, at = [], 0
+        for start, end in self.marks:
+            found += [(self.text[at:start], False), (self.text[start:end], True)]
+            at = end
+        return [(t, m) for t, m in [*found, (self.text[at:], False)] if t]
 
     @property
     def decision(self) -> Recorded | None:
@@ -60,7 +88,7 @@ class Candidate:
     def released(self) -> str | None:
         """What the next release would show for this quote."""
         d = self.decision
-        if d is None or d.status == QuoteStatus.WITHHELD.value:
+        if d is None or d.status == QuoteStatus.WITHHELD.value or (self.held and d.status == QuoteStatus.APPROVED.value):
             return None
         return self.text if d.status == QuoteStatus.APPROVED.value else d.text
 
@@ -90,7 +118,7 @@ def candidates(db: Session, run: SurveyRun, comments_needed: int, figures: int) 
                 team = teams[quote["row"]] if 0 <= quote["row"] < len(teams) else None
                 found.append(Candidate(key, question_id, texts.get(question_id, question_id), theme["label"],
                                        sizes[theme["id"]], rank, len(quotes), quote["text"], places.of(team),
-                                       history.get(key, [])))
+                                       history.get(key, []), self_descriptions(quote["text"])))
     return found
 
 
@@ -115,10 +143,15 @@ def decide(db: Session, run: SurveyRun, quote: Candidate, user: User, status: Qu
     edit's words, which stay in `quote_decision`, deleted with the run's answers). An edit is redacted again
     before it is stored: it is what the release shows."""
     text = None
+    if status is QuoteStatus.APPROVED and quote.held:
+        raise Held(HELD)
     if status is QuoteStatus.EDITED:
         text = redact(db, run, edited or "")
         if not text.strip():
             raise ValueError("Enter the text to release")
+        if kept := self_descriptions(text):
+            raise ValueError("Remove the words that describe the writer: "
+                             + ", ".join(f"“{text[a:b]}”" for a, b in kept))
     decision = QuoteDecision(run_id=run.id, question_id=quote.question_id, key=quote.key, status=status.value,
                              original=quote.text, text=text, decided_by_id=user.id,
                              decided_at=dt.datetime.now(dt.UTC).replace(tzinfo=None))
@@ -129,20 +162,6 @@ def decide(db: Session, run: SurveyRun, quote: Candidate, user: User, status: Qu
                              "decision_id": decision.id})
     db.commit()
     return decision
-
-
-def redact(db: Session, run: SurveyRun, text: str) -> str:
-    return redact_all(db, run, [text])[0]
-
-
-def redact_all(db: Session, run: SurveyRun, texts: list[str]) -> list[str]:
-    """The engine's redaction (names from the run's staff list, common names, numbers, addresses)."""
-    if not texts:
-        return []
-    from analysis.clean import Redactor  # the theme engine: loaded only when it is needed
-
-    names = retention.redaction_names(db, run)
-    return Redactor(staff_names=names).transform(texts)
 
 
 def summary(found: list[Candidate]) -> dict[str, Any]:

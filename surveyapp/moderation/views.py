@@ -59,7 +59,11 @@ def decide(run_id: int, key: str) -> Any:
     status = DECISIONS.get(request.form.get("decision", ""))
     if not ConfirmForm().validate_on_submit() or status is None:
         abort(400)
-    quotes.decide(db.session(), run, quote, current_user, status)
+    try:
+        quotes.decide(db.session(), run, quote, current_user, status)
+    except quotes.Held as exc:
+        flash(str(exc), "important")
+        return redirect(url_for("moderation.queue", run_id=run_id) + f"#quote-{key[:12]}")
     flash(f"Quote {'approved' if status is QuoteStatus.APPROVED else 'withheld'}: "
           "the next release will " + ("show it." if status is QuoteStatus.APPROVED else "not show it."))
     return redirect(url_for("moderation.queue", run_id=run_id) + f"#quote-{key[:12]}")

@@ -20,7 +20,7 @@ from .. import audit_log
 from ..disclosure import corrections, release
 from ..disclosure.themes import quote_key, row_themes
 from ..models import Answer, SurveyRun, ThemeCorrection, ThemeJob, User
-from ..moderation.quotes import redact, redact_all
+from ..redaction import redact, redact_all
 from . import jobs
 
 MAX_LABEL = 100

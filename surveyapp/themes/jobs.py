@@ -20,7 +20,7 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .. import audit_log, heartbeat, retention
+from .. import audit_log, heartbeat, redaction
 from ..disclosure import corrections
 from ..models import Answer, Response, SurveyRun, ThemeJob, User
 from ..questionnaires import Question, questionnaire_for
@@ -165,8 +165,8 @@ def _analyse(app: Flask, db: Session, job: ThemeJob) -> None:
     assert run is not None
     _update(db, job, 10, "Reading the comments")
     found = comments(db, run, job.question_id)
-    # Names from the staff list are redacted as well as common first names and surnames.
-    names = retention.redaction_names(db, run)
+    # Names from the staff list and the council's users are redacted as well as common first names and surnames.
+    names = redaction.names(db, run)
     _update(db, job, 30, f"Finding themes in {len(found)} comments")
     cache = app.config.get("THEMES_CACHE_DIR") or str(Path(app.instance_path) / "theme-cache")
     # The council's corrections of this question on its earlier analyses (any run of the same questionnaire)
