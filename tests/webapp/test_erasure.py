@@ -244,3 +244,34 @@ def test_retention_after_its_period_leaves_no_comment_and_no_name(app, client, s
     page = client.get(f"/manage/runs/{used.run.id}/report")
     assert page.status == 200 and not page.soup.select("table a")
     assert session.scalar(select(func.count()).select_from(ActionPlan).where(ActionPlan.run_id == used.run.id)) == 1
+
+
+def test_a_run_closed_by_its_date_keeps_no_names_or_drafts_once_retention_runs(app, session, tmp_path):
+    """Closing by the date passing is closing too: the daily `flask retention` redacts the comments of the
+    staff's names, erases the staff list and destroys drafts, as the admin's Close does; and a name list kept
+    on a run by an earlier version is cleared the same way."""
+    app.config.update({"THEMES_CACHE_DIR": str(tmp_path / "cache"), "OUTBOX_DIR": str(tmp_path / "outbox")})
+    made = factories.council(session, "erasure")
+    team = factories.team(session, made, "Assessment North")
+    today = dt.date.today()
+    lapsed = factories.run(session, made, today=today - dt.timedelta(days=30))  # closed 9 days ago, still "open"
+    for i, name in enumerate(STAFF):
+        factories.invitation(session, lapsed, team, name=name, email=f"person{i}@staff.example")
+    respond(session, lapsed, team, biggest_difference=f"Ask {STAFF[1]} about the {COMMENT} rota")
+    session.add(Draft(key="e" * 64, run_id=lapsed.id, payload=f"unsent answer {DRAFT}".encode()))
+    earlier = factories.run(session, made, today=today - dt.timedelta(days=400), status="closed")
+    earlier.redaction_names = [STAFF[2]]  # as an earlier version kept them
+    respond(session, earlier, team, biggest_difference=f"{STAFF[2]} runs the {COMMENT} rota")
+    session.commit()
+    assert lapsed.status == "open" and lapsed.ended_on(today) is not None
+
+    result = app.test_cli_runner().invoke(args=["retention"])
+    assert result.exit_code == 0, result.output
+    assert f"Done: Run {lapsed.id}" in result.output and "redact the staff's names" in result.output
+    found = dump.stored(app)
+    left = {name: dump.where(found, name.split()[-1]) for name in STAFF if dump.where(found, name.split()[-1])}
+    assert left == {}
+    assert not dump.where(found, "@staff.example") and not dump.where(found, DRAFT)
+    assert f"Ask [NAME] about the {COMMENT} rota" in found["answer.text"]
+    assert f"[NAME] runs the {COMMENT} rota" in found["answer.text"]
+    assert app.test_cli_runner().invoke(args=["retention"]).output == "Nothing is due for deletion.\n"
