@@ -108,7 +108,7 @@ def _reports(db: Session, run: SurveyRun) -> int:
         ReportJob.run_id.in_(_runs_of_year(run)))) or 0
 
 
-def _runs_of_year(run: SurveyRun) -> Select[tuple[int]]:
+def _runs_of_year(run: SurveyRun) -> Select[Any]:
     """The council's runs whose committee reports may quote this run's comments: a health check's report
     quotes its own comments and those of the same year's exit interviews (`reports.inputs`)."""
     return select(SurveyRun.id).where(SurveyRun.council_id == run.council_id, SurveyRun.year == run.year)
