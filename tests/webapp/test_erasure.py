@@ -239,7 +239,7 @@ def test_retention_after_its_period_leaves_no_comment_and_no_name(app, client, s
     assert "action_plan_row.you_said" in dump.where(found, PLAN)
     assert "release.content" in dump.where(found, THEME_NAME)
     assert set(dump.where(found, NOTE)) - dump.WHOLE == {"concern_review.note"}
-    # The report page offers nothing that held the quotes, and says how to write it again.
+    # The report page offers nothing that held the quotes (a new report is written from the release).
     assert factories.sign_in(client, used.admin).status == 302
     page = client.get(f"/manage/runs/{used.run.id}/report")
     assert page.status == 200 and not page.soup.select("table a")
