@@ -192,8 +192,9 @@ class SurveyRun(Base):
     closed_on: Mapped[dt.date | None] = mapped_column(Date)  # when the admin closed it (reopening clears it)
     # When retention deleted its answers and comments: only its releases remain, and it cannot reopen.
     data_deleted_on: Mapped[dt.date | None] = mapped_column(Date)
-    # The invited staff's names, kept when a closed run's invitations are erased so that comments analysed or
-    # quotes edited afterwards are still redacted of them; names only (no email, no link), gone with the answers.
+    # No longer written: earlier versions kept the invited staff's names here after closing, for redaction.
+    # Closing now redacts the run's comments of the names instead (`retention.erase_invitations`), and
+    # `flask retention` clears any list an earlier version left.
     redaction_names: Mapped[list[str] | None] = mapped_column(JSON)
     council: Mapped[Council] = relationship()
     questionnaire: Mapped[Questionnaire] = relationship()

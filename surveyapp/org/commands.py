@@ -98,7 +98,7 @@ def register(app: Flask) -> None:
         audit_log.record(db.session(), audit_log.SYSTEM, audit_log.RUN_DELETED, run=run_id, council_id=council_id,
                          detail={"title": title, **counts})
         db.session().commit()
-        click.echo(f"Deleted {title}: {counts}")
+        click.echo(f"Deleted run {run_id} ({title}) and everything of it: {retention.describe(counts)}.")
 
     @app.cli.command("delete-council-data")
     @click.option("--council", "slug", required=True, help="The council's short name (slug).")
@@ -107,9 +107,12 @@ def register(app: Flask) -> None:
     def delete_council_data(slug: str, everything: bool) -> None:
         """Delete every run of a council (and with --everything, the council itself). The audit log stays."""
         council = _council(slug)
-        council_id = council.id
+        council_id, name = council.id, council.name
         counts = retention.delete_council_data(db.session(), council, everything=everything)
         audit_log.record(db.session(), audit_log.SYSTEM, audit_log.COUNCIL_DATA_DELETED, council_id=council_id,
                          detail=counts)
         db.session().commit()
-        click.echo(f"Deleted: {counts}")
+        runs = counts.pop("runs")
+        what = " and the council itself" if everything else ""
+        click.echo(f"Deleted {runs} runs of {name}{what}, with everything of them: {retention.describe(counts)}. "
+                   "The audit log keeps a record of it.")
