@@ -188,3 +188,89 @@ def test_too_many_fields_or_too_long_a_form_gets_a_plain_413(client, session):
     long = {"children_allocated": "1" * (300 * 1024)}
     page = client.post("/survey/workload", long)
     assert page.status == 413 and page.h1 == "What you sent is too large"
+
+
+# Issue 21: what a fuzzer still turned into a 500 ------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/plans/%00", "/plans/a%00b", "/plans/north%01shire/1", "/plans/%7f/1/download/csv"])
+def test_a_control_character_in_an_address_is_not_found(client, session, path):
+    factories.council(session)
+    page = client.get(path)
+    assert page.status == 404 and page.h1 == "Page not found"
+
+
+def test_a_staff_list_with_a_name_or_email_too_long_is_refused_with_its_line(client, session, tmp_path):
+    _, run = admin_with_run(client, session)
+    long_email = "a" * 320 + "@northshire.example"
+    text = (GOOD_LIST.replace("Asha Khan", "Asha " + "K" * 300)
+            .replace("cara.lee@northshire.example", long_email))
+    page = upload(client, run.id, write_csv(tmp_path, text))
+    assert page.status == 200 and page.title.startswith("Error: ")
+    assert problems(page) == ["Line 2: the name must be 200 characters or fewer",
+                              "Line 4: the email address must be 320 characters or fewer"]
+    assert session.scalar(select(Invitation.id)) is None
+
+
+def test_a_staff_list_with_a_column_twice_is_refused(client, session, tmp_path):
+    _, run = admin_with_run(client, session)
+    text = "name,email,team,email\nAsha Khan,asha@northshire.example,Assessment North,other@elsewhere.example\n"
+    page = upload(client, run.id, write_csv(tmp_path, text))
+    assert page.status == 200 and page.title.startswith("Error: ")
+    assert problems(page) == ["The first row names the column ‘email’ twice: a column can be named only once"]
+    assert session.scalar(select(Invitation.id)) is None
+
+
+def organisation_upload(client, body: bytes):
+    form = client.get("/manage/organisation/import").form_data()
+    form["organisation"] = (io.BytesIO(body), "organisation.csv")
+    return client.post("/manage/organisation/import", form, content_type="multipart/form-data")
+
+
+def test_an_organisation_csv_with_a_nul_in_a_team_name_loads_without_it(client, session):
+    from surveyapp.models import Team
+
+    made = factories.council(session)
+    factories.sign_in(client, factories.user(session, made, Role.ADMIN))
+    page = organisation_upload(client, b"service_area,team\nEarly Help,Family\x00 Support\n")
+    assert page.status == 302, page.text()
+    assert "Family Support" in session.scalars(select(Team.name)).all()
+
+
+@pytest.mark.parametrize("body, message", [
+    (b"service_area,team,team\nEarly Help,Youth,Family Support\n", "names the column ‘team’ twice"),
+    ("service_area,team\nEarly Help,Youth\n".encode("utf-16"), "UTF-16"),
+    (bytes(range(256)) * 4, "not a CSV file saved as text"),
+])
+def test_an_organisation_csv_that_cannot_be_read_as_meant_is_refused(client, session, body, message):
+    made = factories.council(session)
+    factories.sign_in(client, factories.user(session, made, Role.ADMIN))
+    page = organisation_upload(client, body)
+    assert page.status == 200 and page.title.startswith("Error: ")
+    assert message in " ".join(page.errors()), page.errors()
+
+
+def workforce_upload(client, run_id: int, body: bytes):
+    url = f"/manage/runs/{run_id}/report/workforce"
+    form = client.get(url).form_data()
+    form["workforce_file"] = (io.BytesIO(body), "hr.csv")
+    return client.post(url, form, content_type="multipart/form-data")
+
+
+WORKFORCE = ("service_area,posts_fte,vacancies_fte,agency_fte,starters_fte,leavers_fte,asye,average_caseload\n"
+             "Children in Care,20,2,1,3,2,1,15\n")
+
+
+@pytest.mark.parametrize("body, message", [
+    (WORKFORCE.encode("utf-16"), "UTF-16"),
+    (bytes(range(256)) * 8, "not a CSV file saved as text"),
+    (WORKFORCE.replace("asye,", "posts_fte,").encode(), "names the column ‘posts_fte’ twice"),
+])
+def test_a_workforce_csv_that_cannot_be_read_as_meant_is_refused(client, session, body, message):
+    from surveyapp.models import WorkforceFigures
+
+    _, run = admin_with_run(client, session)
+    page = workforce_upload(client, run.id, body)
+    assert page.status == 200 and page.title.startswith("Error: "), page.status
+    assert message in page.text(), page.text()[:2000]
+    assert session.scalar(select(WorkforceFigures.id)) is None
