@@ -9,7 +9,10 @@ else, the admin included, ever sees it, and no file of links exists.
 from __future__ import annotations
 
 import csv
+import datetime as dt
+import hashlib
 import re
+import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -17,7 +20,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from .. import csvfile, mail, security
-from ..models import Invitation, SurveyRun, Team
+from ..models import Invitation, PendingUpload, SurveyRun, Team
 from ..org import structure
 from . import runs
 
@@ -143,6 +146,43 @@ def _row(line: int, record: dict[str, str | None], teams: dict[str, Team],
     if problems or team is None:
         return None, problems
     return StaffRow(line, name, email, team), []
+
+
+# A list naming new teams waits on the server while its admin confirms them --------------------------
+
+PENDING_FOR = dt.timedelta(hours=1)
+
+
+def _pending_hash(upload_id: str) -> str:
+    return hashlib.sha256(f"pending-upload:{upload_id}".encode()).hexdigest()
+
+
+def hold(db: Session, run: SurveyRun, user_id: int, data: bytes) -> str:
+    """Keep a staff list for its admin to confirm; the random id the confirmation page carries.
+
+    Lists older than PENDING_FOR, of anyone, go now: an abandoned list does not stay."""
+    moment = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    db.execute(delete(PendingUpload).where(PendingUpload.created_at < moment - PENDING_FOR))
+    upload_id = secrets.token_urlsafe(32)
+    db.add(PendingUpload(id_hash=_pending_hash(upload_id), run_id=run.id, user_id=user_id, created_at=moment,
+                         content=data))
+    db.commit()
+    return upload_id
+
+
+def held(db: Session, run: SurveyRun, user_id: int, upload_id: str) -> bytes | None:
+    """The list this admin uploaded to this run under `upload_id`, while it is less than PENDING_FOR old."""
+    found = db.get(PendingUpload, _pending_hash(upload_id))
+    moment = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    if found is None or found.run_id != run.id or found.user_id != user_id or found.created_at < moment - PENDING_FOR:
+        return None
+    return found.content
+
+
+def drop(db: Session, run: SurveyRun, user_id: int, upload_id: str) -> None:
+    """Forget a held list (imported, or cancelled). The caller commits."""
+    db.execute(delete(PendingUpload).where(PendingUpload.id_hash == _pending_hash(upload_id),
+                                           PendingUpload.run_id == run.id, PendingUpload.user_id == user_id))
 
 
 def invite(db: Session, run: SurveyRun, rows: list[StaffRow]) -> tuple[list[Invited], int]:

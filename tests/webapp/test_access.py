@@ -17,7 +17,7 @@ from . import factories
 ADMIN_ONLY = {"manage.new_run", "manage.import_staff", "manage.close", "manage.open_link", "manage.settings",
               "manage.new_release", "moderation.queue", "moderation.decide", "moderation.edit", "moderation.concern",
               "moderation.named_leavers", "manage.reminders",
-              "manage.create_teams", "run_admin.change", "run_admin.reopen", "run_admin.copy",
+              "manage.create_teams", "manage.cancel_new_teams", "run_admin.change", "run_admin.reopen", "run_admin.copy",
               "run_admin.delete", "org.organisation", "org.area", "org.team", "org.retire", "org.merge",
               "org.import_organisation", "org.audit", "org.data", "org.delete_everything"}
 # Action plans are the admin's (they read the whole council's figures). A

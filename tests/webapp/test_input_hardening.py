@@ -274,3 +274,83 @@ def test_a_workforce_csv_that_cannot_be_read_as_meant_is_refused(client, session
     assert page.status == 200 and page.title.startswith("Error: "), page.status
     assert message in page.text(), page.text()[:2000]
     assert session.scalar(select(WorkforceFigures.id)) is None
+
+
+def big_list(rows: int) -> str:
+    """A staff list naming a team the council does not have, of about `rows` × 240 bytes."""
+    return "name,email,team\n" + "".join(f"Person {i:05} {'x' * 180},person{i}@northshire.example,Brand New Team\n"
+                                         for i in range(rows))
+
+
+def test_a_large_staff_list_naming_a_new_team_can_be_confirmed(app, client, session, tmp_path):
+    """A 300 KB list naming a new team: it used to ride back base64 in a form field, and the confirm was a 413."""
+    from surveyapp.models import PendingUpload
+
+    app.config.update({"EMAIL_BACKEND": "outbox", "OUTBOX_DIR": str(tmp_path / "outbox")})
+    _, run = admin_with_run(client, session)
+    text = big_list(1300)
+    assert len(text.encode()) > 300 * 1024
+    page = upload(client, run.id, write_csv(tmp_path, text))
+    assert page.status == 200 and page.h1 == "The list names 1 team your council does not have", page.h1
+    form = page.form_data()
+    assert len(" ".join(str(v) for v in form.values())) < 1000, "the file stays on the server, not in the page"
+    done = client.post(f"/manage/runs/{run.id}/staff/new-teams", {**form, "service_area": "Early Help"})
+    assert done.status == 200 and done.h1 == "1300 invitations being sent", (done.status, done.h1)
+    assert session.scalar(select(PendingUpload.id_hash)) is None, "the list is not kept once imported"
+    again = client.post(f"/manage/runs/{run.id}/staff/new-teams", {**form, "service_area": "Early Help"})
+    assert again.status == 302, "confirming twice imports nothing more"
+
+
+def test_a_pending_staff_list_can_be_cancelled_and_is_for_its_admin_alone(app, client, session, tmp_path):
+    from surveyapp.models import PendingUpload
+
+    made, run = admin_with_run(client, session)
+    page = upload(client, run.id, write_csv(tmp_path, big_list(3)))
+    form = page.form_data()
+    other = client.another()
+    factories.sign_in(other, factories.user(session, made, Role.ADMIN, email="second.admin@northshire.example"))
+    theirs = other.post(f"/manage/runs/{run.id}/staff/new-teams",
+                        {**form, "csrf_token": other.get(f"/manage/runs/{run.id}/staff").form_data()["csrf_token"],
+                         "service_area": "Early Help"})
+    assert theirs.status == 302 and session.scalar(select(Invitation.id)) is None, "another admin cannot confirm it"
+    cancel = page.soup.select_one("form[action$='/staff/new-teams/cancel']")
+    assert cancel is not None, "the page offers to cancel"
+    cancelled = client.post(cancel["action"], {"csrf_token": form["csrf_token"], "upload": form["upload"]})
+    assert cancelled.status == 302 and cancelled.response.headers["Location"].endswith(f"/manage/runs/{run.id}/staff")
+    assert session.scalar(select(PendingUpload.id_hash)) is None
+    late = client.post(f"/manage/runs/{run.id}/staff/new-teams", {**form, "service_area": "Early Help"})
+    assert late.status == 302 and session.scalar(select(Invitation.id)) is None
+
+
+def test_a_six_megabyte_list_sent_to_gunicorn_gets_the_too_large_page(tmp_path):
+    """Through a real server, as a browser sends it: the app answered 413 without reading the body and gunicorn
+    closed the connection under the upload, so the browser showed 'connection reset' and no page."""
+    import http.client
+
+    from surveyapp import create_app, db
+    from surveyapp.cli import upgrade
+
+    from .test_https import Council, gunicorn
+
+    url = f"sqlite:///{tmp_path / 'big.db'}"
+    upgrade(url)
+    made_app = create_app({"ENV_NAME": "testing", "DATABASE_URL": url, "SECRET_KEY": "x" * 40})
+    with made_app.app_context():
+        made = factories.council(db.session())
+        run = factories.run(db.session(), made)
+    made_app.extensions["surveyapp.engine"].dispose()
+    boundary = "----surveyapp-test-boundary"
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"staff_list\"; filename=\"staff.csv\"\r\n"
+            f"Content-Type: text/csv\r\n\r\nname,email,team\r\n").encode() + b"Asha Khan,asha@x.example,Team\r\n" * 200_000 \
+        + f"\r\n--{boundary}--\r\n".encode()
+    assert len(body) > 6 * 1000 * 1000
+    with gunicorn(Council(url, "", ""), tls_files=None) as base_url:
+        host, port = base_url.removeprefix("http://").split(":")
+        connection = http.client.HTTPConnection(host, int(port), timeout=60)
+        connection.request("POST", f"/manage/runs/{run.id}/staff", body=body,
+                           headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+        response = connection.getresponse()
+        page = response.read().decode()
+        connection.close()
+    assert response.status == 413, response.status
+    assert "What you sent is too large" in page and "5 MB" in page
