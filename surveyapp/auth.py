@@ -5,6 +5,12 @@ sign-in is worth nothing) and records it on the server (`ManagerSession`); the s
 carries only a random id. Every request checks that record, so signing out, or the session
 going unused for MANAGER_IDLE_MINUTES, or outliving PERMANENT_SESSION_LIFETIME, ends it, even
 for a copy of the cookie.
+
+The cookie is a browser-session cookie (not `permanent`): closing the browser ends it, and
+Flask-Login's "strong" session protection then does what it says. It hashes the client's address
+and user agent at sign-in, and a request whose hash differs (a copied cookie used from another
+browser or address) loses its sign-in. On a *permanent* session Flask-Login only marks the session
+"not fresh", which nothing here checks, so with `permanent = True` the setting did nothing.
 """
 
 from __future__ import annotations
@@ -29,7 +35,7 @@ login_manager = LoginManager()
 login_manager.login_view = "manage.sign_in"
 login_manager.login_message = "Sign in to see this page"
 login_manager.login_message_category = "important"  # not a success: a neutral banner
-login_manager.session_protection = "strong"
+login_manager.session_protection = "strong"  # works only on a session that is not permanent (sign_in)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -68,7 +74,7 @@ def sign_in(user: User) -> None:
                                                         ManagerSession.created_at < moment - lifetime)))
     db_session.add(ManagerSession(id_hash=_hash(session_id), user_id=user.id, created_at=moment, last_seen_at=moment))
     db_session.commit()
-    cookie.permanent = True
+    cookie.permanent = False  # "strong" protection is skipped for permanent sessions; the server limits its life
     cookie[SESSION_KEY] = session_id
     login_user(user)
 

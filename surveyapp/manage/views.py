@@ -31,6 +31,7 @@ def sign_in() -> Any:
         audit_log.sign_in(db.session(), user, form.email.data or "")
         if user is not None:
             auth.sign_in(user)  # a fresh session, recorded on the server
+            limits.remember_device(user.email)  # this browser is not locked out by others' guesses
             return redirect(url_for("manage.dashboard"))
         form.password.errors.append("Enter a correct email address and password")
     return render_template("manage/sign_in.html", form=form)

@@ -155,7 +155,7 @@ def invite_again(user_id: int) -> Any:
 
 @bp.route("/forgot-password", methods=["GET", "POST"])
 @limits.reset_per_account
-@limits.sign_in_per_address
+@limits.reset_per_address
 def forgot_password() -> Any:
     """The same answer whether or not the address has an account, so the page tells nobody who has one."""
     form = ForgotForm()

@@ -40,7 +40,7 @@ ANALYSE = {"themes.start"}  # admins and managers
 EXIT_ONLY = {"leavers.overview", "moderation.named_leavers"}
 KEYED = {"moderation.decide", "moderation.edit", "moderation.concern", "corrections.move"}  # no such quote or concern: 404, for admins
 QUESTION = {"results.question": "caseload_manageable", "themes.show": "biggest_difference",
-            "themes.start": "biggest_difference", **{e: "biggest_difference" for e in CORRECTIONS}}
+            "themes.start": "biggest_difference", **dict.fromkeys(CORRECTIONS, "biggest_difference")}
 NOT_RUN_ROUTES = {"manage.dashboard", "manage.new_run", "manage.sign_in", "manage.sign_out", "manage.settings",
                   "org.organisation", "org.area", "org.team", "org.merge", "org.import_organisation", "org.audit",
                   "org.data", "org.delete_everything", "users.users", "users.invite", "users.change",
