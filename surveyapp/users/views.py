@@ -157,21 +157,15 @@ def invite_again(user_id: int) -> Any:
 @limits.reset_per_account
 @limits.reset_per_address
 def forgot_password() -> Any:
-    """The same answer whether or not the address has an account, so the page tells nobody who has one."""
+    """The same answer, after the same work, whether or not the address has an account (users.resets): the page
+    queues one job with what was typed, so neither its words nor its timing tell anybody who has an account."""
     form = ForgotForm()
     if form.validate_on_submit():
-        session = db.session()
-        person = accounts.by_email(session, form.email.data or "")
-        if person is not None and person.active:
-            token = accounts.new_link(session, person, accounts.RESET)
-            audit_log.record(session, person, audit_log.PASSWORD_RESET_REQUESTED)
-            minutes = int(accounts.LIFETIMES[accounts.RESET].total_seconds() // 60)
-            if _email(mail.password_reset(person.council.name, person.name, person.email, _link(token), minutes)):
-                session.commit()
-            else:
-                session.rollback()
-                flash(NOT_SENT)
-                return redirect(url_for("users.forgot_password"))
+        try:
+            background.submit(background.queue().password_reset, form.email.data or "")
+        except background.QueueUnavailable:
+            flash(NOT_SENT)
+            return redirect(url_for("users.forgot_password"))
         return render_template("users/reset_sent.html", email=form.email.data)
     return render_template("users/forgot.html", form=form)
 
