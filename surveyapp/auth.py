@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 import secrets
 from collections.abc import Callable
 from functools import wraps
@@ -130,9 +131,29 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
     return user
 
 
+EMAIL = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$")
+MIN_PASSWORD = 12
+
+
+def check_new_account(session: Session, *, email: str, name: str, password: str | None, who: str = "person") -> None:
+    """Everything that would stop `create_user` (or an invitation), found before anything is written:
+    ValueError with the words for the person at the keyboard."""
+    email = email.strip().lower()
+    if not EMAIL.match(email) or len(email) > 320:
+        raise ValueError(f"‘{email}’ is not a valid email address")
+    if not name.strip():
+        raise ValueError(f"Enter the {who}'s name")
+    if len(name.strip()) > 200:
+        raise ValueError("The name must be 200 characters or fewer")
+    if password is not None and len(password) < MIN_PASSWORD:
+        raise ValueError(f"Passwords must be at least {MIN_PASSWORD} characters")
+    if session.scalar(select(User.id).where(func.lower(User.email) == email)) is not None:
+        raise ValueError(f"There is already an account for {email}")
+
+
 def create_user(session: Session, *, council_id: int, email: str, name: str, password: str, role: Role) -> User:
-    if len(password) < 12:
-        raise ValueError("Passwords must be at least 12 characters")
+    if len(password) < MIN_PASSWORD:
+        raise ValueError(f"Passwords must be at least {MIN_PASSWORD} characters")
     user = User(council_id=council_id, email=email.strip().lower(), name=name,
                 password_hash=security.hash_password(password), role=role.value)
     session.add(user)

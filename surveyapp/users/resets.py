@@ -9,16 +9,11 @@ page used to do that work itself for a known address only, and answered it measu
 
 from __future__ import annotations
 
-from flask import Flask, url_for
+from flask import Flask
 
 from .. import audit_log, db, mail
 from . import accounts
-
-
-def link(app: Flask, token: str) -> str:
-    """The link in the email, outside any request (a worker): BASE_URL and the page's path."""
-    with app.test_request_context():
-        return str(app.config["BASE_URL"]) + url_for("users.set_password", token=token)
+from .invitations import password_link
 
 
 def prepare(app: Flask, typed_email: str) -> mail.Message | None:
@@ -32,6 +27,6 @@ def prepare(app: Flask, typed_email: str) -> mail.Message | None:
         token = accounts.new_link(session, person, accounts.RESET)
         audit_log.record(session, person, audit_log.PASSWORD_RESET_REQUESTED)
         minutes = int(accounts.LIFETIMES[accounts.RESET].total_seconds() // 60)
-        message = mail.password_reset(person.council.name, person.name, person.email, link(app, token), minutes)
+        message = mail.password_reset(person.council.name, person.name, person.email, password_link(app, token), minutes)
         session.commit()
         return message

@@ -11,7 +11,7 @@ from .. import audit_log, background, db, limits, mail, scope
 from ..auth import role_required
 from ..models import Role, User
 from ..org import structure
-from . import accounts
+from . import accounts, invitations
 from .accounts import AccountError, Scope
 from .forms import ActiveForm, ForgotForm, InviteForm, ScopeForm, SetPasswordForm
 
@@ -45,7 +45,7 @@ def _email(message: mail.Message) -> bool:
 
 
 def _link(token: str) -> str:
-    return current_app.config["BASE_URL"] + url_for("users.set_password", token=token)
+    return invitations.password_link(current_app._get_current_object(), token)  # type: ignore[attr-defined]
 
 
 @bp.get("/users")
@@ -62,23 +62,18 @@ def invite() -> Any:
     form = InviteForm()
     _choices(form)
     if form.validate_on_submit():
-        session = db.session()
         try:
-            user, token = accounts.invite(session, council_id=current_user.council_id, email=form.email.data or "",
-                                          name=form.name.data or "", role=Role(form.role.data), scope=_scope(form))
+            user = invitations.invite(db.session(), current_app._get_current_object(),  # type: ignore[attr-defined]
+                                      council_id=current_user.council_id, council_name=current_user.council.name,
+                                      email=form.email.data or "", name=form.name.data or "",
+                                      role=Role(form.role.data), scope_of=_scope(form), invited_by=current_user.name,
+                                      actor=current_user)
         except AccountError as error:
             form.email.errors.append(str(error))
+        except background.QueueUnavailable:
+            flash(NOT_SENT)
+            return redirect(url_for("users.invite"))
         else:
-            message = mail.account_invitation(current_user.council.name, user.name, user.email, _link(token),
-                                              current_user.name, int(accounts.LIFETIMES[accounts.INVITATION]
-                                                                     .total_seconds() // 3600))
-            audit_log.record(session, current_user, audit_log.USER_INVITED, scope=scope.describe(session, user),
-                             detail={"email": user.email, "role": user.role})
-            if not _email(message):
-                session.rollback()
-                flash(NOT_SENT)
-                return redirect(url_for("users.invite"))
-            session.commit()
             flash(f"Invitation sent to {user.email}")
             return redirect(url_for("users.users"))
     return render_template("users/invite.html", form=form)
