@@ -5,12 +5,19 @@ sign-in is worth nothing) and records it on the server (`ManagerSession`); the s
 carries only a random id. Every request checks that record, so signing out, or the session
 going unused for MANAGER_IDLE_MINUTES, or outliving PERMANENT_SESSION_LIFETIME, ends it, even
 for a copy of the cookie.
+
+The cookie is a browser-session cookie (not `permanent`): closing the browser ends it, and
+Flask-Login's "strong" session protection then does what it says. It hashes the client's address
+and user agent at sign-in, and a request whose hash differs (a copied cookie used from another
+browser or address) loses its sign-in. On a *permanent* session Flask-Login only marks the session
+"not fresh", which nothing here checks, so with `permanent = True` the setting did nothing.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 import secrets
 from collections.abc import Callable
 from functools import wraps
@@ -29,7 +36,7 @@ login_manager = LoginManager()
 login_manager.login_view = "manage.sign_in"
 login_manager.login_message = "Sign in to see this page"
 login_manager.login_message_category = "important"  # not a success: a neutral banner
-login_manager.session_protection = "strong"
+login_manager.session_protection = "strong"  # works only on a session that is not permanent (sign_in)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -68,7 +75,7 @@ def sign_in(user: User) -> None:
                                                         ManagerSession.created_at < moment - lifetime)))
     db_session.add(ManagerSession(id_hash=_hash(session_id), user_id=user.id, created_at=moment, last_seen_at=moment))
     db_session.commit()
-    cookie.permanent = True
+    cookie.permanent = False  # "strong" protection is skipped for permanent sessions; the server limits its life
     cookie[SESSION_KEY] = session_id
     login_user(user)
 
@@ -124,9 +131,29 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
     return user
 
 
+EMAIL = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$")
+MIN_PASSWORD = 12
+
+
+def check_new_account(session: Session, *, email: str, name: str, password: str | None, who: str = "person") -> None:
+    """Everything that would stop `create_user` (or an invitation), found before anything is written:
+    ValueError with the words for the person at the keyboard."""
+    email = email.strip().lower()
+    if not EMAIL.match(email) or len(email) > 320:
+        raise ValueError(f"‘{email}’ is not a valid email address")
+    if not name.strip():
+        raise ValueError(f"Enter the {who}'s name")
+    if len(name.strip()) > 200:
+        raise ValueError("The name must be 200 characters or fewer")
+    if password is not None and len(password) < MIN_PASSWORD:
+        raise ValueError(f"Passwords must be at least {MIN_PASSWORD} characters")
+    if session.scalar(select(User.id).where(func.lower(User.email) == email)) is not None:
+        raise ValueError(f"There is already an account for {email}")
+
+
 def create_user(session: Session, *, council_id: int, email: str, name: str, password: str, role: Role) -> User:
-    if len(password) < 12:
-        raise ValueError("Passwords must be at least 12 characters")
+    if len(password) < MIN_PASSWORD:
+        raise ValueError(f"Passwords must be at least {MIN_PASSWORD} characters")
     user = User(council_id=council_id, email=email.strip().lower(), name=name,
                 password_hash=security.hash_password(password), role=role.value)
     session.add(user)

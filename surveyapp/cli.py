@@ -3,19 +3,25 @@ write the committee report."""
 
 from __future__ import annotations
 
+import functools
 import logging
+import re
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 from alembic import command
 from alembic.config import Config
 from flask import Flask, current_app
+from sqlalchemy import exc as sa_exc
 from sqlalchemy import select
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from . import audit_log, background, db, heartbeat
-from .auth import create_user
+from .auth import check_new_account, create_user
 from .demo import loader
 from .disclosure import jobs as jobs_release
 from .disclosure import release
@@ -29,6 +35,7 @@ from .models import (
     SurveyRun,
     Team,
     ThemeJob,
+    User,
     UserScope,
 )
 from .questionnaires import DefinitionError, load_file
@@ -49,6 +56,55 @@ def alembic_config(url: str) -> Config:
 
 def upgrade(url: str) -> None:
     command.upgrade(alembic_config(url), "head")
+
+
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
+
+
+def database_problem(error: BaseException, url: str) -> str | None:
+    """One line for a database that is not there to use (missing, unreachable, refusing the user), for the
+    person running a command; None for any other fault (which keeps its traceback)."""
+    if not isinstance(error, (sa_exc.OperationalError, sa_exc.InterfaceError)):
+        return None
+    where = make_url(url)
+    reason = " ".join(str(error.orig or error).split())
+    code = getattr(error.orig, "sqlstate", None)
+    if where.get_backend_name() == "sqlite":
+        if "unable to open database file" in reason:
+            return (f"Cannot open the SQLite database file {where.database}: check that its folder exists and "
+                    "can be written to, or set DATABASE_URL.")
+        return None
+    server = f"{where.host or 'localhost'}:{where.port or 5432}"
+    if code == "3D000" or re.search(r'database ".*" does not exist', reason):
+        return (f'The database "{where.database}" does not exist on {server}. Create it first (for example: '
+                f"createdb --owner {where.username or 'surveyapp'} {where.database}), then run this again.")
+    if code in ("28P01", "28000"):
+        return (f'The database server at {server} refused the user "{where.username}": check the user and password '
+                "in DATABASE_URL.")
+    if code is None or db.unavailable(error) is not None:
+        said = reason.split("failed:")[-1].strip() or reason
+        return (f"Cannot reach the database server at {server} ({said[:200]}). Check DATABASE_URL, and that "
+                "PostgreSQL is running and accepts connections from here.")
+    return None
+
+
+def _plain_database_errors(app: Flask) -> None:
+    """Every command: a database that is missing or cannot be reached is one line and exit 1, not a traceback."""
+    for found in app.cli.commands.values():
+        callback = found.callback
+        if callback is None:
+            continue
+
+        @functools.wraps(callback)
+        def wrapped(*args: Any, __callback: Callable[..., Any] = callback, **kwargs: Any) -> Any:
+            try:
+                return __callback(*args, **kwargs)
+            except (sa_exc.OperationalError, sa_exc.InterfaceError) as exc:
+                problem = database_problem(exc, app.config["DATABASE_URL"])
+                if problem is None:
+                    raise
+                raise click.ClickException(problem) from None
+        found.callback = wrapped
 
 
 def _scopes(session: Session, council: Council, areas: tuple[str, ...], teams: tuple[str, ...]) -> list[UserScope]:
@@ -108,6 +164,28 @@ def _demo_releases() -> None:
         _release(run)
 
 
+def _invite(session: Session, council: Council, email: str, name: str, role: Role, scopes: list[UserScope],
+            via: str) -> None:
+    """The admin's invitation page's service (users.invitations), from the command line."""
+    from .users import invitations
+    from .users.accounts import AccountError, Scope
+
+    chosen = Scope(frozenset(s.service_area_id for s in scopes if s.service_area_id is not None),
+                   frozenset(s.team_id for s in scopes if s.team_id is not None))
+    try:
+        invitations.invite(session, current_app._get_current_object(),  # type: ignore[attr-defined]
+                           council_id=council.id, council_name=council.name, email=email, name=name, role=role,
+                           scope_of=chosen, invited_by=f"the {council.name} administrator", actor=audit_log.SYSTEM,
+                           via=via)
+    except AccountError as exc:
+        session.rollback()
+        raise click.ClickException(str(exc))
+    except background.QueueUnavailable:
+        queue = background.describe(current_app.config)
+        raise click.ClickException(f"Nothing was created: the email could not be queued ({queue} cannot be reached). "
+                                   "Start it, then run this again.")
+
+
 def register_commands(app: Flask) -> None:
     from .org import commands as org_commands
 
@@ -158,16 +236,28 @@ def register_commands(app: Flask) -> None:
     @click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
     @click.option("--area", "areas", multiple=True, help="A service area a manager or viewer may see (repeatable).")
     @click.option("--team", "teams", multiple=True, help="A team a manager or viewer may see (repeatable).")
-    @click.password_option()
+    @click.option("--invite", is_flag=True,
+                  help="Email the person a link to set their own password (nobody types it for them).")
+    @click.option("--password", help="Their password, at least 12 characters (asked for unless --invite).")
     def create_user_command(council_slug: str, email: str, name: str, role: str, areas: tuple[str, ...],
-                            teams: tuple[str, ...], password: str) -> None:
-        """Create a manager, viewer or admin account."""
+                            teams: tuple[str, ...], invite: bool, password: str | None) -> None:
+        """Create a manager, viewer or admin account: emailed an invitation (--invite), or with a password."""
         session = db.session()
         council = session.scalar(select(Council).where(Council.slug == council_slug))
         if council is None:
-            raise click.ClickException(f"There is no council '{council_slug}'. Create it with `flask create-council`.")
+            raise click.ClickException(f"There is no council '{council_slug}'. Create it with `flask setup`.")
         try:
             scopes = _scopes(session, council, areas, teams)
+            check_new_account(session, email=email, name=name, password=None)
+        except ValueError as exc:
+            raise click.ClickException(str(exc))
+        if invite:
+            _invite(session, council, email, name, Role(role), scopes, "flask create-user")
+            click.echo(f"Invited {email} as {role} for {council.name}: they are emailed a link to set a password.")
+            return
+        if password is None:
+            password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+        try:
             user = create_user(session, council_id=council.id, email=email, name=name, password=password,
                                role=Role(role))
         except ValueError as exc:
@@ -180,6 +270,55 @@ def register_commands(app: Flask) -> None:
                                  "by": "flask create-user"})
         session.commit()
         click.echo(f"Created {role} {email} for {council.name}.")
+
+    @app.cli.command("setup")
+    @click.option("--council", "name", required=True, help="The council's name, for example: Example Council")
+    @click.option("--slug", required=True, help="A short name, for example: example")
+    @click.option("--admin-email", required=True, help="The principal social worker's email address")
+    @click.option("--admin-name", required=True, help="The principal social worker's name")
+    @click.option("--invite", is_flag=True, help="Email the admin a link to set their own password.")
+    @click.option("--admin-password", help="At least 12 characters (asked for unless --invite)")
+    def setup(name: str, slug: str, admin_email: str, admin_name: str, invite: bool,
+              admin_password: str | None) -> None:
+        """First run: create the council and its first admin, each only if it does not exist yet.
+
+        Everything is checked before anything is written: a refused password leaves no council behind."""
+        session = db.session()
+        council = session.scalar(select(Council).where(Council.slug == slug))
+        admin = None if council is None else session.scalar(select(User).where(User.council_id == council.id,
+                                                                              User.role == Role.ADMIN.value))
+        if council is not None and admin is not None:
+            click.echo(f"{council.name} already exists, and has an admin ({admin.email}): nothing more to do.")
+            return
+        if not SLUG.match(slug):
+            raise click.ClickException(f"‘{slug}’ cannot be the short name: use lower-case letters, digits and "
+                                       "hyphens, like northshire")
+        if council is None and not 0 < len(name.strip()) <= 200:
+            raise click.ClickException("Enter the council's name, in 200 characters or fewer")
+        if not invite and admin_password is None:
+            admin_password = click.prompt("Admin password", hide_input=True, confirmation_prompt=True)
+        try:
+            check_new_account(session, email=admin_email, name=admin_name, password=None if invite else admin_password,
+                              who="admin")
+        except ValueError as exc:
+            raise click.ClickException(str(exc))
+        if council is None:
+            council = Council(name=" ".join(name.split()), slug=slug)
+            session.add(council)
+            session.flush()
+            click.echo(f"Created {council.name}.")
+        else:
+            click.echo(f"{council.name} already exists.")
+        if invite:
+            _invite(session, council, admin_email, admin_name, Role.ADMIN, [], "flask setup")
+            click.echo(f"Invited the admin {admin_email.strip().lower()}: they are emailed a link to set a password.")
+            return
+        assert admin_password is not None
+        user = create_user(session, council_id=council.id, email=admin_email, name=admin_name,
+                           password=admin_password, role=Role.ADMIN)  # commits the council with it
+        audit_log.record(session, audit_log.SYSTEM, audit_log.USER_CREATED, council_id=council.id,
+                         detail={"email": user.email, "role": user.role, "by": "flask setup"}, commit=True)
+        click.echo(f"Created the admin {user.email}. Sign in at /manage/sign-in.")
 
     @app.cli.command("create-council")
     @click.option("--name", required=True, help="For example: Northshire County Council")
@@ -243,3 +382,5 @@ def register_commands(app: Flask) -> None:
             raise click.ClickException(f"{run.title} has no released results yet, so there is nothing to report.")
         output.write_bytes(content)
         click.echo(f"Wrote {output} ({len(content):,} bytes): the committee report on {run.title}.")
+
+    _plain_database_errors(app)  # last, so that it covers every command above and the organisation's

@@ -61,6 +61,8 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "MAX_FORM_PARTS": 300,
         # How many proxies in front of the app set X-Forwarded-Proto and -For (0: none, trust nothing).
         "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
+        # Where the theme engine caches sentence embeddings (no comment text): instance/theme-cache when unset.
+        "THEMES_CACHE_DIR": os.environ.get("THEMES_CACHE_DIR", ""),
         "MIN_GROUP_FOR_FIGURES": max(5, int(os.environ.get("MIN_GROUP_FOR_FIGURES", "5"))),
         "MIN_GROUP_FOR_COMMENTS": max(10, int(os.environ.get("MIN_GROUP_FOR_COMMENTS", "10"))),
     }

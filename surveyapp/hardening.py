@@ -4,19 +4,25 @@ Every form field and query string arrives without control characters (`cleaning.
 Forms are small: only a file upload (multipart) may send up to MAX_CONTENT_LENGTH; any other
 body is held to MAX_FORM_CONTENT_LENGTH, and every body to MAX_FORM_PARTS fields (Werkzeug
 applies that only to multipart bodies), so an over-large request is a 413 with a plain page.
-An id in an address larger than PostgreSQL's integer was a 500 (overflow): it is a 404.
+A body refused as too large is read to its end (up to DRAIN_LIMIT) before the 413 page goes back:
+answered unread, gunicorn closed the connection under the upload and the browser showed "connection
+reset" with no page. An id in an address larger than PostgreSQL's integer was a 500 (overflow): it is a 404, and so is
+a word in an address holding a control character (`/plans/a%00b` was a 500 on PostgreSQL, which
+refuses NUL in text): no council, plan or format is named with one.
 """
 
 from __future__ import annotations
 
-from flask import Flask, Request, current_app
+from flask import Flask, Request, current_app, request
 from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
-from werkzeug.routing import IntegerConverter
+from werkzeug.routing import IntegerConverter, UnicodeConverter
 from werkzeug.utils import cached_property
+from werkzeug.wrappers import Response
 
-from .cleaning import clean_text
+from .cleaning import UNWANTED, clean_text
 
+DRAIN_LIMIT = 64 * 1024 * 1024  # beyond this a refused upload is cut off unread: a proxy should refuse it first
 LARGEST_ID = 2**31 - 1  # PostgreSQL's `integer`: a larger id in an address was a 500 (overflow), now a 404
 
 
@@ -58,6 +64,27 @@ class IdConverter(IntegerConverter):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
 
 
+class WordConverter(UnicodeConverter):
+    """`<slug>` and `<string:...>` in every route: one segment without the characters `clean_text` drops."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.regex = self.regex.replace("[^/]", "[^/" + UNWANTED.pattern[1:-1] + "]", 1)
+
+
+def drain_refused_body(response: Response) -> Response:
+    """After a 413, read what is left of the body, so the browser gets to read the page that says why."""
+    if response.status_code == 413:
+        stream = request.environ.get("wsgi.input")
+        left = DRAIN_LIMIT
+        while stream is not None and left > 0:
+            chunk = stream.read(min(left, 64 * 1024))
+            if not chunk:
+                break
+            left -= len(chunk)
+    return response
+
+
 def init_app(app: Flask) -> None:
     """Before any blueprint is registered, so that every route's `<int:...>` is bounded.
 
@@ -65,3 +92,5 @@ def init_app(app: Flask) -> None:
     """
     app.request_class = CleanRequest
     app.url_map.converters["int"] = IdConverter
+    app.url_map.converters["default"] = app.url_map.converters["string"] = WordConverter
+    app.after_request(drain_refused_body)

@@ -237,6 +237,23 @@ class Invitation(Base):
     team: Mapped[Team | None] = relationship()
 
 
+class PendingUpload(Base):
+    """A staff list waiting for its admin to confirm the new teams it names (`manage.staff.hold`).
+
+    It stays here, not in the confirmation page (a list over about 190 KB, sent back in a form field,
+    was refused as too large), for one admin and one run, under the SHA-256 of a random id the page
+    carries. It is deleted when the admin confirms or cancels, when it is an hour old (at the next
+    upload), and with its run or its admin's account.
+    """
+
+    __tablename__ = "pending_upload"
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("survey_run.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+
+
 class UsedLink(Base):
     """An invitation link that has been used to submit answers, written with the response.
 

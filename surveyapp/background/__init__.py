@@ -34,6 +34,7 @@ class Queue:
     send_email: TaskWrapper
     reap_stuck_jobs: TaskWrapper
     render_report: TaskWrapper
+    password_reset: TaskWrapper
 
 
 def make_huey(config: Any) -> Huey:

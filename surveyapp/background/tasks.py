@@ -26,6 +26,7 @@ from ..disclosure import jobs as release_jobs
 from ..disclosure.thresholds import Thresholds
 from ..reports import jobs as report_jobs
 from ..themes import jobs as theme_jobs
+from ..users import resets
 from . import Queue
 
 log = logging.getLogger(__name__)
@@ -79,6 +80,13 @@ def register(huey: Huey, app: Flask) -> Queue:
             with make_session() as db:
                 tracking.record(db, email_id, status, failure)
 
+    @huey.task(name="password_reset", priority=EMAIL_PRIORITY)
+    def password_reset(typed_email: str) -> None:
+        """The forgot-password page's one step, whoever was typed (users.resets): the work is done here."""
+        message = resets.prepare(app, typed_email)
+        if message is not None:
+            send_email(message)
+
     @huey.task(name="render_report")
     def render_report(job_id: int) -> None:
         report_jobs.render(make_session, job_id, limits.every)
@@ -92,4 +100,4 @@ def register(huey: Huey, app: Flask) -> Queue:
     def reap_at_start() -> None:
         reap_stuck_jobs.call_local()
 
-    return Queue(huey, analyse_themes, make_release, send_email, reap_stuck_jobs, render_report)
+    return Queue(huey, analyse_themes, make_release, send_email, reap_stuck_jobs, render_report, password_reset)

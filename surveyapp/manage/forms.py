@@ -160,8 +160,12 @@ class DeleteForm(FlaskForm):
 class CreateTeamsForm(FlaskForm):
     """The staff list names teams the council does not have: create them in a service area, then import."""
 
-    staff_csv = HiddenField()
+    upload = HiddenField()  # the random id of the list waiting on the server (staff.hold), not the list
     service_area = StringField("Service area for the new teams", widget=GovTextInput(),
                                validators=[DataRequired(message="Enter the service area the new teams belong to"),
                                            Length(max=200, message="The name must be 200 characters or fewer")])
     submit = SubmitField("Create the teams and import the list", widget=GovSubmitInput())
+
+
+class CancelUploadForm(FlaskForm):
+    upload = HiddenField()

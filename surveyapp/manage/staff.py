@@ -9,26 +9,26 @@ else, the admin included, ever sees it, and no file of links exists.
 from __future__ import annotations
 
 import csv
-import io
+import datetime as dt
+import hashlib
 import re
-import unicodedata
+import secrets
 from collections.abc import Callable, Iterator
-
 from dataclasses import dataclass
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from .. import mail, security
+from .. import csvfile, mail, security
 from ..mail import tracking
-from ..cleaning import clean_text
-from ..models import Invitation, SurveyRun, Team
+from ..models import Invitation, PendingUpload, SurveyRun, Team
 from ..org import structure
 from . import runs
 
 REQUIRED_COLUMNS = ("name", "email", "team")
 EMAIL = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$")
 MAX_ROWS = 20_000
+MAX_NAME, MAX_EMAIL = 200, 320  # the invitation's columns: longer was a 500 on PostgreSQL
 NO_TEAM = "there is no team called"
 
 
@@ -73,12 +73,6 @@ class StaffListError(ValueError):
         self.problems = problems
 
 
-NOT_TEXT = "The file is not a CSV file saved as text"
-SAVE_AS = "Save it as ‘CSV UTF-8’ and try again."
-# Characters a Windows-1252 file of names, emails and team names may honestly hold outside letters.
-CP1252_PUNCTUATION = set("’‘“”–—\u00a0")
-
-
 class MissingTeams(StaffListError):
     """The list's only problem is teams the council does not have: the admin may create them, then import."""
 
@@ -87,58 +81,22 @@ class MissingTeams(StaffListError):
         self.names = names
 
 
-def decode(data: bytes) -> str:
-    """The file's text: UTF-8 (a byte order mark is dropped), or Windows-1252 only when it plainly is.
-
-    Any byte string decodes as Windows-1252, so that fallback is taken only when every character
-    outside ASCII it gives is a letter within a word, or typographic punctuation (Excel on Windows
-    saves "CSV" so: Zoë, Siân O’Neill). Anything else (Latin-2's ł read as ³, UTF-16, a
-    spreadsheet) is refused with the first line that is not UTF-8, rather than imported garbled.
-    """
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or data.count(b"\x00") > len(data) // 4:
-        raise StaffListError([f"{NOT_TEXT}: it is saved as ‘Unicode text’ (UTF-16). {SAVE_AS}"])
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[:exc.start].count(b"\n") + 1
-        refusal = StaffListError([f"{NOT_TEXT} we can read: line {line} has characters that are not UTF-8. {SAVE_AS}"])
-        bad = exc
-    try:
-        text = data.decode("cp1252")
-    except UnicodeDecodeError:
-        raise refusal from bad
-    if not all(_plainly_cp1252(text, i) for i, char in enumerate(text) if ord(char) > 127):
-        raise refusal from bad
-    return text
-
-
-def _plainly_cp1252(text: str, i: int) -> bool:
-    char = text[i]
-    if char in CP1252_PUNCTUATION:
-        return True
-    beside = text[i - 1:i] + text[i + 1:i + 2]
-    return char.isalpha() and unicodedata.name(char, "").startswith("LATIN") and any(c.isalpha() for c in beside)
-
-
 def council_teams(db: Session, council_id: int) -> dict[str, Team]:
     """Current teams by name, and merged teams' old names mapped to the team that continues them."""
     return structure.staff_list_names(db, council_id)
 
 
 def parse(data: bytes, teams: dict[str, Team]) -> list[StaffRow]:
-    text = clean_text(decode(data))  # a NUL in a name was a 500 on PostgreSQL
-    if not text.strip():
-        raise StaffListError(["The file is empty. It needs a header row: name,email,team"])
-    # newline="" lets the csv module handle every line ending, including old Mac files' bare \r.
-    reader = csv.DictReader(io.StringIO(text, newline=""))
     try:
-        header = [h.strip().lower() for h in (reader.fieldnames or [])]
-    except csv.Error as exc:
-        raise StaffListError([f"Line 1: the header row cannot be read ({exc})"])
+        text = csvfile.text_of(data)  # a NUL in a name was a 500 on PostgreSQL
+        if not text.strip():
+            raise StaffListError(["The file is empty. It needs a header row: name,email,team"])
+        reader, header = csvfile.reader(text)
+    except csvfile.UnreadableFile as exc:
+        raise StaffListError(exc.problems) from None
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
         raise StaffListError([f"The first row must name the columns name, email and team. Missing: {', '.join(missing)}"])
-    reader.fieldnames = header
     rows: list[StaffRow] = []
     problems: list[str] = []
     unknown: dict[str, str] = {}
@@ -187,8 +145,12 @@ def _row(line: int, record: dict[str, str | None], teams: dict[str, Team],
     problems = []
     if not name:
         problems.append(f"Line {line}: enter the person's name")
+    elif len(name) > MAX_NAME:
+        problems.append(f"Line {line}: the name must be {MAX_NAME} characters or fewer")
     if not email:
         problems.append(f"Line {line}: enter an email address")
+    elif len(email) > MAX_EMAIL:
+        problems.append(f"Line {line}: the email address must be {MAX_EMAIL} characters or fewer")
     elif not EMAIL.match(email):
         problems.append(f"Line {line}: ‘{email}’ is not a valid email address")
     elif email in seen:
@@ -201,6 +163,43 @@ def _row(line: int, record: dict[str, str | None], teams: dict[str, Team],
     if problems or team is None:
         return None, problems
     return StaffRow(line, name, email, team), []
+
+
+# A list naming new teams waits on the server while its admin confirms them --------------------------
+
+PENDING_FOR = dt.timedelta(hours=1)
+
+
+def _pending_hash(upload_id: str) -> str:
+    return hashlib.sha256(f"pending-upload:{upload_id}".encode()).hexdigest()
+
+
+def hold(db: Session, run: SurveyRun, user_id: int, data: bytes) -> str:
+    """Keep a staff list for its admin to confirm; the random id the confirmation page carries.
+
+    Lists older than PENDING_FOR, of anyone, go now: an abandoned list does not stay."""
+    moment = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    db.execute(delete(PendingUpload).where(PendingUpload.created_at < moment - PENDING_FOR))
+    upload_id = secrets.token_urlsafe(32)
+    db.add(PendingUpload(id_hash=_pending_hash(upload_id), run_id=run.id, user_id=user_id, created_at=moment,
+                         content=data))
+    db.commit()
+    return upload_id
+
+
+def held(db: Session, run: SurveyRun, user_id: int, upload_id: str) -> bytes | None:
+    """The list this admin uploaded to this run under `upload_id`, while it is less than PENDING_FOR old."""
+    found = db.get(PendingUpload, _pending_hash(upload_id))
+    moment = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    if found is None or found.run_id != run.id or found.user_id != user_id or found.created_at < moment - PENDING_FOR:
+        return None
+    return found.content
+
+
+def drop(db: Session, run: SurveyRun, user_id: int, upload_id: str) -> None:
+    """Forget a held list (imported, or cancelled). The caller commits."""
+    db.execute(delete(PendingUpload).where(PendingUpload.id_hash == _pending_hash(upload_id),
+                                           PendingUpload.run_id == run.id, PendingUpload.user_id == user_id))
 
 
 def invite(db: Session, run: SurveyRun, rows: list[StaffRow]) -> Imported:

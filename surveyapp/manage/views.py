@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 from typing import Any
 
@@ -18,7 +17,7 @@ from ..mail import tracking
 from ..models import Questionnaire, ReleaseKind, Role, RunStatus, SurveyRun
 from . import runs, staff
 from ..org import structure
-from .forms import ConfirmForm, CreateTeamsForm, RunForm, SettingsForm, SignInForm, StaffListForm
+from .forms import CancelUploadForm, ConfirmForm, CreateTeamsForm, RunForm, SettingsForm, SignInForm, StaffListForm
 
 bp = Blueprint("manage", __name__, url_prefix="/manage")
 ANY_ROLE = (Role.ADMIN, Role.MANAGER, Role.VIEWER)
@@ -34,6 +33,7 @@ def sign_in() -> Any:
         audit_log.sign_in(db.session(), user, form.email.data or "")
         if user is not None:
             auth.sign_in(user)  # a fresh session, recorded on the server
+            limits.remember_device(user.email)  # this browser is not locked out by others' guesses
             return redirect(url_for("manage.dashboard"))
         form.password.errors.append("Enter a correct email address and password")
     return render_template("manage/sign_in.html", form=form)
@@ -186,9 +186,9 @@ def import_staff(run_id: int) -> Any:
         data = form.staff_list.data.read()
         try:
             rows = staff.parse(data, staff.council_teams(db.session(), survey_run.council_id))
-        except staff.MissingTeams as exc:
-            confirm = CreateTeamsForm(formdata=None, staff_csv=base64.b64encode(data).decode())
-            return _confirm_new_teams(survey_run, confirm, exc)
+        except staff.MissingTeams as exc:  # the list waits on the server, not in the page (a 413 above 190 KB)
+            upload_id = staff.hold(db.session(), survey_run, current_user.id, data)
+            return _confirm_new_teams(survey_run, CreateTeamsForm(formdata=None, upload=upload_id), exc)
         except staff.StaffListError as exc:
             problems = exc.problems
             form.staff_list.errors = [(f"The file has {len(problems)} problem{'s' if len(problems) > 1 else ''}: "
@@ -236,14 +236,20 @@ def create_teams(run_id: int) -> Any:
     """After the admin confirms: create the teams a staff list named, in one service area, then import it."""
     survey_run = council_run(run_id)
     form = CreateTeamsForm()
+    upload_id = form.upload.data or ""
+    data = staff.held(db.session(), survey_run, current_user.id, upload_id)
+    if data is None or survey_run.status != "open":
+        flash("That staff list is no longer waiting to be imported: upload it again.", "important")
+        return redirect(url_for("manage.import_staff", run_id=run_id))
     try:
-        data = base64.b64decode(form.staff_csv.data or "", validate=True)
         staff.parse(data, staff.council_teams(db.session(), survey_run.council_id))
-    except (ValueError, staff.StaffListError) as exc:
-        if not isinstance(exc, staff.MissingTeams) or survey_run.status != "open":
-            return redirect(url_for("manage.import_staff", run_id=run_id))  # nothing to confirm: start again
+    except staff.MissingTeams as exc:
         missing = exc
-    else:
+    except staff.StaffListError:
+        missing = None
+    if missing is None:  # nothing to confirm any more (the teams were made meanwhile): start again
+        staff.drop(db.session(), survey_run, current_user.id, upload_id)
+        db.session().commit()
         return redirect(url_for("manage.import_staff", run_id=run_id))
     if not form.validate_on_submit():
         return _confirm_new_teams(survey_run, form, missing)
@@ -261,8 +267,23 @@ def create_teams(run_id: int) -> Any:
     audit_log.record(db.session(), current_user, audit_log.ORGANISATION_CHANGED,
                      detail={"created_teams": ", ".join(missing.names), "service_area": area.name,
                              "from": "a staff list"})
+    staff.drop(db.session(), survey_run, current_user.id, upload_id)
     db.session().commit()
     return _invite(survey_run, staff.parse(data, staff.council_teams(db.session(), survey_run.council_id)))
+
+
+@bp.post("/runs/<int:run_id>/staff/new-teams/cancel")
+@role_required(Role.ADMIN)
+def cancel_new_teams(run_id: int) -> Any:
+    """The admin will fix the file instead: the list waiting on the server is deleted now."""
+    survey_run = council_run(run_id)
+    form = CancelUploadForm()
+    if not form.validate_on_submit():
+        abort(400)
+    staff.drop(db.session(), survey_run, current_user.id, form.upload.data or "")
+    db.session().commit()
+    flash("Nothing has been imported, and the list is not kept. Fix the file and upload it again.")
+    return redirect(url_for("manage.import_staff", run_id=run_id))
 
 
 @bp.route("/runs/<int:run_id>/reminders", methods=["GET", "POST"])

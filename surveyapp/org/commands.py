@@ -1,4 +1,6 @@
-"""`flask` commands for a new council and for retention: setup, import-organisation, retention, deletions."""
+"""`flask` commands for a council's organisation and for retention: import-organisation, retention, deletions.
+
+(`setup`, which creates the council and its first admin, is in surveyapp/cli.py.)"""
 
 from __future__ import annotations
 
@@ -8,11 +10,9 @@ from pathlib import Path
 import click
 from flask import Flask
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from .. import audit_log, db, retention
-from ..auth import create_user
-from ..models import Council, Role, SurveyRun, User
+from ..models import Council, SurveyRun
 from . import structure
 
 
@@ -24,38 +24,6 @@ def _council(slug: str) -> Council:
 
 
 def register(app: Flask) -> None:
-    @app.cli.command("setup")
-    @click.option("--council", "name", required=True, help="The council's name, for example: Example Council")
-    @click.option("--slug", required=True, help="A short name, for example: example")
-    @click.option("--admin-email", required=True, help="The principal social worker's email address")
-    @click.option("--admin-name", required=True, help="The principal social worker's name")
-    @click.password_option("--admin-password", help="At least 12 characters (asked for when not given)")
-    def setup(name: str, slug: str, admin_email: str, admin_name: str, admin_password: str) -> None:
-        """First run: create the council and its first admin, each only if it does not exist yet."""
-        session = db.session()
-        council = session.scalar(select(Council).where(Council.slug == slug))
-        if council is None:
-            council = Council(name=name, slug=slug)
-            session.add(council)
-            session.commit()
-            click.echo(f"Created {name}.")
-        else:
-            click.echo(f"{council.name} already exists.")
-        admin = session.scalar(select(User).where(User.council_id == council.id, User.role == Role.ADMIN.value))
-        if admin is not None:
-            click.echo(f"It already has an admin ({admin.email}): nothing more to do.")
-            return
-        try:
-            user = create_user(session, council_id=council.id, email=admin_email, name=admin_name,
-                               password=admin_password, role=Role.ADMIN)
-        except ValueError as exc:
-            raise click.ClickException(str(exc))
-        except IntegrityError:
-            raise click.ClickException(f"There is already an account for {admin_email}.")
-        audit_log.record(session, audit_log.SYSTEM, audit_log.USER_CREATED, council_id=council.id,
-                         detail={"email": user.email, "role": user.role, "by": "flask setup"}, commit=True)
-        click.echo(f"Created the admin {user.email}. Sign in at /manage/sign-in.")
-
     @app.cli.command("import-organisation")
     @click.option("--council", "slug", required=True, help="The council's short name (slug).")
     @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import io
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .. import csvfile
 from ..models import Council, ServiceArea, Team
 
 
@@ -148,14 +148,12 @@ def load_csv(db: Session, council: Council, data: bytes) -> Loaded:
 
     A file with any problem adds nothing; each problem is reported with its line number."""
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise OrganisationError("The file is not a CSV file saved as text. Save it as ‘CSV UTF-8’ and try again.")
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+        text = csvfile.text_of(data)  # a NUL in a team's name was a 500 on PostgreSQL
+        reader, header = csvfile.reader(text)
+    except csvfile.UnreadableFile as exc:
+        raise OrganisationError("; ".join(exc.problems)) from None
     if "service_area" not in header or "team" not in header:
         raise OrganisationError("The first row must name the columns service_area and team")
-    reader.fieldnames = header
     rows, problems = [], []
     try:
         for record in reader:

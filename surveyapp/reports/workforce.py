@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import io
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -25,7 +24,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .. import audit_log
+from .. import audit_log, csvfile
 from ..models import ServiceArea, User, WorkforceFigures
 
 # column, label, what to enter, whole number?
@@ -151,21 +150,17 @@ def import_csv(db: Session, council_id: int, year: int, data: bytes, actor: User
 
 
 def parse(data: bytes, areas: dict[str, ServiceArea]) -> list[tuple[ServiceArea, Entry]]:
-    from ..manage.staff import decode
-
     try:
-        text = decode(data)
-    except UnicodeDecodeError:
-        raise WorkforceFileError(["The file is not a CSV file saved as text. Save it as ‘CSV UTF-8’ and try again."])
-    if not text.strip():
-        raise WorkforceFileError([f"The file is empty. It needs a header row: {','.join(COLUMNS)}"])
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+        text = csvfile.text_of(data)
+        if not text.strip():
+            raise WorkforceFileError([f"The file is empty. It needs a header row: {','.join(COLUMNS)}"])
+        reader, header = csvfile.reader(text)
+    except csvfile.UnreadableFile as exc:  # a binary or UTF-16 file was a 500
+        raise WorkforceFileError(exc.problems) from None
     missing = [c for c in COLUMNS if c not in header and c not in OPTIONAL]
     if missing:
         raise WorkforceFileError([(f"The first row must name the columns {', '.join(COLUMNS)}. "
                                    f"Missing: {', '.join(missing)}")])
-    reader.fieldnames = header
     found: list[tuple[ServiceArea, Entry]] = []
     problems: list[str] = []
     seen: dict[int, int] = {}

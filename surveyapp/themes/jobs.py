@@ -158,6 +158,11 @@ def run_job(app: Flask, job_id: int) -> None:
                 _update(db, job, 100, FAILED, "failed")
 
 
+def cache_dir(app: Flask) -> str:
+    """Where the theme engine keeps its sentence embeddings: THEMES_CACHE_DIR, else instance/theme-cache."""
+    return str(app.config.get("THEMES_CACHE_DIR") or Path(app.instance_path) / "theme-cache")
+
+
 def _analyse(app: Flask, db: Session, job: ThemeJob) -> None:
     from analysis import analyse_themes  # heavy: loaded only when a job runs
 
@@ -168,7 +173,7 @@ def _analyse(app: Flask, db: Session, job: ThemeJob) -> None:
     # Names from the staff list and the council's users are redacted as well as common first names and surnames.
     names = redaction.names(db, run)
     _update(db, job, 30, f"Finding themes in {len(found)} comments")
-    cache = app.config.get("THEMES_CACHE_DIR") or str(Path(app.instance_path) / "theme-cache")
+    cache = cache_dir(app)
     # The council's corrections of this question on its earlier analyses (any run of the same questionnaire)
     # are labelled examples, and a theme it split off is a theme of its own: the engine learns its words.
     learned = corrections.of(db, run, job.question_id)

@@ -11,7 +11,7 @@ from .. import audit_log, background, db, limits, mail, scope
 from ..auth import role_required
 from ..models import Role, User
 from ..org import structure
-from . import accounts
+from . import accounts, invitations
 from .accounts import AccountError, Scope
 from .forms import ActiveForm, ForgotForm, InviteForm, ScopeForm, SetPasswordForm
 
@@ -45,7 +45,7 @@ def _email(message: mail.Message) -> bool:
 
 
 def _link(token: str) -> str:
-    return current_app.config["BASE_URL"] + url_for("users.set_password", token=token)
+    return invitations.password_link(current_app._get_current_object(), token)  # type: ignore[attr-defined]
 
 
 @bp.get("/users")
@@ -62,23 +62,18 @@ def invite() -> Any:
     form = InviteForm()
     _choices(form)
     if form.validate_on_submit():
-        session = db.session()
         try:
-            user, token = accounts.invite(session, council_id=current_user.council_id, email=form.email.data or "",
-                                          name=form.name.data or "", role=Role(form.role.data), scope=_scope(form))
+            user = invitations.invite(db.session(), current_app._get_current_object(),  # type: ignore[attr-defined]
+                                      council_id=current_user.council_id, council_name=current_user.council.name,
+                                      email=form.email.data or "", name=form.name.data or "",
+                                      role=Role(form.role.data), scope_of=_scope(form), invited_by=current_user.name,
+                                      actor=current_user)
         except AccountError as error:
             form.email.errors.append(str(error))
+        except background.QueueUnavailable:
+            flash(NOT_SENT)
+            return redirect(url_for("users.invite"))
         else:
-            message = mail.account_invitation(current_user.council.name, user.name, user.email, _link(token),
-                                              current_user.name, int(accounts.LIFETIMES[accounts.INVITATION]
-                                                                     .total_seconds() // 3600))
-            audit_log.record(session, current_user, audit_log.USER_INVITED, scope=scope.describe(session, user),
-                             detail={"email": user.email, "role": user.role})
-            if not _email(message):
-                session.rollback()
-                flash(NOT_SENT)
-                return redirect(url_for("users.invite"))
-            session.commit()
             flash(f"Invitation sent to {user.email}")
             return redirect(url_for("users.users"))
     return render_template("users/invite.html", form=form)
@@ -155,23 +150,17 @@ def invite_again(user_id: int) -> Any:
 
 @bp.route("/forgot-password", methods=["GET", "POST"])
 @limits.reset_per_account
-@limits.sign_in_per_address
+@limits.reset_per_address
 def forgot_password() -> Any:
-    """The same answer whether or not the address has an account, so the page tells nobody who has one."""
+    """The same answer, after the same work, whether or not the address has an account (users.resets): the page
+    queues one job with what was typed, so neither its words nor its timing tell anybody who has an account."""
     form = ForgotForm()
     if form.validate_on_submit():
-        session = db.session()
-        person = accounts.by_email(session, form.email.data or "")
-        if person is not None and person.active:
-            token = accounts.new_link(session, person, accounts.RESET)
-            audit_log.record(session, person, audit_log.PASSWORD_RESET_REQUESTED)
-            minutes = int(accounts.LIFETIMES[accounts.RESET].total_seconds() // 60)
-            if _email(mail.password_reset(person.council.name, person.name, person.email, _link(token), minutes)):
-                session.commit()
-            else:
-                session.rollback()
-                flash(NOT_SENT)
-                return redirect(url_for("users.forgot_password"))
+        try:
+            background.submit(background.queue().password_reset, form.email.data or "")
+        except background.QueueUnavailable:
+            flash(NOT_SENT)
+            return redirect(url_for("users.forgot_password"))
         return render_template("users/reset_sent.html", email=form.email.data)
     return render_template("users/forgot.html", form=form)
 

@@ -17,7 +17,7 @@ from . import factories
 ADMIN_ONLY = {"manage.new_run", "manage.import_staff", "manage.close", "manage.open_link", "manage.settings",
               "manage.new_release", "moderation.queue", "moderation.decide", "moderation.edit", "moderation.concern",
               "moderation.named_leavers", "manage.reminders",
-              "manage.create_teams", "run_admin.change", "run_admin.reopen", "run_admin.copy",
+              "manage.create_teams", "manage.cancel_new_teams", "run_admin.change", "run_admin.reopen", "run_admin.copy",
               "run_admin.delete", "org.organisation", "org.area", "org.team", "org.retire", "org.merge",
               "org.import_organisation", "org.audit", "org.data", "org.delete_everything"}
 # Action plans are the admin's (they read the whole council's figures). A
@@ -40,7 +40,7 @@ ANALYSE = {"themes.start"}  # admins and managers
 EXIT_ONLY = {"leavers.overview", "moderation.named_leavers"}
 KEYED = {"moderation.decide", "moderation.edit", "moderation.concern", "corrections.move"}  # no such quote or concern: 404, for admins
 QUESTION = {"results.question": "caseload_manageable", "themes.show": "biggest_difference",
-            "themes.start": "biggest_difference", **{e: "biggest_difference" for e in CORRECTIONS}}
+            "themes.start": "biggest_difference", **dict.fromkeys(CORRECTIONS, "biggest_difference")}
 NOT_RUN_ROUTES = {"manage.dashboard", "manage.new_run", "manage.sign_in", "manage.sign_out", "manage.settings",
                   "org.organisation", "org.area", "org.team", "org.merge", "org.import_organisation", "org.audit",
                   "org.data", "org.delete_everything", "users.users", "users.invite", "users.change",

@@ -12,7 +12,7 @@ import urllib.parse
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from surveyapp.manage import staff
@@ -24,7 +24,7 @@ from . import factories
 
 pytestmark = pytest.mark.usefixtures("quick_password_hashing")
 QUESTIONNAIRES = {q.key: q for q in builtin()}
-FUZZ = settings(max_examples=15, deadline=None, database=None,
+FUZZ = settings(max_examples=15, deadline=None, database=None, derandomize=True,  # the same examples every run
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
 ODD = ["\x00", "a\x00b", "--5", "²", "٣", "１２", "-0", "1e309", "9" * 5000, "\ud800", "\udfff", "\U0010ffff",
@@ -186,5 +186,123 @@ def test_the_staff_list_upload_takes_anything(client, session, tmp_path):
         response = client.client.post(url, data={"csrf_token": csrf, "staff_list": (io.BytesIO(data), "staff.csv")},
                                       content_type="multipart/form-data")
         assert response.status_code < 500, response.status_code
+
+    fuzz()
+
+
+# Issue 21: addresses, every import, and the forms added since -----------------------------------------
+
+def quoted(word: str) -> str:
+    return urllib.parse.quote(word.encode("utf-8", "surrogatepass"), safe="")
+
+
+segment = st.one_of(st.sampled_from([quoted(w) for w in ODD if w] + ["%00", "a%00b", "..", "%2e%2e", "%ff%fe", "%c0%af"]),
+                    st.binary(min_size=1, max_size=40).map(lambda b: urllib.parse.quote_from_bytes(b, safe="")),
+                    text.filter(bool).map(quoted))
+
+
+def test_every_address_with_a_word_in_it_takes_anything(client, session):
+    """`/plans/%00` and `/plans/a%00b` were 500s: a word in an address reached PostgreSQL with a NUL in it."""
+    factories.council(session)
+
+    @FUZZ
+    @given(word=segment, number=st.integers(0, 2**40))
+    @example(word="%00", number=1)
+    @example(word="a%00b", number=1)
+    def fuzz(word: str, number: int) -> None:
+        for path in (f"/plans/{word}", f"/plans/{word}/{number}", f"/plans/northshire/{number}/download/{word}",
+                     f"/invite/{word}", f"/manage/password/{word}", f"/open/{word}"):
+            response = client.client.get(path)
+            assert response.status_code < 500, (path, response.status_code)
+
+    fuzz()
+
+
+workforce_header = "service_area,posts_fte,vacancies_fte,agency_fte,starters_fte,leavers_fte,asye,average_caseload"
+workforce_bytes = st.one_of(
+    st.binary(max_size=2000),
+    st.lists(st.lists(st.one_of(csv_cell, numbers), min_size=1, max_size=9), max_size=10).flatmap(
+        lambda rows: st.tuples(st.sampled_from([workforce_header, workforce_header + ",asye", "service_area,service_area"]),
+                               st.sampled_from(["utf-8", "utf-16", "cp1252", "utf-8-sig"])).map(
+            lambda pick: (pick[0] + "\n" + "\n".join(",".join(r) for r in rows)).encode(pick[1], "replace"))),
+)
+organisation_bytes = st.one_of(
+    st.binary(max_size=2000),
+    st.lists(st.lists(csv_cell, min_size=1, max_size=3), max_size=10).flatmap(
+        lambda rows: st.tuples(st.sampled_from(["service_area,team", "service_area,team,team", "team,service_area"]),
+                               st.sampled_from(["utf-8", "utf-16", "cp1252"])).map(
+            lambda pick: (pick[0] + "\n" + "\n".join(",".join(r) for r in rows)).encode(pick[1], "replace"))),
+)
+
+
+@settings(max_examples=300, deadline=None, database=None, derandomize=True)
+@given(data=workforce_bytes)
+@example(data="service_area,team\n".encode("utf-16"))
+def test_the_workforce_parser_only_ever_reports_problems(data: bytes):
+    from surveyapp.models import ServiceArea
+    from surveyapp.reports import workforce
+
+    try:
+        rows = workforce.parse(data, {"children in care": ServiceArea(id=1, name="Children in Care")})
+    except workforce.WorkforceFileError as problems:
+        assert problems.problems and all(isinstance(p, str) and p for p in problems.problems)
+    else:
+        assert rows
+
+
+def test_the_organisation_and_workforce_uploads_take_anything(client, session):
+    from .test_staff_import import admin_with_run
+
+    _, run = admin_with_run(client, session)
+    uploads = {"/manage/organisation/import": ("organisation", organisation_bytes),
+               f"/manage/runs/{run.id}/report/workforce": ("workforce_file", workforce_bytes)}
+    csrf = csrf_of(client, "/manage/organisation/import")
+
+    @FUZZ
+    @given(data=st.data())
+    def fuzz(data: st.DataObject) -> None:
+        import io
+
+        url = data.draw(st.sampled_from(sorted(uploads)))
+        field, strategy = uploads[url]
+        response = client.client.post(url, data={"csrf_token": csrf, field: (io.BytesIO(data.draw(strategy)), "x.csv")},
+                                      content_type="multipart/form-data")
+        assert response.status_code < 500, (url, response.status_code)
+
+    fuzz()
+
+
+def test_confirming_and_cancelling_new_teams_takes_anything(client, session):
+    import io
+
+    from .test_staff_import import admin_with_run
+
+    _, run = admin_with_run(client, session)
+    csrf = csrf_of(client, f"/manage/runs/{run.id}/staff")
+    listed = client.client.post(f"/manage/runs/{run.id}/staff", content_type="multipart/form-data", data={
+        "csrf_token": csrf, "staff_list": (io.BytesIO(b"name,email,team\nAl,al@x.example,Brand New Team\n"), "s.csv")})
+    real_id = listed.get_data(as_text=True).split('name="upload" type="hidden" value="')[-1].split('"')[0]
+
+    @FUZZ
+    @given(upload=st.one_of(st.just(real_id), value), area=value, cancel=st.booleans())
+    def fuzz(upload: str, area: str, cancel: bool) -> None:
+        url = f"/manage/runs/{run.id}/staff/new-teams" + ("/cancel" if cancel else "")
+        post(client, url, {"upload": upload, "service_area": area}, csrf)
+
+    fuzz()
+
+
+def test_the_account_forms_take_anything(client, session):
+    made = factories.council(session)
+    factories.sign_in(client, factories.user(session, made, Role.ADMIN))
+    csrf = csrf_of(client, "/manage/users/invite")
+    forms = {"/manage/users/invite": ["email", "name", "role", "areas", "teams"],
+             "/manage/forgot-password": ["email"]}
+
+    @FUZZ
+    @given(data=st.data())
+    def fuzz(data: st.DataObject) -> None:
+        url = data.draw(st.sampled_from(sorted(forms)))
+        post(client, url, {name: data.draw(value) for name in forms[url]}, csrf)
 
     fuzz()

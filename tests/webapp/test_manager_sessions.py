@@ -203,3 +203,69 @@ def test_with_redis_the_limit_holds_across_two_web_workers(app, session):
         client.delete(key)
     for worker in workers:
         worker.extensions["surveyapp.engine"].dispose()
+
+
+# Issue 21: nobody can lock a real manager out, and a stolen cookie does not travel -------------------
+
+
+def test_guessing_from_anywhere_does_not_lock_out_the_manager_on_a_browser_they_signed_in_on(app, client, session):
+    """Ten wrong passwords from anywhere used to lock the real manager out for 15 minutes."""
+    email = admin(client, session)
+    laptop = client.another()
+    assert guess(laptop, email, factories.PASSWORD, address="192.0.2.50").status == 302
+    laptop.client.delete_cookie("session", domain="localhost")  # the browser was closed: its session has gone
+    for attempt in range(11):
+        guess(client.another(), email, f"wrong {attempt}", address=f"198.51.100.{attempt}")
+    assert guess(client.another(), email, factories.PASSWORD, address="203.0.113.9").status == 429, \
+        "a browser that never signed in is still held to the account's limit"
+    assert guess(laptop, email, factories.PASSWORD, address="192.0.2.51").status == 302, \
+        "the manager's own browser signs in, from another address too"
+
+
+def test_a_browser_that_signed_in_before_is_still_limited_and_only_for_its_own_account(app, client, session):
+    made = factories.council(session)
+    email = factories.user(session, made, Role.ADMIN)
+    other = factories.user(session, made, Role.MANAGER, email="manager@northshire.example")
+    laptop = client.another()
+    assert guess(laptop, email, factories.PASSWORD).status == 302
+    for attempt in range(10):
+        assert guess(laptop, email, f"wrong {attempt}").status == 200
+    assert guess(laptop, email, factories.PASSWORD).status == 429, "a copied device cookie gives ten guesses, no more"
+    for attempt in range(10):
+        guess(client.another(), other, f"wrong {attempt}", address=f"198.51.100.{attempt}")
+    assert guess(laptop, other, factories.PASSWORD, address="192.0.2.99").status == 429, \
+        "the cookie is for the account that signed in with it, not another"
+
+
+def test_behind_a_trusted_proxy_each_client_address_is_counted_apart(app, session):
+    """With TRUSTED_PROXIES=1 the per-address limit counts the address the proxy names, not the proxy's own."""
+    from surveyapp import create_app
+
+    from .conftest import CheckedClient
+
+    email = factories.user(session, factories.council(session), Role.ADMIN)
+    behind = create_app({**app.config, "TRUSTED_PROXIES": 1})
+
+    def through_proxy(client_address: str, typed: str, password: str):
+        browser = CheckedClient(behind.test_client())
+        headers = {"X-Forwarded-For": client_address}
+        page = browser.get("/manage/sign-in", environ_base={"REMOTE_ADDR": "10.0.0.2"}, headers=headers)
+        return browser.post("/manage/sign-in", {**page.form_data(), "email": typed, "password": password},
+                            environ_base={"REMOTE_ADDR": "10.0.0.2"}, headers=headers)
+
+    for i in range(50):
+        assert through_proxy("198.51.100.66", f"person{i}@northshire.example", "wrong").status == 200, i
+    assert through_proxy("198.51.100.66", email, factories.PASSWORD).status == 429
+    assert through_proxy("192.0.2.77", email, factories.PASSWORD).status == 302, "the rest of the council is not"
+
+
+@pytest.mark.parametrize("moved", [{"headers": {"User-Agent": "Mozilla/5.0 (a thief's browser)"}},
+                                   {"environ_base": {"REMOTE_ADDR": "203.0.113.66"}}])
+def test_a_session_cookie_used_from_another_browser_or_address_is_signed_out(app, client, session, moved):
+    """session_protection = "strong" did nothing: Flask-Login only marks a *permanent* session non-fresh."""
+    email = admin(client, session)
+    assert factories.sign_in(client, email).status == 302
+    thief = app.test_client()
+    thief.set_cookie("session", session_cookie(client), domain="localhost")
+    assert thief.get("/manage/", **moved).status_code == 302, "the copied cookie does not sign the thief in"
+    assert client.get("/manage/").status == 200, "the manager's own browser is still signed in"
