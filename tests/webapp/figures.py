@@ -31,5 +31,10 @@ def near(made: Any, key: str, true: int) -> int:
 
 
 def percent(count: int, total: int) -> int:
-    """A share as pages round it."""
-    return round(100 * count / total)
+    """A share as pages round it (the share first, then a hundred times it, to the nearest whole)."""
+    return round(100 * (count / total))
+
+
+def points(now: tuple[int, int], before: tuple[int, int]) -> float:
+    """A change of share in percentage points as pages compute it: (count, out of) this year and last."""
+    return round(100 * (now[0] / now[1] - before[0] / before[1]), 1)

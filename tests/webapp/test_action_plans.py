@@ -33,7 +33,7 @@ from surveyapp.questionnaires import questionnaire_for
 
 from . import factories
 from .attacker import respond
-from .figures import near, percent
+from .figures import near, percent, points
 
 TODAY = dt.date.today()
 SCALE = ("strongly_agree", "agree", "neither", "disagree", "strongly_disagree")  # "don't know" is no view
@@ -49,14 +49,14 @@ def counted(session, run, question: str, options: tuple[str, ...], truth: dict[s
     return sum(values[v] for v in options), sum(values.values())
 
 
-def points(now: tuple[int, int], before: tuple[int, int]) -> int:
-    """The change in percentage points, as pages round it (to one place, then whole)."""
-    return round(round(100 * (now[0] / now[1] - before[0] / before[1]), 1))
+def whole_points(now: tuple[int, int], before: tuple[int, int]) -> int:
+    """The change in percentage points, as plans round it (to one place, then whole)."""
+    return round(points(now, before))
 
 
 def since(now: tuple[int, int], before: tuple[int, int], chance: bool = True) -> str:
     """The change as the evidence line words it."""
-    moved = points(now, before)
+    moved = whole_points(now, before)
     if moved == 0:
         return "no change since last year"
     said = f"{abs(moved)} {'point' if abs(moved) == 1 else 'points'} {'more' if moved > 0 else 'fewer'} than last year"
@@ -136,7 +136,7 @@ def test_the_admin_drafts_edits_approves_and_publishes(client, session, released
     _, _, last, _, _ = released
     now = counted(session, this, "caseload_manageable", ("disagree", "strongly_disagree"), {"disagree": 12, "agree": 8})
     before = counted(session, last, "caseload_manageable", ("disagree", "strongly_disagree"), {"disagree": 6, "agree": 14})
-    moved = points(now, before)
+    moved = whole_points(now, before)
     change = "" if moved == 0 else f", {since(now, before, chance=False)}"
     assert first.you_said.startswith(f"{draft.in_words(percent(*now))} ({percent(*now)}%) told us your caseload is "
                                      f"not manageable{change}.")
