@@ -127,9 +127,11 @@ def never_shown(key: str) -> bool:
 
 
 def exact(key: str) -> bool:
-    """Figures shown as counted: a unit's size, and how many answered (a group's people, not their answers)."""
+    """Figures shown as counted: a unit's size, and how many of it answered (its people, not their answers).
+    A breakdown's are moved like any count: they cut across the units, whose combinations alone the group
+    audit checks (`people.close`), and exact they let a reader prove who did not answer a question."""
     measure, group = c.split(key)
-    return (measure == c.RESPONDENTS and c.is_unit(group)) or measure.endswith(EXACT_SUFFIXES)
+    return c.is_unit(group) and (measure == c.RESPONDENTS or measure.endswith(EXACT_SUFFIXES))
 
 
 SMALL, COMBINED = "small", "combined"  # why a group is hidden: too few people, or others would single people out
@@ -145,8 +147,11 @@ def close_groups(built: Built, members: dict[str, frozenset[str]], earlier: list
     shown = {g: m for g, m in members.items() if not c.structural(g) and g not in closed}
     closed |= dict.fromkeys(audit.membership_conflicts(shown, earlier, rule.figures,
                                                        {g: c.rank(g) for g in shown}), COMBINED)
-    units = {g: m for g, m in shown.items() if c.is_unit(g) and g not in closed}
     fixed = [m for release in earlier for g, m in release.items() if c.is_unit(g)]
+    # A unit with the very people an earlier release showed it with adds nothing a reader did not have, and
+    # hiding it now would take nothing back: it stands among the fixed, so the same answers close the same.
+    known = set(fixed)
+    units = {g: m for g, m in shown.items() if c.is_unit(g) and g not in closed and m not in known}
     closed |= dict.fromkeys(people.close(units, {g: c.rank(g) for g in units}, fixed, rule.figures,
                                          keep=frozenset({c.ALL})), COMBINED)
     return closed
@@ -174,17 +179,28 @@ def protect(built: Built, members: dict[str, frozenset[str]], closed: Collection
     def digest(key: str) -> bytes:
         return digests.get(people_of(key)[1], empty)
 
+    answered_shown: dict[str, int] = {}
+
     def upper(key: str) -> int | None:
+        """At most the group's people; a count of answers at most the number shown answering (a breakdown's
+        is moved too: only a unit's is exact)."""
         measure, group = c.split(key)
-        answered = _answered(measure)
-        if answered and (bound := built.values.get(c.cell(answered, group))) is not None:
-            return bound
+        answered = None if measure.endswith(EXACT_SUFFIXES) else _answered(measure)
+        if answered:
+            bound = answered_shown.get(c.cell(answered, group), built.values.get(c.cell(answered, group)))
+            if bound is not None:
+                return bound
         return built.values.get(c.cell(c.RESPONDENTS, group))
 
     noisy = sorted(k for k in built.published if k not in hidden and not exact(k))
-    moved = noise.perturb({k: built.values[c.cell(*people_of(k))] if c.cell(*people_of(k)) in built.values
-                           else built.values[k] for k in noisy},
-                          noisy, salt, digest, upper, measure_of=lambda k: people_of(k)[0])
+    counted = {k: built.values[c.cell(*people_of(k))] if c.cell(*people_of(k)) in built.values else built.values[k]
+               for k in noisy}
+
+    def perturb(keys: list[str]) -> dict[str, int]:
+        return noise.perturb(counted, keys, salt, digest, upper, measure_of=lambda k: people_of(k)[0])
+
+    answered_shown.update(perturb([k for k in noisy if c.split(k)[0].endswith(EXACT_SUFFIXES)]))
+    moved = answered_shown | perturb([k for k in noisy if k not in answered_shown])
     shown: dict[str, int | None] = {}
     for key in sorted(built.published):
         shown[key] = None if key in hidden else moved.get(key, built.values[key])

@@ -135,10 +135,11 @@ def attack(session: Session, run: SurveyRun, seen: list[Release], question: str,
             if question_of != question or (option not in options and option != c.ANSWERED):
                 continue
             inside = [where[p] for p in members[group] if p in where]
-            if option == c.ANSWERED:  # exact: people who answered
-                add({i * len(options) + options.index(SKIP): 1.0 for i in inside}, len(inside) - value, len(inside) - value)
-                continue
             slack = 0 if releases.exact(key) else noise.MOST
+            if option == c.ANSWERED:  # people who answered: those who did not skip it
+                add({i * len(options) + options.index(SKIP): 1.0 for i in inside},
+                    len(inside) - value - slack, len(inside) - max(0, value - slack))
+                continue
             add({i * len(options) + options.index(option): 1.0 for i in inside}, max(0, value - slack), value + slack)
     return Attack(people, options, truth, np.array(rows.rows), np.array(rows.lo), np.array(rows.hi),
                   dict(known or {}))
@@ -194,8 +195,10 @@ def attack_themes(session: Session, run: SurveyRun, seen: list[Release], questio
                 continue
             inside = [where[p] for p in members[group] if p in where]
             what = measure[len(prefix):]
-            if what == c.ANSWERED:  # exact: people who commented
-                rows.add({col(i, SKIP): 1.0 for i in inside}, len(inside) - value, len(inside) - value)
+            slack = 0 if releases.exact(key) else noise.MOST
+            if what == c.ANSWERED:  # people who commented: those who did not skip it
+                rows.add({col(i, SKIP): 1.0 for i in inside}, len(inside) - value - slack,
+                         len(inside) - max(0, value - slack))
                 continue
             if what in answers:
                 chosen = answers[what]
@@ -203,7 +206,6 @@ def attack_themes(session: Session, run: SurveyRun, seen: list[Release], questio
                 chosen = ["/".join(what.rsplit(":", 1))]
             else:  # never shown ("not raising it", "second only", "not given")
                 continue
-            slack = 0 if releases.exact(key) else noise.MOST
             rows.add({col(i, o): 1.0 for i in inside for o in chosen}, max(0, value - slack), value + slack)
     return Attack(people, options, truth, np.array(rows.rows), np.array(rows.lo), np.array(rows.hi),
                   dict(known or {}), answers, also)
