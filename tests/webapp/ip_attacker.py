@@ -115,7 +115,7 @@ def attack(session: Session, run: SurveyRun, seen: list[Release], question: str,
     reader, and the answers they `known` (response id -> option)."""
     options = [value for value, _ in questionnaire_for(run).question(question).choices()] + [SKIP]
     people = sorted(session.scalars(select(Response.id).where(Response.run_id == run.id)))
-    truth = {p: SKIP for p in people}
+    truth = dict.fromkeys(people, SKIP)
     truth |= dict(session.execute(select(Answer.response_id, Answer.option).join(Response)
                                   .where(Response.run_id == run.id, Answer.question_id == question)).all())
     rows = _Rows(len(people) * len(options))
@@ -168,7 +168,7 @@ def attack_themes(session: Session, run: SurveyRun, seen: list[Release], questio
     answers = {t: [f"{t}/{s}" for s in feelings] for t in themes} | {SKIP: [SKIP]}
     answers |= {o: [o] for o in options[len(main) + 1:]}
     people = sorted(session.scalars(select(Response.id).where(Response.run_id == run.id)))
-    truth, also = {p: SKIP for p in people}, {}
+    truth, also = dict.fromkeys(people, SKIP), {}
     for row, person in zip(latest["rows"], latest["row_responses"]):
         found = theme_cells.row_themes(row)
         truth[person], also[person] = found[0], [f"{t}:{theme_cells.MENTIONS}" for t in found[1:]]

@@ -53,14 +53,14 @@ def assert_unpinned(found, targets, answers):
 
 
 def test_an_area_minus_its_shown_teams_does_not_give_the_hidden_team(session):
-    made, run, teams = council(session, {"Referral and Assessment": ["North", "South", "Tiny"],
+    _made, run, teams = council(session, {"Referral and Assessment": ["North", "South", "Tiny"],
                                          "Looked After Children": ["Care"]})
     for i in range(8):
         respond(session, run, teams["North"], **{Q: "agree" if i < 6 else "disagree"})
-    for i in range(7):
+    for _ in range(7):
         respond(session, run, teams["South"], **{Q: "agree"})
     alone = respond(session, run, teams["Tiny"], **{Q: "strongly_disagree"})
-    for i in range(9):
+    for _ in range(9):
         respond(session, run, teams["Care"], **{Q: "neither"})
     made_release = factories.release(session, run)
     tiny = c.team(teams["Tiny"].id)
@@ -73,7 +73,7 @@ def test_an_area_minus_its_shown_teams_does_not_give_the_hidden_team(session):
 
 
 def test_everyone_minus_a_breakdown_does_not_give_the_hidden_row(session):
-    made, run, teams = council(session, {"Referral and Assessment": ["North", "South"]})
+    _made, run, teams = council(session, {"Referral and Assessment": ["North", "South"]})
     roles = ["social_worker"] * 9 + ["senior_practitioner"] * 8 + ["practice_supervisor"] * 2
     supervisors = []
     for i, role in enumerate(roles):
@@ -90,7 +90,7 @@ def test_everyone_minus_a_breakdown_does_not_give_the_hidden_row(session):
 def test_two_groups_that_are_nearly_the_same_people_are_not_both_shown(session):
     """A team that is all senior practitioners, and the council's senior practitioners, differ by one
     person: showing both would give that person's answers, whoever looks (an admin, or two managers)."""
-    made, run, teams = council(session, {"Referral and Assessment": ["Seniors", "Mixed"]})
+    _made, run, teams = council(session, {"Referral and Assessment": ["Seniors", "Mixed"]})
     for _ in range(6):
         respond(session, run, teams["Seniors"], role="senior_practitioner", **{Q: "agree"})
     one = respond(session, run, teams["Mixed"], role="senior_practitioner", **{Q: "strongly_disagree"})
@@ -105,7 +105,7 @@ def test_two_groups_that_are_nearly_the_same_people_are_not_both_shown(session):
 
 
 def test_one_more_response_is_refused_and_a_team_that_grew_by_one_is_hidden_next_time(app, session):
-    made, run, teams = council(session, {"Referral and Assessment": ["North", "South", "East"]})
+    _made, run, teams = council(session, {"Referral and Assessment": ["North", "South", "East"]})
     for name in ("North", "South", "East"):
         for _ in range(6):
             respond(session, run, teams[name], **{Q: "agree"})
@@ -186,7 +186,7 @@ def _analysis(session, run, question_id, rows):
 
 
 def test_themes_by_team_list_every_team_and_do_not_give_a_small_one_away(session):
-    made, run, teams = council(session, {"Referral and Assessment": ["North", "South", "Tiny"]})
+    _made, run, teams = council(session, {"Referral and Assessment": ["North", "South", "Tiny"]})
     plan = [("North", "workload")] * 7 + [("South", "workload")] * 4 + [("South", "pay")] * 4 + [("Tiny", "wellbeing")]
     for name, _ in plan:
         respond(session, run, teams[name], biggest_difference="Something about work.")
@@ -219,7 +219,7 @@ def factories_questionnaire(run):
 
 def test_a_new_analysis_after_one_more_comment_does_not_tell_its_theme(session):
     from surveyapp.themes import jobs
-    made, run, teams = council(session, {"Referral and Assessment": ["North", "South"]})
+    _made, run, teams = council(session, {"Referral and Assessment": ["North", "South"]})
     for i in range(12):
         respond(session, run, teams["North" if i % 2 else "South"], biggest_difference="More staff.")
     _analysis(session, run, "biggest_difference", [("workload" if i < 7 else "pay", "negative") for i in range(12)])
@@ -229,7 +229,7 @@ def test_a_new_analysis_after_one_more_comment_does_not_tell_its_theme(session):
     for _ in range(4):
         respond(session, run, teams["South"])  # four more people, no comment
     rows = {rid: "pay" for _, _, rid in jobs.comments(session, run, "biggest_difference")}
-    earlier = {rid for rid in first.audit["themes"]["biggest_difference"]["workload"]}
+    earlier = set(first.audit["themes"]["biggest_difference"]["workload"])
     _analysis(session, run, "biggest_difference",
               [("workload" if rid in earlier else rows[rid], "negative")
                for _, _, rid in jobs.comments(session, run, "biggest_difference")])
@@ -249,7 +249,7 @@ def test_leavers_by_area_against_all_leavers_and_destinations(session):
     for i in range(8):
         respond(session, run, teams["North"], destination="another_council" if i < 5 else "agency",
                 main_reasons=["caseload_workload", "pay"], leaving_month=f"{dt.date.today().year}-0{1 + i % 3}")
-    for i in range(7):
+    for _ in range(7):
         respond(session, run, teams["Care"], destination="agency", main_reasons=["pay"],
                 leaving_month=f"{dt.date.today().year}-04")
     alone = respond(session, run, teams["Foster"], destination="retirement", main_reasons=["management"],
@@ -371,7 +371,7 @@ def _attack_the_theme_pages(client, session, made, run, made_release):
         for label, mentions in read["mentions"].items():
             assert mentions == cells[key(f"th:{Q}:{labels[label]}:mentions", c.ALL)], (name, label)
     released = reader.Released(made_release.content, factories_questionnaire(run))
-    for label, theme in labels.items():
+    for theme in labels.values():
         figure = evidence.theme(released, None, Q, theme)
         size, mentions = cells[key(f"th:{Q}:{theme}", c.ALL)], cells[key(f"th:{Q}:{theme}:mentions", c.ALL)]
         assert figure.shown.startswith(reader.HIDDEN if size is None else f"{size} comments"), figure.shown

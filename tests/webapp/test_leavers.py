@@ -124,7 +124,7 @@ def test_the_admin_releases_leavers_figures_and_a_handful_more_is_refused(app, c
     made = factories.council(session)
     run = factories.run(session, made, "exit-interview")
     north = factories.team(session, made, "Assessment North")
-    for i in range(7):
+    for _i in range(7):
         leaver(session, run, north, "2026-02", ["pay"], "agency")
     sign_in(client, factories.user(session, made, Role.ADMIN))
     run_page = client.get(f"/manage/runs/{run.id}")
@@ -282,7 +282,7 @@ def test_every_shown_cell_is_a_plain_count_and_every_hidden_one_says_hidden(clie
     assert all(c.split(k)[1] in {c.ALL, *area_of.values()} or "|role:" in k for k in cells), "no team figures"
 
     sign_in(client, factories.user(session, made, Role.ADMIN, email=f"admin@{made.slug}.example"))
-    labels = {v: label for v, label in questionnaire.question("main_reasons").choices()}
+    labels = dict(questionnaire.question("main_reasons").choices())
     destinations = questionnaire.question("destination").choices()
 
     def written(key: str) -> str:

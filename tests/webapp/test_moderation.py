@@ -176,8 +176,8 @@ def test_each_quote_decision_is_in_the_audit_log_without_the_comment(client, ses
     assert [r[2] for r in rows] == ["Quote approved, edited or withheld"] * 3
     assert [r[5] for r in rows] == [  # newest first
         f"Withheld a quote: no release shows it (theme “Caseload” of question {Q}; decision {decisions[2].id})",
-        f"Edited a quote: the next release shows the edit instead (theme “Pay” of question {Q}; "
-        f"decision {decisions[1].id})",
+        (f"Edited a quote: the next release shows the edit instead (theme “Pay” of question {Q}; "
+        f"decision {decisions[1].id})"),
         f"Approved a quote for the next release (theme “Pay” of question {Q}; decision {decisions[0].id})"]
     for words in (*PAY, "Overtime"):
         assert words not in page.text()

@@ -8,7 +8,7 @@ import io
 from sqlalchemy import select
 
 from surveyapp.disclosure import cells as c
-from surveyapp.models import Answer, Response, Role, ServiceArea, Team, User, UserScope
+from surveyapp.models import Answer, Response, Role, ServiceArea, User, UserScope
 
 from . import factories
 from .figures import near, percent
@@ -152,7 +152,7 @@ def test_managers_read_only_the_units_of_their_scope(client, session):
 
 
 def test_other_councils_runs_and_unknown_questions_are_not_found(client, session):
-    made, run, _ = released(session)
+    _made, run, _ = released(session)
     other = factories.council(session, "southshire")
     signed_in(client, session, other)
     assert client.get(f"/manage/runs/{run.id}/results").status == 404
