@@ -127,9 +127,11 @@ def never_shown(key: str) -> bool:
 
 
 def exact(key: str) -> bool:
-    """Figures shown as counted: a unit's size, and how many answered (a group's people, not their answers)."""
+    """Figures shown as counted: a unit's size, and how many of it answered (its people, not their answers).
+    A breakdown's are moved like any count: they cut across the units, whose combinations alone the group
+    audit checks (`people.close`), and exact they let a reader prove who did not answer a question."""
     measure, group = c.split(key)
-    return (measure == c.RESPONDENTS and c.is_unit(group)) or measure.endswith(EXACT_SUFFIXES)
+    return c.is_unit(group) and (measure == c.RESPONDENTS or measure.endswith(EXACT_SUFFIXES))
 
 
 SMALL, COMBINED = "small", "combined"  # why a group is hidden: too few people, or others would single people out
@@ -146,8 +148,11 @@ def close_groups(built: Built, members: dict[str, frozenset[str]], earlier: list
     # Units first: hiding a group only ever removes combinations, so the order changes how much is
     # hidden, never what is promised; the units' audit chooses well, and the pairs check then often
     # finds its conflicts already closed.
-    units = {g: m for g, m in shown.items() if c.is_unit(g)}
     fixed = [m for release in earlier for g, m in release.items() if c.is_unit(g)]
+    # A unit with the very people an earlier release showed it with adds nothing a reader did not have, and
+    # hiding it now would take nothing back: it stands among the fixed, so the same answers close the same.
+    known = set(fixed)
+    units = {g: m for g, m in shown.items() if c.is_unit(g) and g not in closed and m not in known}
     closed |= dict.fromkeys(people.close(units, {g: c.rank(g) for g in units}, fixed, rule.figures,
                                          keep=frozenset({c.ALL})), COMBINED)
     shown = {g: m for g, m in shown.items() if g not in closed}
@@ -177,13 +182,28 @@ def protect(built: Built, members: dict[str, frozenset[str]], closed: Collection
         # they take the same noise and show the same number.
         same = c.breakdown(group, question, option) if question in dims and c.is_unit(group) else None
         counted[key] = (c.RESPONDENTS, same) if same in digests else (measure, group)
-        answered = _answered(measure)
-        bound = built.values.get(c.cell(answered, group)) if answered else None
-        bounds[key] = bound if bound is not None else built.values.get(c.cell(c.RESPONDENTS, group))
     noisy = sorted(counted)
     values = {k: built.values.get(c.cell(*counted[k]), built.values[k]) for k in noisy}
-    moved = noise.perturb(values, noisy, salt, lambda k: digests.get(counted[k][1], empty), bounds.__getitem__,
-                          measure_of=lambda k: counted[k][0])
+    answered_shown: dict[str, int] = {}
+
+    def upper(key: str) -> int | None:
+        """At most the group's people; a count of answers at most the number shown answering (a breakdown's
+        is moved too: only a unit's is exact)."""
+        measure, group = parts[key]
+        answered = None if measure.endswith(EXACT_SUFFIXES) else _answered(measure)
+        if answered:
+            answered_key = c.cell(answered, group)
+            bound = answered_shown.get(answered_key, built.values.get(answered_key))
+            if bound is not None:
+                return bound
+        return built.values.get(c.cell(c.RESPONDENTS, group))
+
+    def perturb(keys: list[str]) -> dict[str, int]:
+        return noise.perturb(values, keys, salt, lambda k: digests.get(counted[k][1], empty), upper,
+                             measure_of=lambda k: counted[k][0])
+
+    answered_shown.update(perturb([k for k in noisy if parts[k][0].endswith(EXACT_SUFFIXES)]))
+    moved = answered_shown | perturb([k for k in noisy if k not in answered_shown])
     shown: dict[str, int | None] = {}
     for key in sorted(built.published):
         shown[key] = None if key in hidden else moved.get(key, built.values[key])

@@ -1,11 +1,6 @@
-"""What someone who reads every page of a release can work out: the attacker's side of the attack tests.
+"""Building the situations the attack tests need: responses with given answers, and a release's cell names.
 
-The attacker knows everything the product publishes and how it is laid out:
-every shown cell of a release, and every sum that ties cells together (teams add
-up to areas, breakdowns to units, answers to groups). For a hidden cell they can
-narrow its value to the smallest and largest consistent with all of that: one
-linear program over every table at once (`audit.feasible_ranges`), not the
-per-system audit the release itself runs.
+The attacker itself is the reader's integer program, `ip_attacker.py`.
 """
 
 from __future__ import annotations
@@ -14,40 +9,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from surveyapp.disclosure import audit
 from surveyapp.disclosure import cells as c
-from surveyapp.disclosure import release as releases
-from surveyapp.disclosure import themes as theme_cells
-from surveyapp.disclosure.build import Built, Policy, build
-from surveyapp.models import Answer, Release, Response, SurveyRun, Team
-from surveyapp.questionnaires import questionnaire_for
-
-
-def rebuilt(session: Session, run: SurveyRun, made: Release) -> Built:
-    """Every cell of the run with its true value, laid out as the release was (same policy, same analyses)."""
-    policy = made.content["policy"]
-    analyses = {q: r for q, r in releases.analyses_of(session, run).items()
-                if r.get("job") == made.content.get("analyses", {}).get(q)}
-    return build(releases.structure(session, run), questionnaire_for(run), Policy(policy["caseload"], policy["asye"]),
-                 releases.tally_rows(session, run), releases.with_teams(run),
-                 extra=lambda builder: theme_cells.add(builder, analyses, made.content["threshold"]))
-
-
-def hidden(made: Release) -> set[str]:
-    return {k for k, v in made.content["cells"].items() if v is None}
-
-
-def shown(made: Release) -> dict[str, int]:
-    return {k: v for k, v in made.content["cells"].items() if v is not None}
-
-
-def ranges(session: Session, run: SurveyRun, made: Release, keys: list[str]) -> dict[str, tuple[int, int]]:
-    """The attacker's best bounds on each key, from everything the release shows."""
-    built = rebuilt(session, run, made)
-    for key, value in shown(made).items():
-        assert built.values[key] == value, f"{key}: the release shows {value}, the answers say {built.values[key]}"
-    problem = audit.Problem(values=built.values, sums=built.sums, published=frozenset(built.published))
-    return audit.feasible_ranges(problem, hidden(made), keys)
+from surveyapp.models import Answer, Response, SurveyRun, Team
 
 
 def respond(session: Session, run: SurveyRun, team: Team | None, **answers: Any) -> Response:

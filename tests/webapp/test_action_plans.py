@@ -1,7 +1,8 @@
 """Action plans: drafted from a release, edited, approved, published to staff, exported and followed up.
 
 Every figure a plan shows comes from a release; these tests build small councils whose every count is
-known, release them, and check the plan's words, pages and files against those counts.
+known, release them, check the release's figures against those counts (within the noise on counts of
+answers), and the plan's words, pages and files against the release's figures.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from sqlalchemy import select
 
 from surveyapp.action_plans import draft, evidence, followup, library
 from surveyapp.disclosure import cells as c
+from surveyapp.disclosure import release as releases
+from surveyapp.disclosure.compare import notable_change
 from surveyapp.disclosure.reader import Released
 from surveyapp.models import (
     ActionPlan,
@@ -30,8 +33,39 @@ from surveyapp.questionnaires import questionnaire_for
 
 from . import factories
 from .attacker import respond
+from .figures import near, percent, points
 
 TODAY = dt.date.today()
+SCALE = ("strongly_agree", "agree", "neither", "disagree", "strongly_disagree")  # "don't know" is no view
+
+
+def counted(session, run, question: str, options: tuple[str, ...], truth: dict[str, int] | None = None) -> tuple[int, int]:
+    """(people giving one of `options`, people on the scale) for the council, from the run's latest release;
+    each figure first checked against the `truth` it counts (within the noise)."""
+    made = releases.latest(session, run)
+    values = {v: made.content["cells"][c.cell(c.measure(question, v), c.ALL)] for v in SCALE}
+    for v, n in (truth or {}).items():
+        near(made, c.cell(c.measure(question, v), c.ALL), n)
+    return sum(values[v] for v in options), sum(values.values())
+
+
+def whole_points(now: tuple[int, int], before: tuple[int, int]) -> int:
+    """The change in percentage points, as plans round it (to one place, then whole)."""
+    return round(points(now, before))
+
+
+def since(now: tuple[int, int], before: tuple[int, int], chance: bool = True) -> str:
+    """The change as the evidence line words it."""
+    moved = whole_points(now, before)
+    if moved == 0:
+        return "no change since last year"
+    said = f"{abs(moved)} {'point' if abs(moved) == 1 else 'points'} {'more' if moved > 0 else 'fewer'} than last year"
+    beyond = notable_change(now[0] / now[1], now[1], before[0] / before[1], before[1])
+    return said + (" (more than chance)" if chance and beyond else "")
+
+
+def caseload_row(plan):
+    return next(r for r in plan.rows if "caseload_manageable" in r.evidence.get("questions", []))
 
 
 def answer(session, run, team, people: int, disagree: int, **more) -> None:
@@ -97,12 +131,20 @@ def test_the_admin_drafts_edits_approves_and_publishes(client, session, released
     assert "Draft a plan from the results" in page.text()
     client.follow(client.post(f"/manage/runs/{this.id}/plan", page.form_data()))
     plan = session.scalar(select(ActionPlan).where(ActionPlan.run_id == this.id))
-    first = plan.rows[0]
-    # Deterministic words from the released figures: 12 of 20, last year 6 of 20.
-    assert first.you_said.startswith("Over half of you (60%) told us your caseload is not manageable, "
-                                     "30 points more than last year.")
+    first = caseload_row(plan)
+    # Deterministic words from the released figures (12 of 20 disagreed, last year 6 of 20, each within the noise).
+    _, _, last, _, _ = released
+    now = counted(session, this, "caseload_manageable", ("disagree", "strongly_disagree"), {"disagree": 12, "agree": 8})
+    before = counted(session, last, "caseload_manageable", ("disagree", "strongly_disagree"), {"disagree": 6, "agree": 14})
+    moved = whole_points(now, before)
+    change = "" if moved == 0 else f", {since(now, before, chance=False)}"
+    assert first.you_said.startswith(f"{draft.in_words(percent(*now))} ({percent(*now)}%) told us your caseload is "
+                                     f"not manageable{change}.")
     page = client.get(f"/manage/runs/{this.id}/plan")
-    assert "My caseload is manageable: 40% agree , 30 points fewer than last year" in page.text()
+    agree_now = counted(session, this, "caseload_manageable", ("strongly_agree", "agree"))
+    agree_before = counted(session, last, "caseload_manageable", ("strongly_agree", "agree"))
+    assert (f"My caseload is manageable: {percent(*agree_now)}% agree , {since(agree_now, agree_before)}"
+            in page.text())
     assert "Work is shared fairly" not in page.text()  # nobody was asked it: left out, not "Hidden"
     assert f"/plans/{made.slug}" not in page.html  # not published: no public address yet
     assert staff.get(f"/plans/{made.slug}/{plan.id}").status == 404
@@ -194,7 +236,12 @@ def test_word_pdf_and_csv_have_the_rows_and_the_same_figures(client, session, re
     lines = list(csv.reader(io.StringIO(client.get(f"{base}/csv").response.data.decode("utf-8-sig"))))
     assert lines[0][:3] == ["Row", "You said", "Evidence"]
     assert lines[1][1].startswith("'=")  # made safe from spreadsheet formulas
-    assert "My caseload is manageable: 40% agree, 30 points fewer than last year" in lines[1][2]
+    _, _, last, _, _ = released
+    agree_now = counted(session, this, "caseload_manageable", ("strongly_agree", "agree"))
+    agree_before = counted(session, last, "caseload_manageable", ("strongly_agree", "agree"))
+    said = f"My caseload is manageable: {percent(*agree_now)}% agree, {since(agree_now, agree_before)}"
+    row = plan.rows.index(caseload_row(plan)) + 1
+    assert said in lines[row][2], (said, lines[row][2])
     assert {line[4] for line in lines[1:]} >= {m.text for r in plan.rows for m in r.commitments}
 
 
@@ -232,8 +279,11 @@ def test_next_years_run_asks_the_follow_up_and_you_said_we_did_shows_it(client, 
     text = public.text()
     assert "You said, we did" in text
     assert "Done" in text
-    assert "75% agree that they have seen action on it" in text  # 15 of 20 (the walker did not submit)
-    assert "My caseload is manageable: 100% agree, 60 points more than last year (more than chance)" in text
+    seen = counted(session, later, question.id, ("strongly_agree", "agree"), {"agree": 15, "disagree": 5})
+    assert f"{percent(*seen)}% agree that they have seen action on it" in text  # 15 of 20 (the walker did not submit)
+    agree_now = counted(session, later, "caseload_manageable", ("strongly_agree", "agree"), {"agree": 20})
+    agree_before = counted(session, this, "caseload_manageable", ("strongly_agree", "agree"))
+    assert f"My caseload is manageable: {percent(*agree_now)}% agree, {since(agree_now, agree_before)}" in text
     assert "Not asked" in text  # the commitments not followed up
     # Once people have answered, the follow-up questions cannot change.
     assert "cannot change" in client.get(f"/manage/runs/{later.id}/plan/follow-up").text()

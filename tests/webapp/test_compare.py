@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from surveyapp.models import Answer, Response, Role
+from surveyapp.disclosure import cells as c
 from surveyapp.disclosure import compare
+from surveyapp.models import Answer, Response, Role
 
 from . import factories
+from .figures import near, percent, points
 
 
 def cells(page, caption_start: str) -> dict[str, list[str]]:
@@ -24,18 +26,27 @@ def test_results_compare_with_last_year(client, session):
     now = factories.run(session, made)
     factories.agreement_responses(session, now, team, agree=30, disagree=10)  # 75% this year
     assert compare.previous_run(session, now).id == last.id
-    factories.release(session, last)
-    factories.release(session, now)
+    before_release = factories.release(session, last)
+    now_release = factories.release(session, now)
     factories.sign_in(client, factories.user(session, made, Role.ADMIN))
+    agree = near(now_release, c.cell("caseload_manageable:agree", c.ALL), 30)
+    agreed = near(before_release, c.cell("caseload_manageable:agree", c.ALL), 10)
+    answered = near(now_release, c.cell("caseload_manageable:=", c.ALL), 40)  # exact: people who answered
+    assert near(before_release, c.cell("caseload_manageable:=", c.ALL), 40) == answered
 
     question = client.get(f"/manage/runs/{now.id}/results/caseload_manageable")
     row = cells(question, made.name)["Agree"]
-    assert row[0] == "30" and row[1].startswith("75%") and row[2] == "25%"
-    assert row[3] == "+50.0 (more than chance)"
+    assert row[0] == str(agree) and row[1].startswith(f"{percent(agree, answered)}%")
+    assert row[2] == f"{percent(agreed, answered)}%"
+    # 75% against 25% of 40 people, each moved by 2 people at most: far beyond chance whatever the noise.
+    assert row[3] == f"{points((agree, answered), (agreed, answered)):+} (more than chance)"
 
     overview = client.get(f"/manage/runs/{now.id}/results")
     workload = cells(overview, "Share agreeing")["Workload and caseload"]
-    assert workload[-1] == "+50.0 (more than chance)"
+    scores = [(r.content["cells"]["sec:workload:agree@all"], r.content["cells"]["sec:workload:answered@all"])
+              for r in (now_release, before_release)]
+    assert scores[0][1] == scores[1][1] == 40  # answered: exact
+    assert workload[-1] == f"{points(*scores):+} (more than chance)"
 
 
 def test_small_changes_in_small_groups_are_not_marked():
@@ -74,12 +85,19 @@ def test_caseload_against_the_councils_policy(client, session):
     assert "Against the council’s caseload policy" not in client.get(f"/manage/runs/{run.id}/results/children_allocated").text()
     later = factories.run(session, made)
     caseload_responses(session, later, team)
-    factories.release(session, later)
+    made_release = factories.release(session, later)
     page = client.get(f"/manage/runs/{later.id}/results/children_allocated")
     rows = cells(page, "Against the council’s caseload policy")
-    # Above 18: 19, 21, 22, 24, 25 = 5 of 16. ASYE above 15: 16, 17, 18 = 3 of 6, too few to show.
-    assert rows["Above the council’s caseload policy of 18 children"][:2] == ["5 (31%)", "16"]
-    assert rows["ASYE social workers above their protected limit of 15"][0] == "Hidden"
+    # Above 18: 19, 21, 22, 24, 25 = 5 of 16. ASYE above 15: 16, 17, 18 = 3 of 6: a group of 6 shows its 3.
+    above = near(made_release, "pol:caseload:above@all", 5)
+    within = near(made_release, "pol:caseload:within@all", 11)
+    assert rows["Above the council’s caseload policy of 18 children"][:2] == [
+        f"{above} ({percent(above, above + within)}%)", str(above + within)]
+    asye = c.breakdown(c.ALL, "role", "nqsw_asye")
+    asye_above = near(made_release, f"pol:asye:above@{asye}", 3)
+    asye_within = near(made_release, f"pol:asye:within@{asye}", 3)
+    assert rows["ASYE social workers above their protected limit of 15"][:2] == [
+        f"{asye_above} ({percent(asye_above, asye_above + asye_within)}%)", str(asye_above + asye_within)]
 
 
 def test_number_bands_include_their_edges(client, session):
@@ -96,14 +114,20 @@ def test_number_bands_include_their_edges(client, session):
         response.answers.append(Answer(question_id="role", option=role))
         session.add(response)
     session.commit()
-    factories.release(session, run)
+    made_release = factories.release(session, run)
     factories.sign_in(client, factories.user(session, made, Role.ADMIN))
     page = client.get(f"/manage/runs/{run.id}/results/children_allocated")
     everyone = cells(page, made.name)
-    assert [everyone[band][0] for band in bands] == ["5", "10", "5", "5", "5", "5"]
+    counted = dict(zip(bands, [5, 10, 5, 5, 5, 5]))  # the five "other" people have 12 children each
+    assert [everyone[band][0] for band in bands] == [
+        str(near(made_release, c.cell(f"children_allocated:{band}", c.ALL), n)) for band, n in counted.items()]
     by_role = cells(page, "By role")
-    assert by_role["Social worker"][:7] == ["30", "5", "5", "5", "5", "5", "5"]
-    assert by_role["Other"][:7] == ["5", "0", "5", "0", "0", "0", "0"]
+    for role, label, size, in_bands in (("social_worker", "Social worker", 30, [5] * 6),
+                                        ("other", "Other", 5, [0, 5, 0, 0, 0, 0])):
+        group = c.breakdown(c.ALL, "role", role)
+        assert by_role[label][:7] == [str(near(made_release, c.cell("n", group), size))] + [
+            str(near(made_release, c.cell(f"children_allocated:{band}", group), n))
+            for band, n in zip(bands, in_bands)], label
 
 
 def test_results_follow_new_responses(client, session):
@@ -111,16 +135,19 @@ def test_results_follow_new_responses(client, session):
     team = factories.team(session, made, "Assessment North")
     run = factories.run(session, made)
     factories.agreement_responses(session, run, team, 6, 6)
-    factories.release(session, run, "interim")
+    first = factories.release(session, run, "interim")
     factories.sign_in(client, factories.user(session, made, Role.ADMIN))
     before = cells(client.get(f"/manage/runs/{run.id}/results/caseload_manageable"), made.name)
-    assert before["Agree"][0] == "6"
+    agreed = near(first, c.cell("caseload_manageable:agree", c.ALL), 6)
+    assert before["Agree"][0] == str(agreed)
     # Five more submit while the run is open (fewer would be refused: comparing the totals of two
     # releases before and after one response would give that person's answers away).
     factories.agreement_responses(session, run, team, 5, 0)
-    assert cells(client.get(f"/manage/runs/{run.id}/results/caseload_manageable"), made.name)["Agree"][0] == "6"
-    factories.release(session, run, "final")
+    assert cells(client.get(f"/manage/runs/{run.id}/results/caseload_manageable"), made.name)["Agree"][0] == str(agreed)
+    second = factories.release(session, run, "final")
     after = cells(client.get(f"/manage/runs/{run.id}/results/caseload_manageable"), made.name)
-    assert after["Agree"][0] == "11" and after["Disagree"][0] == "6"
+    assert after["Agree"][0] == str(near(second, c.cell("caseload_manageable:agree", c.ALL), 11))
+    assert after["Disagree"][0] == str(near(second, c.cell("caseload_manageable:disagree", c.ALL), 6))
+    assert near(second, c.cell("n", c.ALL), 17) == 17
     overview = cells(client.get(f"/manage/runs/{run.id}/results"), "Share agreeing")
-    assert overview["Workload and caseload"][1] == "11"
+    assert overview["Workload and caseload"][1] == str(near(second, "sec:workload:agree@all", 11))

@@ -11,11 +11,13 @@ import io
 
 from openpyxl import load_workbook
 
+from surveyapp.disclosure import cells as c
 from surveyapp.models import Role
 from surveyapp.questionnaires import builtin
 
 from . import factories
 from .conftest import path_of
+from .figures import near, points
 
 Q = "caseload_manageable"
 HEALTH_CHECK = next(q for q in builtin() if q.key == "health-check")
@@ -123,9 +125,15 @@ def test_question_exports_carry_the_pages_shares_and_changes_as_numbers(client, 
     factories.agreement_responses(session, last, team, agree=10, disagree=30)
     now = factories.run(session, made)
     factories.agreement_responses(session, now, team, agree=30, disagree=10)
-    factories.release(session, last)
-    factories.release(session, now)
+    before_release = factories.release(session, last)
+    now_release = factories.release(session, now)
     factories.sign_in(client, factories.user(session, made, Role.ADMIN))
+    # The release's figures, each the count within the noise (40 answered: exact).
+    agreed, agreed_before = (near(now_release, c.cell(f"{Q}:agree", c.ALL), 30),
+                             near(before_release, c.cell(f"{Q}:agree", c.ALL), 10))
+    answered = near(now_release, c.cell(f"{Q}:=", c.ALL), 40)
+    share, share_before = round(100 * agreed / answered, 1), round(100 * agreed_before / answered, 1)
+    change = points((agreed, answered), (agreed_before, answered))
 
     page = client.get(f"/manage/runs/{now.id}/results/{Q}")
     table = next(t for t in page.soup.select("table") if t.caption.get_text(strip=True).startswith(made.name))
@@ -138,10 +146,10 @@ def test_question_exports_carry_the_pages_shares_and_changes_as_numbers(client, 
     assert [c.value for c in sheet[2]] == ["Answer", "People", "Share (%)", "Last year (%)",
                                            "Change since last year (points)"]
     agree = next(r for r in sheet.iter_rows(min_row=3) if r[0].value == "Agree")
-    assert agree[1].value == 30
-    assert agree[2].value == 0.75 and "%" in agree[2].number_format, "a share is a number shown as a percentage"
-    assert agree[3].value == 0.25 and "%" in agree[3].number_format
-    assert agree[4].value == 50.0
+    assert agree[1].value == agreed
+    assert agree[2].value == share / 100 and "%" in agree[2].number_format, "a share is a number shown as a percentage"
+    assert agree[3].value == share_before / 100 and "%" in agree[3].number_format
+    assert agree[4].value == change
 
     overview = load_workbook(io.BytesIO(client.get(f"/manage/runs/{now.id}/results?format=xlsx").response.get_data()))
     for sheet in overview.worksheets:
@@ -152,8 +160,11 @@ def test_question_exports_carry_the_pages_shares_and_changes_as_numbers(client, 
     assert heat["A1"].value == "Share agreeing, by team and section", "the whole title stays in the first row"
     scores = overview["Share agreeing, by section"]
     workload = next(r for r in scores.iter_rows(min_row=3) if r[0].value == "Workload and caseload")
-    assert workload[1].value == 0.75 and "%" in workload[1].number_format
-    assert workload[4].value == 50.0
+    section = [(r.content["cells"]["sec:workload:agree@all"], r.content["cells"]["sec:workload:answered@all"])
+               for r in (now_release, before_release)]
+    assert workload[1].value == round(100 * section[0][0] / section[0][1], 1) / 100 and "%" in workload[1].number_format
+    assert workload[4].value == points(*section)
 
     csv_text = client.get(f"/manage/runs/{now.id}/results/{Q}?format=csv").html
-    assert "Agree,30,75,25,50.0" in csv_text, "the CSV writes the same figures, as plain numbers"
+    assert f"Agree,{agreed},{share:g},{share_before:g},{change}" in csv_text, \
+        "the CSV writes the same figures, as plain numbers"

@@ -11,6 +11,7 @@ from surveyapp.models import Answer, Response, Role, ThemeJob, User, UserScope
 
 from . import factories
 from .attacker import respond
+from .figures import near, percent
 
 Q = "biggest_difference"
 CASELOAD = ["My caseload is far too high at {} children.", "Too many cases: I hold {} children and cannot visit them all."]
@@ -78,16 +79,17 @@ def test_an_admin_finds_themes_and_managers_read_them_once_released(app, client,
     assert "comments." not in text and not quotes(page) and not page.soup.select("table")
 
     factories.approve_quotes(session, run)  # the PSW approves every quote (moderation)
-    factories.release(session, run)
+    made_release = factories.release(session, run)
+    ids = {t["label"]: t["id"] for t in made_release.content["themes"][Q]["themes"]}
     page = client.get(f"/manage/runs/{run.id}/themes/{Q}")
     text = page.text()
     assert "A newer analysis has finished." not in text
     assert "18 comments." in text and "Showing Northshire Council" in text
     table = themes_table(page)
-    caseload = next(v for k, v in table.items() if "caseload" in k.lower() or "workload" in k.lower())
-    assert caseload[0].startswith("12")
-    supervision = next(v for k, v in table.items() if "supervision" in k.lower())
-    assert supervision[0].startswith("6")
+    label = next(k for k in table if "caseload" in k.lower() or "workload" in k.lower())
+    assert table[label][0].startswith(f"{near(made_release, f'th:{Q}:{ids[label]}@all', 12)} (")
+    label = next(k for k in table if "supervision" in k.lower())
+    assert table[label][0].startswith(f"{near(made_release, f'th:{Q}:{ids[label]}@all', 6)} (")
     # 12 comments on caseload: quotes shown; 6 on supervision: a figure but no quotes.
     found = quotes(page)
     assert found and all("children" in q for q in found)
@@ -104,7 +106,9 @@ def test_an_admin_finds_themes_and_managers_read_them_once_released(app, client,
     page = other.get(f"/manage/runs/{run.id}/themes/{Q}")
     assert "Showing Referral and Assessment" in page.text() and "18 comments." in page.text()
     assert "A newer analysis has finished." not in page.text()
-    assert next(v for k, v in themes_table(page).items() if "supervision" in k.lower())[0].startswith("6")
+    area = f"area:{north.service_area_id}"
+    label = next(k for k in themes_table(page) if "supervision" in k.lower())
+    assert themes_table(page)[label][0].startswith(f"{near(made_release, f'th:{Q}:{ids[label]}@{area}', 6)} (")
 
     # Finding themes again is allowed; managers keep reading the released themes until the next release.
     again = client.submit(f"/manage/runs/{run.id}/themes/{Q}")
@@ -162,43 +166,54 @@ def test_small_themes_are_hidden_and_words_need_ten_comments(client, session):
     analysed(session, run, [(north, "pay")] * 8 + [(south, "pay")] * 4 + [(north, "systems")] * 3
              + [(south, "teamwork")] * 5 + [(north, "teamwork")] * 2)
     factories.approve_quotes(session, run)  # the PSW approves every quote (moderation)
-    factories.release(session, run)
+    made_release = factories.release(session, run)
+    cells = made_release.content["cells"]
     sign_in(client, factories.user(session, made, Role.ADMIN))
     page = client.get(f"/manage/runs/{run.id}/themes/{Q}")
     text = page.text()
     assert "22 comments." in text
     table = themes_table(page)
-    assert table["Pay"][0] == "12 (55%)"
-    # Keywords: 12 comments, and only words of the approved quotes ("payword" is in none of them).
+    # 22 comments show every theme's size, the 3 about systems included, each as released.
+    for label, theme, n in (("Pay", "pay", 12), ("Systems", "systems", 3), ("Teamwork", "teamwork", 7)):
+        size = near(made_release, f"th:{Q}:{theme}@all", n)
+        assert table[label][0] == f"{size} ({percent(size, 22)}%)", label
+    # Keywords: 12 comments (10 at least, whatever the noise), and only words of the approved quotes
+    # ("payword" is in none of them); none for themes of fewer than 10.
     assert table["Pay"][3] == "pay"
-    assert table["Systems"][0] == "Hidden"  # 3 comments
-    # With the total shown, 3 hidden alone would be 22 - 12 - 7: the next smallest goes too.
-    assert table["Teamwork"][0] == "Hidden"
     assert table["Systems"][3] == "" and table["Teamwork"][3] == ""
     assert quotes(page) == ["comment 0 on pay", "comment 1 on pay"]
     assert "comment 12 on systems" not in page.html and "systemsword" not in page.html
     teams = by_team(page)
     assert set(teams) == {"Assessment North", "Assessment South", "Children in Care"}
-    for row in teams.values():
-        assert all(v == "Hidden" or not 0 < int(v) < 5 for v in row), row
-    assert teams["Children in Care"] == ["0", "0", "0", "0"]
+    for name, row in teams.items():
+        group = f"team:{factories.team(session, made, name).id}"
+        assert row == ["Hidden" if cells[k] is None else str(cells[k])
+                       for k in (f"th:{Q}:=@{group}", f"th:{Q}:pay@{group}", f"th:{Q}:systems@{group}",
+                                 f"th:{Q}:teamwork@{group}")], name
+    assert "Hidden" not in teams["Assessment North"] + teams["Assessment South"]  # 13 and 9 people
+    south = f"team:{south.id}"
+    near(made_release, f"th:{Q}:pay@{south}", 4)
+    near(made_release, f"th:{Q}:=@{south}", 9)
 
 
 def test_a_comment_flagged_as_a_safeguarding_concern_is_never_quoted(client, session):
     made = factories.council(session)
     run = factories.run(session, made)
     north = factories.team(session, made, "Assessment North")
-    job = analysed(session, run, [(north, "caseload")] * 11 + [(north, "pay")] * 10, flagged={0, 11})
+    # 13 and 12 comments: at least 10 shown whatever the noise, so each theme may show quotes.
+    job = analysed(session, run, [(north, "caseload")] * 13 + [(north, "pay")] * 12, flagged={0, 13})
     factories.approve_quotes(session, run)  # the PSW approves every quote (moderation)
-    factories.release(session, run)
+    made_release = factories.release(session, run)
     sign_in(client, factories.user(session, made, Role.ADMIN))
     page = client.get(f"/manage/runs/{run.id}/themes/{Q}")
     table = themes_table(page)
-    assert table["Caseload"][0] == "11 (52%)" and table["Pay"][0] == "10 (48%)"
+    caseload, pay = near(made_release, f"th:{Q}:caseload@all", 13), near(made_release, f"th:{Q}:pay@all", 12)
+    assert table["Caseload"][0] == f"{caseload} ({percent(caseload, 25)}%)"
+    assert table["Pay"][0] == f"{pay} ({percent(pay, 25)}%)"
     # The first quote of each theme is flagged: only the second is shown, and flagged rows still count.
     assert job.result["themes"][0]["quotes"][0]["row"] == 0
-    assert quotes(page) == ["comment 1 on caseload", "comment 12 on pay"]
-    assert "comment 0 on caseload" not in page.html and "comment 11 on pay" not in page.html
+    assert quotes(page) == ["comment 1 on caseload", "comment 14 on pay"]
+    assert "comment 0 on caseload" not in page.html and "comment 13 on pay" not in page.html
 
 
 def test_a_manager_reads_only_their_teams(client, session):
@@ -211,7 +226,7 @@ def test_a_manager_reads_only_their_teams(client, session):
     for _ in range(6):
         respond(session, run, care, caseload_manageable="agree")  # no comments in Children in Care
     factories.approve_quotes(session, run)  # the PSW approves every quote (moderation)
-    factories.release(session, run)
+    made_release = factories.release(session, run)
     emails = {}
     for name, team in (("south", south), ("care", care)):
         emails[name] = factories.user(session, made, Role.MANAGER, email=f"{name}@northshire.example")
@@ -224,7 +239,9 @@ def test_a_manager_reads_only_their_teams(client, session):
     text = page.text()
     assert "Showing Assessment South" in text and "12 comments." in text
     table = themes_table(page)
-    assert table["Systems"][0] == "12 (100%)" and table["Pay"][0] == "0 (0%)"
+    systems = near(made_release, f"th:{Q}:systems@team:{south.id}", 12)
+    pay = near(made_release, f"th:{Q}:pay@team:{south.id}", 0)
+    assert table["Systems"][0] == f"{systems} ({percent(systems, 12)}%)" and table["Pay"][0] == f"{pay} ({percent(pay, 12)}%)"
     assert quotes(page) == ["comment 12 on systems", "comment 13 on systems"]  # none of North's
     assert "Themes by team" not in text  # a team is not broken down further
     assert client.get(f"/manage/runs/{run.id}/themes/{Q}?unit=team:{north.id}").status == 404
