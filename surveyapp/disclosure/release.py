@@ -173,7 +173,6 @@ def protect(built: Built, members: dict[str, frozenset[str]], closed: Collection
     empty = noise.group_digest(())
     dims = {found[0] for _, g in parts.values() if (found := c.dimension_of(g))}
     counted: dict[str, tuple[str, str]] = {}  # key -> the (measure, group) whose people it counts
-    bounds: dict[str, int | None] = {}
     for key, (measure, group) in parts.items():
         if key in hidden or exact(key):
             continue
