@@ -138,7 +138,8 @@ def test_only_approved_quotes_are_released_and_an_edit_replaces_the_original(cli
     rows = {r.th.get_text(strip=True): [td.get_text(strip=True) for td in r.select("td")] for r in table.select("tbody tr")}
     # Keywords only from released words: "cruel" and "rota" were only in the withheld comment; caseload released none.
     assert rows["Pay"][3] == "pay, agency, overtime"
-    assert rows["Caseload"][0].startswith("11") and rows["Caseload"][3] == ""
+    # 11 comments, shown with the cell key noise every count of answers carries (-2 to +2).
+    assert 9 <= int(rows["Caseload"][0].split()[0]) <= 13 and rows["Caseload"][3] == ""
 
 
 def test_each_quote_decision_is_in_the_audit_log_without_the_comment(client, session):
@@ -269,8 +270,9 @@ def test_safeguarding_flags_are_routed_to_the_psw_and_never_quoted(client, sessi
              for card in queue.soup.select(".govuk-summary-card")}
     child, threat = cards["A child may be at risk"], cards["Violence or threats towards staff"]
     assert child["Comment"] == "A parent threatened to hurt the child again, ring [PHONE]."
-    assert child["From"] == "Referral and Assessment: Small Team"  # 6 respondents in Small Team
-    assert threat["From"] == "Northshire Council"  # Lone Team has 1, Fostering 1
+    # Nothing is released yet, so no unit is named (test_side_channels: labels at units the release shows).
+    assert child["From"] == "Northshire Council"
+    assert threat["From"] == "Northshire Council"
     assert child["Status"] == "Not seen yet"
 
     link = queue.soup.select_one("a[href*='/moderation/concerns/']")["href"]

@@ -49,12 +49,14 @@ def sign_in(client, session, made, role: Role, email: str, *, area=None, teams=(
 
 def flagged_council(session):
     """Referral and Assessment: Big Team (12 respondents, 11 comments) and Small Team (6 respondents, of whom
-    2 commented, one flagged); Fostering: Lone Team (1 respondent, who commented, flagged)."""
+    2 commented, one flagged); Fostering: Lone Team (1 respondent, who commented, flagged) and Carers (6)."""
     made = factories.council(session, teams={"Referral and Assessment": ["Big Team", "Small Team"],
-                                             "Fostering": ["Lone Team"]})
+                                             "Fostering": ["Lone Team", "Carers"]})
     run = factories.run(session, made)
     big, small, lone = (factories.team(session, made, n) for n in ("Big Team", "Small Team", "Lone Team"))
     respond(session, run, big, caseload_manageable="agree")
+    for _ in range(6):
+        respond(session, run, factories.team(session, made, "Carers"), caseload_manageable="agree")
     for _ in range(4):
         respond(session, run, small, caseload_manageable="agree")
     comments = ([(small, "A parent threatened to hurt the child again."), (small, "Pay is poor.")]
