@@ -323,7 +323,7 @@ def test_an_invitation_email_alone_does_not_show_the_saved_answers(client, sessi
     # The respondent submits; the stranger's page then says the link was used, and no draft is left readable.
     assert factories.walk(client, HEALTH_CHECK) == "/survey/check"
     assert client.submit("/survey/check").status == 302
-    assert attacker.submit("/survey/check").h1 == "You have already submitted your answers"
+    assert attacker.get(f"/invite/{token}").h1 == "You have already submitted your answers"
     assert session.scalar(select(Response.team_id)) == int(team_id)
 
 
