@@ -16,6 +16,7 @@ import io
 import json
 import logging
 import re
+from typing import ClassVar
 
 import pytest
 from sqlalchemy import inspect, select
@@ -89,7 +90,7 @@ def labels_in_the_queue(client, run) -> dict[str, str]:
 
 
 def test_a_moderation_label_never_names_a_unit_the_release_does_not_show_with_enough_comments(client, session):
-    made, run, (big, small, _) = flagged_council(session)
+    made, run, _ = flagged_council(session)
     sign_in(client, session, made, Role.ADMIN, "psw@northshire.example")
     # Before any release, nothing is shown of any unit: every label is the council.
     before = labels_in_the_queue(client, run)
@@ -163,7 +164,7 @@ def test_two_readers_comparing_live_rates_cannot_work_out_a_small_team(client, s
     scope = {"admin": set(teams), "area manager": {"Assessment North", "Assessment South"},
              "manager of South and Care": {"Assessment South", "Children in Care"}}
     known: dict[str, int] = {}
-    for total, rows, _ in seen.values():
+    for _, rows, _ in seen.values():
         known |= {team: n for team, n in rows.items() if n is not None}
     equations = [(total, scope[name]) for name, (total, _, _) in seen.items() if total is not None]
     for _ in range(3):
@@ -233,10 +234,10 @@ def test_no_line_the_app_logs_gives_a_respondents_time_and_address(client, sessi
     class Sent:
         status = "302 FOUND"
         sent = 0
-        headers: list = []
+        headers: ClassVar[list[str]] = []
 
     class Request:
-        headers: list = []
+        headers: ClassVar[list[str]] = []
 
     paths = [f"/invite/{token}", "/survey", "/survey/about_you", "/survey/check", "/survey/done",
              f"/resume/{token}~x", "/s/abc", "/healthz", "/manage/runs"]
