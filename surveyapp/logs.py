@@ -7,6 +7,12 @@ access log: `RedactTokens` masks it there, for the link paths the app has (`/inv
 Answers never reach a log: the app logs no form data, and the database engine hides the
 parameters of a failed statement (`db.make_engine`, hide_parameters), which would hold them.
 
+Respondents' requests are not in the access log at all (`LeaveOutRespondents`): a line per request
+gives a respondent's address and the time they opened their link, saved and submitted, and beside
+anything that follows the order answers came in, that is each respondent's address and time. The
+start page promises "We do not store your IP address, your browser or the time you answered": the
+app keeps that promise in its own logs (a proxy in front of it keeps its own, see the README).
+
 Outside development, each record is one JSON object on one line (time, level, logger,
 message, and the exception's type and traceback), for the council's log collector. LOG_FORMAT
 ("json" or "text") overrides the default.
@@ -25,6 +31,9 @@ from flask import Flask
 TOKEN_PATH = re.compile(r"/(invite|open|resume|s|password)/[^/\s?#\"']+")
 LONG_SEGMENT = re.compile(r"(?<=/)[A-Za-z0-9_\-]{32,}")  # a link token is 43 characters
 LOGGERS = ("werkzeug", "gunicorn.access", "gunicorn.error", "surveyapp.errors")
+ACCESS_LOGGERS = ("werkzeug", "gunicorn.access")
+# A request line for a respondent's page: their link, the survey's pages, a resume link.
+RESPONDENT_REQUEST = re.compile(r"\b(?:GET|POST|HEAD|PUT|PATCH|DELETE|OPTIONS) +/(?:invite|open|resume|s|survey)(?=[/?#\s]|$)")
 # PostgreSQL puts a failing row's values (answers typed) in its error's DETAIL: "Failing row contains (...)",
 # "Key (...)=(...)". hide_parameters keeps a statement's parameters out; these are in the message itself.
 ROW_DETAIL = re.compile(r"(Failing row contains |Key \([^)]*\)=)\(.*\)", re.MULTILINE)
@@ -42,6 +51,17 @@ class RedactTokens(logging.Filter):
             # Formatters print exc_text when it is set: the traceback, its error messages scrubbed.
             record.exc_text = str(_mask(logging.Formatter().formatException(record.exc_info)))
         return True
+
+
+class LeaveOutRespondents(logging.Filter):
+    """Drops an access log's line for a respondent's request: no address and time of anyone answering."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError, KeyError):  # a record that cannot be formatted is not a request line
+            return True
+        return RESPONDENT_REQUEST.search(message) is None
 
 
 def _mask(value: object) -> object:
@@ -73,6 +93,10 @@ def install(json_lines: bool = False) -> None:
         logger = logging.getLogger(name)
         if not any(isinstance(f, RedactTokens) for f in logger.filters):
             logger.addFilter(RedactTokens())
+    for name in ACCESS_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, LeaveOutRespondents) for f in logger.filters):
+            logger.addFilter(LeaveOutRespondents())
     if not json_lines:
         return
     root = logging.getLogger()

@@ -5,6 +5,10 @@ hashes of it (one finds the invitation, one finds the draft) and never the
 token, so whoever reads the database can neither open a link nor join a draft
 to an invitation. Drafts are sealed with AES-GCM under a key derived from the
 token, so they can be read only by the person holding the link.
+
+An invitation's draft is sealed under more than the invitation's token: under a *draft token*, the
+invitation's token and a secret the browser that saved it keeps (`draft_token`). The invitation email
+alone (forwarded, or read over a shoulder) neither finds the draft nor opens it.
 """
 
 from __future__ import annotations
@@ -46,6 +50,20 @@ def open_link_hash(token: str) -> str:
 
 def draft_key(token: str) -> str:
     return _digest("draft", token)
+
+
+DRAFT_SEPARATOR = "~"  # never in a token (URL-safe base64), and kept as it is in a URL path
+
+
+def draft_token(link_token: str, browser_secret: str) -> str:
+    """The token an invitation's draft is found and sealed by: the link's token and the browser's secret."""
+    return f"{link_token}{DRAFT_SEPARATOR}{browser_secret}"
+
+
+def split_draft_token(token: str) -> tuple[str, str] | None:
+    """(link token, browser secret) of a draft token; None for any other token (an open link's draft)."""
+    link, separator, secret = token.partition(DRAFT_SEPARATOR)
+    return (link, secret) if separator and link and secret else None
 
 
 def used_link_key(token: str) -> str:

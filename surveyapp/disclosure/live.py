@@ -1,69 +1,39 @@
 """Live response rates: the one figure managers see while a run is open and before its first release.
 
-They count links used, by the invitation's team, never answers: they say who
-has taken part in a team, not what anyone said. Small counts are hidden, with
-enough others that they cannot be worked out from the total. Once a run has a
-release, its pages show the release's respondents instead, so the two never
-disagree on one page.
+They count links used, never answers: they say how many have taken part, not what anyone said. There is
+one set of them, the council's, and every reader is shown the same: how many invitation links have been
+used of how many sent, the count hidden while it is 1 to 4.
+
+Nothing finer is live. Tables by team, each suppressed for its reader's scope, differed from reader to
+reader, and two readers comparing notes worked out a small team's count (the admin's total less a team a
+manager of other teams saw). A team's count, even suppressed once for everyone, is a figure the first
+release has not audited and may hide; so until then there is the council's figure only, and afterwards
+the pages show the release's respondents, by team where the release shows the team.
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar
 
-from sqlalchemy import func, select, true
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..models import Invitation, ServiceArea, SurveyRun, Team, UsedLink
+from ..models import Invitation, SurveyRun, UsedLink
 from .thresholds import Thresholds
-
-K = TypeVar("K", bound=Hashable)
 
 
 @dataclass(frozen=True)
-class LiveRate:
-    service_area: str
-    team: str
+class LiveRates:
     invited: int
-    used: int | None  # None: hidden
+    used: int | None  # links used in the whole run; None (hidden) while 1 to 4
 
     @property
     def rate(self) -> float | None:
         return self.used / self.invited if self.used is not None and self.invited else None
 
 
-@dataclass(frozen=True)
-class LiveRates:
-    invited: int
-    used: int | None  # links used in the user's scope; None when fewer than the threshold
-    teams: list[LiveRate]
-
-
-def suppress(counts: Mapping[K, int], rule: Thresholds) -> dict[K, int | None]:
-    """One table's counts with small ones hidden, and the next smallest until the hidden add up to the threshold."""
-    total = sum(counts.values())
-    if total < rule.figures:
-        return dict.fromkeys(counts)
-    hidden = {key for key, n in counts.items() if 0 < n < rule.figures}
-    order = sorted((key for key, n in counts.items() if n and key not in hidden), key=lambda k: counts[k])
-    while hidden and (len(hidden) < 2 or sum(counts[k] for k in hidden) < rule.figures) and order:
-        hidden.add(order.pop(0))
-    return {key: None if key in hidden else n for key, n in counts.items()}
-
-
-def rates(db: Session, run: SurveyRun, teams: set[int] | None, rule: Thresholds) -> LiveRates:
-    def by_team(team_id: Any, *where: Any) -> dict[int | None, int]:
-        in_scope = team_id.in_(teams) if teams is not None else true()
-        return dict(db.execute(select(team_id, func.count()).where(*where, in_scope).group_by(team_id)).all())
-
-    invited = by_team(Invitation.team_id, Invitation.run_id == run.id)
-    used = by_team(UsedLink.team_id, UsedLink.run_id == run.id)
-    names = {t: (a, n) for t, a, n in db.execute(select(Team.id, ServiceArea.name, Team.name).join(ServiceArea)
-                                                 .where(ServiceArea.council_id == run.council_id))}
-    listed = sorted((t for t in invited if t in names), key=lambda t: names[t])
-    shown = suppress({t: used.get(t, 0) for t in listed}, rule)
-    total_used = sum(used.values())
-    return LiveRates(sum(invited.values()), total_used if total_used >= rule.figures or total_used == 0 else None,
-                     [LiveRate(*names[t], invited[t], shown[t]) for t in listed])
+def rates(db: Session, run: SurveyRun, rule: Thresholds) -> LiveRates:
+    """The run's live response rate, the same for every reader whatever their role or scope."""
+    invited = db.scalar(select(func.count()).select_from(Invitation).where(Invitation.run_id == run.id)) or 0
+    used = db.scalar(select(func.count()).select_from(UsedLink).where(UsedLink.run_id == run.id)) or 0
+    return LiveRates(invited, used if used == 0 or used >= rule.figures else None)

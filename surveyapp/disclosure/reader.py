@@ -78,7 +78,7 @@ class TeamRate:
     key: str
     service_area: str
     team: str
-    invited: int
+    invited: int | None  # hidden with the team's respondents (see `Released.rates`)
     responded: int | None
 
     @property
@@ -217,11 +217,24 @@ class Released:
         return PolicyFigure(label, above, None if above is None or within is None else above + within)
 
     def rates(self, unit: str) -> list[TeamRate]:
+        """Each invited team's respondents beside how many were invited. A team whose respondents are hidden
+        has its Invited hidden too: where nearly everyone responded, a team's invited count is its
+        respondents, so it would give away what the audit hid. Hidden exactly where the respondents are,
+        invited counts tie up (teams to areas to the council) as respondents do, and no sum of shown
+        ones leaves less than the audit lets respondents leave."""
         invited: dict[str, int] = self.content.get("invited", {})
-        return [TeamRate(t, self.label(self.area_of(t)), self.label(t), invited.get(t, 0), self.respondents(t))
-                for t in self._teams_under(unit) if invited.get(t)]
+        rows = []
+        for t in self._teams_under(unit):
+            if invited.get(t):
+                responded = self.respondents(t)
+                rows.append(TeamRate(t, self.label(self.area_of(t)), self.label(t),
+                                     None if responded is None else invited[t], responded))
+        return rows
 
-    def invited(self, unit: str) -> int:
+    def invited(self, unit: str) -> int | None:
+        """How many were invited in the unit; None (hidden) where the unit's respondents are."""
+        if self.respondents(unit) is None:
+            return None
         invited: dict[str, int] = self.content.get("invited", {})
         return sum(invited.get(t, 0) for t in self._teams_under(unit))
 

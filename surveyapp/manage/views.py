@@ -132,7 +132,7 @@ def run_status_page(survey_run: SurveyRun, notice: str | None = None) -> Any:
         reading = access.reading(db.session(), survey_run, team_ids, request.args.get("unit"))
     except access.NotInScope:
         reading = None
-    rates = None if reading is not None else live.rates(db.session(), survey_run, team_ids, _rule())
+    rates = None if reading is not None else live.rates(db.session(), survey_run, _rule())  # the same for everyone
     heartbeat.reap(db.session(), _limits(), survey_run)  # a release whose worker died says so, not "running"
     return render_template("manage/run.html", run=survey_run, reading=reading, live=rates, notice=notice,
                            pending=release.pending(db.session(), survey_run), confirm=ConfirmForm(),

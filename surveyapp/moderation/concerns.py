@@ -1,8 +1,8 @@
 """Comments the theme engine flagged as possible safeguarding concerns, for the principal social worker.
 
 They are never quoted (`disclosure.themes.texts` leaves every flagged row out); here the PSW reads each
-one, redacted as the engine redacts comments, with where it came from only as finely as is safe
-(`places`), and marks it as seen, with a note of what was done. Keyed by a hash of the question and
+one, redacted as the engine redacts comments, with where it came from only as finely as the latest
+release shows (`disclosure.places`), and marks it as seen, with a note of what was done. Keyed by a hash of the question and
 the comment as written, so a review holds when a re-analysis flags the same comment again.
 """
 
@@ -16,10 +16,11 @@ from sqlalchemy.orm import Session
 
 from .. import audit_log
 from ..disclosure import release
+from ..disclosure.places import Places
 from ..disclosure.themes import quote_key
+from ..disclosure.thresholds import Thresholds
 from ..models import Answer, ConcernReview, SurveyRun, User
 from ..questionnaires import questionnaire_for
-from .places import Places
 from .quotes import redact_all
 
 KINDS = {"child_at_risk": "A child may be at risk", "threat_to_staff": "Violence or threats towards staff",
@@ -52,10 +53,10 @@ class Concern:
         return bool(self.reviews)
 
 
-def flagged(db: Session, run: SurveyRun, figures: int) -> list[Concern]:
+def flagged(db: Session, run: SurveyRun, rule: Thresholds) -> list[Concern]:
     """Every flagged comment of the latest finished analyses, unseen first, with its reviews."""
     texts = {q.id: q.text for q in questionnaire_for(run).questions()}
-    places = Places(db, run, figures)
+    places = Places(db, run, rule)
     reviews = _reviews(db, run)
     raw: list[tuple[str, str, int | None, str]] = []  # question, kind, team, comment as written
     for question_id, result in release.analyses_of(db, run).items():
@@ -67,7 +68,7 @@ def flagged(db: Session, run: SurveyRun, figures: int) -> list[Concern]:
             if row.get("flag") and i < len(ids) and ids[i] in written:
                 raw.append((question_id, row["flag"], teams[i] if i < len(teams) else None, written[ids[i]]))
     redacted = redact_all(db, run, [text for *_, text in raw])
-    found = [Concern(key := quote_key(q, text), q, texts.get(q, q), KINDS.get(kind, kind), shown, places.of(team),
+    found = [Concern(key := quote_key(q, text), q, texts.get(q, q), KINDS.get(kind, kind), shown, places.of(q, team),
                      reviews.get(key, []))
              for (q, kind, team, text), shown in zip(raw, redacted)]
     return sorted(found, key=lambda c: c.seen)
@@ -89,8 +90,8 @@ def _reviews(db: Session, run: SurveyRun) -> dict[str, list[Review]]:
     return found
 
 
-def find(db: Session, run: SurveyRun, key: str, figures: int) -> Concern:
-    found = next((c for c in flagged(db, run, figures) if c.key == key), None)
+def find(db: Session, run: SurveyRun, key: str, rule: Thresholds) -> Concern:
+    found = next((c for c in flagged(db, run, rule) if c.key == key), None)
     if found is None:
         raise UnknownConcern(key)
     return found

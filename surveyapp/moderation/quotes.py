@@ -19,11 +19,12 @@ from sqlalchemy.orm import Session
 
 from .. import audit_log
 from ..disclosure import release
+from ..disclosure.places import Places
 from ..disclosure.themes import quote_key
+from ..disclosure.thresholds import Thresholds
 from ..models import QuoteDecision, QuoteStatus, SurveyRun, User
 from ..questionnaires import questionnaire_for
 from ..redaction import redact, redact_all  # noqa: F401  (one path for every text; themes used it from here)
-from .places import Places
 
 MAX_LENGTH = 1500  # as long as a comment may be
 
@@ -99,10 +100,12 @@ class Candidate:
                 f"{self.rank} of them.")
 
 
-def candidates(db: Session, run: SurveyRun, comments_needed: int, figures: int) -> list[Candidate]:
-    """Every quote the next release could show, by question and theme, with its decisions so far."""
+def candidates(db: Session, run: SurveyRun, rule: Thresholds) -> list[Candidate]:
+    """Every quote the next release could show, by question and theme, with its decisions so far; each
+    labelled with where it came from only as finely as the latest release shows (`disclosure.places`)."""
     texts = {q.id: q.text for q in questionnaire_for(run).questions()}
-    places = Places(db, run, figures)
+    places = Places(db, run, rule)
+    comments_needed = rule.comments
     history = _history(db, run)
     found = []
     for question_id, result in release.analyses_of(db, run).items():
@@ -117,7 +120,7 @@ def candidates(db: Session, run: SurveyRun, comments_needed: int, figures: int) 
                 key = quote_key(question_id, quote["text"])
                 team = teams[quote["row"]] if 0 <= quote["row"] < len(teams) else None
                 found.append(Candidate(key, question_id, texts.get(question_id, question_id), theme["label"],
-                                       sizes[theme["id"]], rank, len(quotes), quote["text"], places.of(team),
+                                       sizes[theme["id"]], rank, len(quotes), quote["text"], places.of(question_id, team),
                                        history.get(key, []), self_descriptions(quote["text"])))
     return found
 
@@ -130,8 +133,8 @@ def _history(db: Session, run: SurveyRun) -> dict[str, list[Recorded]]:
     return found
 
 
-def find(db: Session, run: SurveyRun, key: str, comments_needed: int, figures: int) -> Candidate:
-    found = next((c for c in candidates(db, run, comments_needed, figures) if c.key == key), None)
+def find(db: Session, run: SurveyRun, key: str, rule: Thresholds) -> Candidate:
+    found = next((c for c in candidates(db, run, rule) if c.key == key), None)
     if found is None:
         raise UnknownQuote(key)
     return found

@@ -29,14 +29,14 @@ def _rule() -> Thresholds:
 
 def _quote(run: SurveyRun, key: str) -> quotes.Candidate:
     try:
-        return quotes.find(db.session(), run, key, _rule().comments, _rule().figures)
+        return quotes.find(db.session(), run, key, _rule())
     except quotes.UnknownQuote:
         abort(404)
 
 
 def _concern(run: SurveyRun, key: str) -> concerns.Concern:
     try:
-        return concerns.find(db.session(), run, key, _rule().figures)
+        return concerns.find(db.session(), run, key, _rule())
     except concerns.UnknownConcern:
         abort(404)
 
@@ -45,8 +45,8 @@ def _concern(run: SurveyRun, key: str) -> concerns.Concern:
 @role_required(Role.ADMIN)
 def queue(run_id: int) -> Any:
     run = council_run(run_id)
-    found = quotes.candidates(db.session(), run, _rule().comments, _rule().figures)
-    flagged = concerns.flagged(db.session(), run, _rule().figures)
+    found = quotes.candidates(db.session(), run, _rule())
+    flagged = concerns.flagged(db.session(), run, _rule())
     return render_template("moderation/queue.html", run=run, quotes=found, summary=quotes.summary(found),
                            concerns=flagged, questions=free_text_questions(run))
 

@@ -4,6 +4,15 @@ The link's token is moved into the session cookie and the browser redirected,
 so it never appears in later addresses, referrers or access logs. The cookie
 carries the token and the leaver's name encrypted (AES-GCM under a key derived
 from SECRET_KEY): Flask's own session is signed, but anyone can read it.
+
+Whoever holds an invitation email must not read that person's saved answers. An invitation's draft
+is found and sealed by the link's token *and* a secret of the browser that saved it
+(`security.draft_token`), which the browser keeps in a cookie of its own (`carry_on`, encrypted like
+the session, for as long as a run may be open). Opening the invitation link again in that browser
+carries on; in any other browser it starts afresh, with nothing saved shown, and deletes nothing: the
+draft saved elsewhere is still there for its owner. To carry on in another browser, the respondent uses
+the link the "saved" page gives them, which holds both. Whichever is submitted first is the one stored
+(the link's used-link row), as before.
 """
 
 from __future__ import annotations
@@ -26,6 +35,9 @@ from .notices import notice
 bp = Blueprint("respond", __name__)
 
 RESPONDENT = "respondent"
+CARRY_ON = "carry_on"  # this browser's secret for each invitation it saved answers for
+CARRY_ON_DAYS = 400  # longer than any run is open; the cookie holds no answer and no token
+CARRY_ON_KEPT = 8  # invitations one browser remembers (a shared computer), the newest kept
 PROBLEMS = {
     journey.LinkState.UNKNOWN: "unknown",
     journey.LinkState.SUBMITTED: "submitted",
@@ -44,15 +56,42 @@ def _problem(opened: journey.Opened) -> HttpResponse:
 
 @bp.get("/invite/<token>")
 def invitation(token: str) -> Any:
+    """An invitation link: this browser's draft of it if it saved one, otherwise a fresh start (never
+    another browser's draft: the link alone does not open it)."""
     opened = journey.open_invitation(db.session(), token, _today())
     if opened.state is not journey.LinkState.READY:
         return _problem(opened)
     assert opened.run and opened.invitation
-    answers = journey.load_answers(db.session(), token)
-    if answers is None and opened.invitation.team_id:
-        journey.save_answers(db.session(), opened.run, token, {"team": str(opened.invitation.team_id)})
-    _begin(opened.run, token, invitation=True, name=opened.invitation.name)
-    return redirect(url_for("respond.start"))
+    remembered = _carry_on()
+    secret = remembered.get(_carry_on_key(token)) or security.new_token()
+    return _begin_invitation(opened, security.draft_token(token, secret), remembered)
+
+
+def _begin_invitation(opened: journey.Opened, draft_token: str, remembered: dict[str, str]) -> HttpResponse:
+    assert opened.run and opened.invitation
+    parts = security.split_draft_token(draft_token)
+    assert parts is not None
+    link, secret = parts
+    if journey.load_answers(db.session(), draft_token) is None and opened.invitation.team_id:
+        journey.save_answers(db.session(), opened.run, draft_token, {"team": str(opened.invitation.team_id)})
+    _begin(opened.run, draft_token, invitation=True, name=opened.invitation.name, link=link)
+    response = redirect(url_for("respond.start"))
+    remembered.pop(_carry_on_key(link), None)
+    remembered[_carry_on_key(link)] = secret  # the newest last
+    kept = dict(list(remembered.items())[-CARRY_ON_KEPT:])
+    response.set_cookie(CARRY_ON, security.seal_for_cookie(current_app.config["SECRET_KEY"], kept),
+                        max_age=CARRY_ON_DAYS * 86400, secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
+                        httponly=True, samesite="Lax")
+    return response
+
+
+def _carry_on_key(link: str) -> str:
+    return security.draft_key(link)[:24]  # a hash of the link, inside an encrypted cookie
+
+
+def _carry_on() -> dict[str, str]:
+    found = security.unseal_from_cookie(current_app.config["SECRET_KEY"], request.cookies.get(CARRY_ON))
+    return {k: v for k, v in (found or {}).items() if isinstance(k, str) and isinstance(v, str)}
 
 
 @bp.get("/open/<token>")
@@ -67,10 +106,17 @@ def open_link(token: str) -> Any:
 
 @bp.get("/resume/<token>")
 def resume(token: str) -> Any:
-    """Carry on with answers saved from an open link."""
+    """Carry on with saved answers: an open link's draft, or an invitation's (its link and the secret of
+    the browser that saved it, `security.draft_token`), in any browser."""
     draft = db.session().get(journey.Draft, security.draft_key(token))
     if draft is None:
         return _problem(journey.Opened(journey.LinkState.UNKNOWN))
+    parts = security.split_draft_token(token)
+    if parts is not None:
+        opened = journey.open_invitation(db.session(), parts[0], _today())
+        if opened.state is not journey.LinkState.READY:
+            return _problem(opened)
+        return _begin_invitation(opened, token, _carry_on())
     run = db.session().get(SurveyRun, draft.run_id)
     assert run
     state = journey.run_state(run, _today())
@@ -80,11 +126,12 @@ def resume(token: str) -> Any:
     return redirect(url_for("respond.start"))
 
 
-def _begin(run: SurveyRun, token: str, *, invitation: bool, name: str | None = None) -> None:
+def _begin(run: SurveyRun, token: str, *, invitation: bool, name: str | None = None, link: str | None = None) -> None:
+    """`token` finds and seals the draft; `link` is the invitation's own token, which submitting marks used."""
     session.clear()
     session.permanent = True
     session[RESPONDENT] = security.seal_for_cookie(current_app.config["SECRET_KEY"], {
-        "run": run.id, "token": token, "invitation": invitation, "name": name})
+        "run": run.id, "token": token, "invitation": invitation, "name": name, "link": link})
 
 
 class Journey:
@@ -98,8 +145,10 @@ class Journey:
         self.run = db.session().get(SurveyRun, state["run"], options=[joinedload(SurveyRun.questionnaire)])
         if self.run is None:
             abort(_session_ended())
-        self.token: str = state["token"]
+        self.token: str = state["token"]  # the draft's
         self.is_invitation: bool = state["invitation"]
+        # The invitation's own token (a session begun before drafts were keyed apart: the draft's token).
+        self.link: str | None = (state.get("link") or self.token) if self.is_invitation else None
         self.name: str | None = state.get("name")
         self.questionnaire: Questionnaire = journey.asked(self.run, invitation=self.is_invitation)
         self._answers: dict[str, Value] | None = None
@@ -190,8 +239,10 @@ def _previous(j: Journey, section_id: str, returning: bool) -> str:
 @bp.get("/survey/saved")
 def saved() -> Any:
     j = Journey()
-    resume_url = None if j.is_invitation else url_for("respond.resume", token=j.token, _external=True)
-    return render_template("respond/saved.html", run=j.run, resume_url=resume_url)
+    # An invitation's session begun before its draft was keyed apart from its link has no such link to give.
+    elsewhere = not j.is_invitation or security.split_draft_token(j.token) is not None
+    resume_url = url_for("respond.resume", token=j.token, _external=True) if elsewhere else None
+    return render_template("respond/saved.html", run=j.run, resume_url=resume_url, is_invitation=j.is_invitation)
 
 
 @bp.route("/survey/check", methods=["GET", "POST"])
@@ -200,7 +251,7 @@ def check() -> Any:
     j.ensure_open()
     if request.method == "POST":
         try:
-            journey.submit(db.session(), j.run, j.token, invitation_token=j.token if j.is_invitation else None)
+            journey.submit(db.session(), j.run, j.token, invitation_token=j.link)
         except journey.Incomplete as exc:
             return redirect(url_for("respond.section", section_id=exc.section_id))
         except journey.AlreadySubmitted:

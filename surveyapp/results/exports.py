@@ -122,9 +122,10 @@ def overview_tables(reading: Reading, sections: list[SectionScore], changes: dic
     data, unit = reading.data, reading.unit
     tables: list[Table] = [
         ("Responses", ["Group", "Respondents", "Invited"],
-         [[reading.unit_label, shown(data.respondents(unit)), data.invited(unit)]]),
+         [[reading.unit_label, shown(data.respondents(unit)), shown(data.invited(unit))]]),
         ("Response rate by team", ["Service area", "Team", "Invited", "Responded", "Response rate (%)"],
-         [[t.service_area, t.team, t.invited, shown(t.responded), _share(t.responded, t.invited)] for t in rates]),
+         [[t.service_area, t.team, shown(t.invited), shown(t.responded), _share(t.responded, t.invited)]
+          for t in rates]),
         ("Share agreeing, by section", ["Section", "Agreeing (%)", "Answers agreeing", "Answers",
                                         "Change since last year (points)"],
          [[s.title, _share(s.agree, s.answered), shown(s.agree), shown(s.answered),

@@ -18,9 +18,9 @@ TOP = 3
 @dataclass(frozen=True)
 class Responses:
     respondents: int | None
-    invited: int
+    invited: int | None
     before_respondents: int | None = None
-    before_invited: int = 0
+    before_invited: int | None = 0
 
     @property
     def rate(self) -> float | None:

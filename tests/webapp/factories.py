@@ -149,6 +149,7 @@ def approve_quotes(session: Session, survey_run: SurveyRun) -> int:
     """The principal social worker approves every quote the next release could show; returns how many."""
     from sqlalchemy import select
 
+    from surveyapp.disclosure.thresholds import Thresholds
     from surveyapp.models import QuoteStatus, User
     from surveyapp.moderation import quotes
 
@@ -156,7 +157,7 @@ def approve_quotes(session: Session, survey_run: SurveyRun) -> int:
     if admin is None:
         email = user(session, survey_run.council, Role.ADMIN, email=f"moderator@{survey_run.council.slug}.example")
         admin = session.scalar(select(User).where(User.email == email))
-    found = quotes.candidates(session, survey_run, comments_needed=10, figures=5)
+    found = quotes.candidates(session, survey_run, Thresholds())
     for quote in found:
         quotes.decide(session, survey_run, quote, admin, QuoteStatus.APPROVED)
     return len(found)

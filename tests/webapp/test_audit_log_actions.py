@@ -12,8 +12,9 @@ from sqlalchemy.exc import OperationalError
 
 from surveyapp import audit_log
 from surveyapp.disclosure.themes import quote_key
+from surveyapp.disclosure.thresholds import Thresholds
 from surveyapp.models import (ActionPlan, AuditEvent, ConcernReview, ReportJob, Role, SurveyRun, ThemeJob, User,
-                               WorkforceFigures)
+                              WorkforceFigures)
 from surveyapp.moderation import concerns
 
 from . import factories, report_council
@@ -247,7 +248,7 @@ def test_opening_the_named_leavers_list_is_recorded_without_a_name(client, sessi
 def test_when_the_review_cannot_be_committed_there_is_no_entry(session, monkeypatch):
     made, run, _, _ = moderated_council(session, flagged={0})
     admin = session.scalar(select(User).where(User.email == factories.user(session, made, Role.ADMIN)))
-    concern, = concerns.flagged(session, run, 5)
+    concern, = concerns.flagged(session, run, Thresholds())
     before = len(entries(session))
 
     def refused() -> None:

@@ -24,6 +24,7 @@ def test_concurrent_submissions_of_one_invitation_store_one_response(app, client
     token = factories.invitation(session, run, factories.team(session, made, "Assessment North"))
     client.get(f"/invite/{token}")
     assert factories.walk(client, HEALTH_CHECK) == "/survey/check"
+    draft = factories.respondent_token(client)  # the invitation's token and this browser's secret
 
     maker = app.extensions["surveyapp.sessionmaker"]
     barrier = threading.Barrier(THREADS)
@@ -35,7 +36,7 @@ def test_concurrent_submissions_of_one_invitation_store_one_response(app, client
             survey_run = db_session.get(type(run), run.id)
             barrier.wait()
             try:
-                journey.submit(db_session, survey_run, token, invitation_token=token)
+                journey.submit(db_session, survey_run, draft, invitation_token=token)
                 outcome = "stored"
             except journey.AlreadySubmitted:
                 outcome = "refused"
@@ -78,18 +79,19 @@ def test_a_link_used_before_used_links_existed_or_unknown_stores_nothing_and_kee
     token = factories.invitation(session, run, north)
     client.get(f"/invite/{token}")
     assert factories.walk(client, HEALTH_CHECK) == "/survey/check"
+    draft = factories.respondent_token(client)
     session.add(UsedLink(key=security.invitation_hash(token), run_id=run.id, team_id=north.id))  # as migration 0007
     session.commit()
     with pytest.raises(journey.AlreadySubmitted):
-        journey.submit(session, run, token, invitation_token=token)
+        journey.submit(session, run, draft, invitation_token=token)
     with pytest.raises(journey.AlreadySubmitted):
-        journey.submit(session, run, token, invitation_token=security.new_token())  # no such invitation
+        journey.submit(session, run, draft, invitation_token=security.new_token())  # no such invitation
     assert session.scalar(select(func.count()).select_from(Response)) == 0
     assert session.scalar(select(func.count()).select_from(Draft)) == 1, "rolled back: the answers are kept"
 
     session.delete(session.get(UsedLink, security.invitation_hash(token)))
     session.commit()
-    journey.submit(session, run, token, invitation_token=token)
+    journey.submit(session, run, draft, invitation_token=token)
     assert session.scalar(select(func.count()).select_from(Response)) == 1
     assert session.scalar(select(UsedLink.key)) == security.used_link_key(token)
     assert session.scalar(select(func.count()).select_from(Draft)) == 0

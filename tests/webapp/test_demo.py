@@ -36,7 +36,7 @@ def test_demo_loads_once_and_is_realistic(session):
     health = session.scalar(select(SurveyRun).where(SurveyRun.title.like("Social work health check%"),
                                                     SurveyRun.year == dt.date.today().year))
     assert health.accepting_answers(dt.date.today())
-    rates = live.rates(session, health, None, Thresholds())
+    rates = live.rates(session, health, Thresholds())
     assert rates.invited == loader.STAFF and rates.used == loader.HEALTH_CHECK_RESPONSES
     comments = session.scalar(select(func.count()).select_from(Answer).where(Answer.text.is_not(None)))
     assert comments >= 60

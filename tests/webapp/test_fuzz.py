@@ -105,7 +105,7 @@ def test_a_respondent_submits_whatever_they_typed(client, session):
         browser = client.another()
         token = factories.invitation(session, run, north)
         browser.get(f"/invite/{token}")
-        journey.save_answers(session, run, token, complete)
+        journey.save_answers(session, run, factories.respondent_token(browser), complete)
         csrf = csrf_of(browser, f"/survey/{comments.id}")
         free = [q.id for q in comments.questions if q.type == "free_text"]
         post(browser, f"/survey/{comments.id}", dict(zip(free, typed)), csrf)

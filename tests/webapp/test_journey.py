@@ -118,11 +118,16 @@ def test_come_back_later_with_the_same_link(app, client, session):
     assert first.response.headers["Location"] == "/survey/workload"
     saved = client.submit("/survey/workload", {"children_allocated": "11", "later": "1"})
     assert saved.response.headers["Location"] == "/survey/saved"
-    assert "open the link in your invitation email again" in client.get("/survey/saved").text()
+    saved = client.get("/survey/saved")
+    assert "open the link in your invitation email again" in saved.text()
+    resume = saved.soup.select_one("main a[href*='/resume/']")["href"]
 
-    # A new browser, the same link: carry on where they left off.
+    # The same browser, the same link: carry on where they left off.
+    assert "Continue where you left off" in client.follow(client.get(f"/invite/{token}")).text()
+    # A new browser, with the link the saved page gave (the email's link alone shows nothing saved there:
+    # test_side_channels).
     other = client.another()
-    other.get(f"/invite/{token}")
+    other.get(path_of(resume))
     start = other.get("/survey")
     assert "Continue where you left off" in start.text()
     resumed = other.submit("/survey")

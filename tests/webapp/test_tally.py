@@ -90,22 +90,22 @@ def test_concurrent_submissions_are_all_counted(app, client, session):
         person = client.another()
         person.get(f"/invite/{token}")
         factories.walk(person, HEALTH_CHECK, {"role": ROLES[i % len(ROLES)]})
-        tokens.append(token)
+        tokens.append((factories.respondent_token(person), token))  # (the draft's token, the link's)
 
     maker = app.extensions["surveyapp.sessionmaker"]
     barrier = threading.Barrier(len(tokens))
     failures: list[BaseException] = []
 
-    def submit(token: str) -> None:
+    def submit(draft: str, token: str) -> None:
         with maker() as db:
             survey_run = db.get(type(run), run.id)
             barrier.wait()
             try:
-                journey.submit(db, survey_run, token, invitation_token=token)
+                journey.submit(db, survey_run, draft, invitation_token=token)
             except BaseException as failed:  # noqa: BLE001  (reported below)
                 failures.append(failed)
 
-    threads = [threading.Thread(target=submit, args=(t,)) for t in tokens]
+    threads = [threading.Thread(target=submit, args=t) for t in tokens]
     for thread in threads:
         thread.start()
     for thread in threads:
