@@ -33,6 +33,8 @@ ADMIN_ONLY |= {"users.users", "users.invite", "users.change", "users.set_active"
 # Correcting themes shows the comments themselves: the admin's alone (tests/webapp/test_corrections.py).
 CORRECTIONS = {"corrections.index", "corrections.move", "corrections.rename", "corrections.merge", "corrections.split"}
 ADMIN_ONLY |= CORRECTIONS
+# What became of each invitation email, and sending failed ones again (tests/webapp/test_email_status.py).
+ADMIN_ONLY |= {"emails.show", "emails.resend"}
 # Pages for people not signed in: signing in, single sign-on, and password links (tests/webapp/test_users.py, test_sso.py).
 PUBLIC = {"manage.sign_in", "manage.sign_out", "users.forgot_password", "users.set_password", "sso.start",
           "sso.callback"}

@@ -128,11 +128,14 @@ def page(browser: Browser) -> Iterator[Page]:
 
 
 def answer_this_page(page: Page, children_allocated: str = "18") -> None:
-    """Answer every question on a page by clicking and typing, as a person would."""
+    """Answer every question on a page by tapping and typing, as a person would. The page is loaded first
+    (a URL that matches can belong to a document still arriving, whose radios a tap would miss), and each
+    tap is checked to have ticked its box (Playwright's check() fails if it did not)."""
+    page.wait_for_load_state("load")
     for group in page.locator(".govuk-radios").all():
-        group.locator("label.govuk-radios__label").first.click()
+        group.locator("label.govuk-radios__label").first.check()
     for group in page.locator(".govuk-checkboxes").all():
-        group.locator("label.govuk-checkboxes__label").first.click()
+        group.locator("label.govuk-checkboxes__label").first.check()
     for select in page.locator("main select").all():
         if not select.input_value():
             select.select_option(index=1)

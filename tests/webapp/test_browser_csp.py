@@ -7,6 +7,8 @@ every blocked inline script, style or outside source as a console error and a
 
 from __future__ import annotations
 
+import re
+
 import threading
 from collections.abc import Iterator
 
@@ -79,8 +81,11 @@ def assert_no_violations(page: Page, console: list[str]) -> None:
 
 
 def assert_govuk_frontend_ran(page: Page) -> None:
-    classes = page.evaluate("document.body.className")
-    assert "js-enabled" in classes and "govuk-frontend-supported" in classes, classes
+    """GOV.UK Frontend's scripts ran: they mark the body. Waits for them (a URL that matches can come before
+    the page's modules have run), up to the context's timeout, and fails if they never do."""
+    body = page.locator("body")
+    expect(body).to_have_class(re.compile(r"\bjs-enabled\b"))
+    expect(body).to_have_class(re.compile(r"\bgovuk-frontend-supported\b"))
 
 
 def test_a_respondent_page_works_under_the_policy(site, page: Page):

@@ -32,6 +32,7 @@ from surveyapp.models import (
     User,
 )
 from surveyapp.moderation import concerns, quotes
+from surveyapp.disclosure.thresholds import Thresholds
 from surveyapp.reports import jobs as report_jobs
 from surveyapp.themes import corrections
 
@@ -83,13 +84,13 @@ def used_as_intended(app, session) -> Used:
     corrections.move(session, found, admin, moved, "caseload", [])
     corrections.rename(session, corrections.analysis(session, run, Q), admin, "caseload",
                        f"Caseload and the {THEME_NAME} rota")
-    candidates = quotes.candidates(session, run, comments_needed=10, figures=5)
+    candidates = quotes.candidates(session, run, Thresholds(figures=5, comments=10))
     edited = next(c for c in candidates if "pay is 0 hours" in c.text)
     quotes.decide(session, run, edited, admin, QuoteStatus.EDITED, edited=f"Pay is short, {EDIT} rota")
     for quote in candidates:
         if quote is not edited:
             quotes.decide(session, run, quote, admin, QuoteStatus.APPROVED)
-    concern = concerns.flagged(session, run, 5)[0]
+    concern = concerns.flagged(session, run, Thresholds(figures=5, comments=10))[0]
     concerns.review(session, run, concern, admin, f"Passed to the safeguarding lead ({NOTE})")
 
     before_closing = dump.stored(app)
