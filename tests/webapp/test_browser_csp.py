@@ -101,13 +101,17 @@ def test_a_respondent_page_works_under_the_policy(site, page: Page):
     assert_no_violations(page, console)
 
 
-def test_a_manager_page_works_under_the_policy(site, page: Page):
-    console = watch_console(page)
+def sign_in(page: Page, site: dict[str, str]) -> None:
     page.goto(f"{site['base']}/manage/sign-in")
     page.get_by_label("Email address").fill(site["email"])
     page.get_by_role("textbox", name="Password").fill(factories.PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page).to_have_url(f"{site['base']}/manage/")
+
+
+def test_a_manager_page_works_under_the_policy(site, page: Page):
+    console = watch_console(page)
+    sign_in(page, site)
     page.goto(site["run"])
     expect(page.locator("h1")).to_be_visible()
     assert_govuk_frontend_ran(page)
@@ -137,11 +141,7 @@ def test_the_committee_report_opened_from_the_app_shows_its_styles_and_charts(si
     """The report is one self-contained file (its styles inline, its charts as data: images, so it also
     opens from disk or an email): the app serves it under a policy of its own that allows exactly that."""
     console = watch_console(page)
-    page.goto(f"{site['base']}/manage/sign-in")
-    page.get_by_label("Email address").fill(site["email"])
-    page.get_by_role("textbox", name="Password").fill(factories.PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(f"{site['base']}/manage/")
+    sign_in(page, site)
     response = page.goto(site["report"])
     assert response is not None and response.status == 200
     assert response.headers["content-type"].count("charset") == 1, response.headers["content-type"]
