@@ -243,7 +243,7 @@ class PendingUpload(Base):
     It stays here, not in the confirmation page (a list over about 190 KB, sent back in a form field,
     was refused as too large), for one admin and one run, under the SHA-256 of a random id the page
     carries. It is deleted when the admin confirms or cancels, when it is an hour old (at the next
-    upload), and with its run or its admin's account.
+    upload, or at the daily retention run), and with its run or its admin's account.
     """
 
     __tablename__ = "pending_upload"

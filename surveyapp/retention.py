@@ -36,6 +36,7 @@ from .models import (
     Council,
     Draft,
     Invitation,
+    PendingUpload,
     QuoteDecision,
     Release,
     ReportJob,
@@ -157,8 +158,18 @@ def apply(db: Session, today: dt.date, dry_run: bool = False) -> list[str]:
         removed = delete_leaver_names(db, run)
         audit_log.record(db, audit_log.SYSTEM, audit_log.RETENTION_APPLIED, run=run,
                          detail={"deleted": "leavers' attached names", "names": removed})
+    abandoned = db.execute(delete(PendingUpload).where(PendingUpload.created_at < _abandoned_before(today))).rowcount
+    if abandoned:
+        lines.append(f"Deleted {abandoned} staff list{'s' if abandoned != 1 else ''} left waiting for new teams "
+                     "to be confirmed")
     db.commit()
     return lines
+
+
+def _abandoned_before(today: dt.date) -> dt.datetime:
+    """A staff list still waiting for its new teams an hour before today began was abandoned (one in
+    confirmation now is newer): names and emails in it go at the daily run, not only at the next upload."""
+    return dt.datetime.combine(today, dt.time()) - dt.timedelta(hours=1)
 
 
 def erase_invitations(db: Session, run: SurveyRun) -> int:

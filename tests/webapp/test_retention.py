@@ -203,3 +203,25 @@ def test_deleting_a_run_or_a_councils_data_deletes_its_theme_corrections(session
     session.commit()
     assert session.scalar(select(func.count()).select_from(ThemeCorrection)) == 0
     assert session.get(Council, theirs.id) is None
+
+
+def test_retention_deletes_a_staff_list_left_waiting_for_its_new_teams(session):
+    """A staff list naming new teams waits on the server for its admin to confirm them (`manage.staff.hold`).
+    One its admin walked away from, names and emails included, goes at the daily retention run, not only
+    when somebody next uploads a list; one uploaded in the last hour stays."""
+    from surveyapp.models import PendingUpload
+
+    made = factories.council(session)
+    run = factories.run(session, made)
+    admin = session.scalar(select(User).where(User.email == factories.user(session, made, Role.ADMIN)))
+    midnight = dt.datetime.combine(TODAY, dt.time())
+    session.add_all([
+        PendingUpload(id_hash="a" * 64, run_id=run.id, user_id=admin.id, created_at=midnight - dt.timedelta(days=2),
+                      content=b"name,email,team\nAda Okafor,ada@example.org,New team\n"),
+        PendingUpload(id_hash="b" * 64, run_id=run.id, user_id=admin.id, created_at=midnight - dt.timedelta(minutes=20),
+                      content=b"name,email,team\nBen Lee,ben@example.org,New team\n"),
+    ])
+    session.commit()
+    lines = retention.apply(session, TODAY)
+    assert session.scalars(select(PendingUpload.id_hash)).all() == ["b" * 64]
+    assert any("staff list" in line for line in lines), lines
