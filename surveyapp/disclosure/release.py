@@ -1,18 +1,14 @@
-"""Making a release: read a run's counts once, audit every table together, store what may be shown.
+"""Making a release: read a run's counts once, decide what may be shown, store it.
 
-1. `build` lays out every cell any user of the council could be shown, with the
-   sums that tie them (teams to areas, breakdowns to units, answers to groups).
-2. Groups whose members differ by 1 to 4 people from another group of this
-   release, or from any group an earlier release of the run showed, are closed:
-   who is in a group is counted from the responses, not from the filter that
-   named it, so a team that happens to be all senior practitioners and the
-   senior practitioners of its area are seen to be the same people.
-3. `audit.protect` hides small cells and enough others that linear programming
-   proves no hidden cell can be narrowed to fewer than 5 values (max - min >= 5).
-   A group under 5 is hidden whole; one whose size is hidden to protect another keeps its rows,
-   which the audit hides cell by cell where it must.
-4. The release stores the shown cells (hidden ones as null) and, privately, the
-   respondents and groups it was made from, for the next release's audit.
+1. `build` lays out every cell any user of the council could be shown.
+2. Groups are closed (hidden whole) when under 5 respondents, or when some combination of shown
+   groups, in this release and every earlier one of the run, would count 1 to 4 people
+   (`close_groups`: `people.close` for the units, `audit.membership_conflicts` for any two groups).
+   Who is in a group is counted from the responses, not from the filter that named it.
+3. Every other count of answers carries the cell key noise (`protect`, `noise.py`); a unit's size and
+   how many of it answered are exact.
+4. The release stores the shown cells (hidden ones as null), why each hidden group is hidden, and,
+   privately, the respondents and groups it was made from and the noise's secret, for later releases.
 """
 
 from __future__ import annotations
