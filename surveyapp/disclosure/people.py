@@ -127,7 +127,7 @@ def close(groups: Mapping[str, frozenset[str]], rank: Mapping[str, int], fixed: 
 
         def cost(g: str) -> tuple[int, int, int, str]:
             rest = {k: m for k, m in showing.items() if k != g}
-            return (1 + len(_plain(rest, rank, fixed, threshold, keep)), -rank.get(g, 0), len(showing[g]), g)
+            return (1 + _plain(rest, rank, fixed, threshold, keep), -rank.get(g, 0), len(showing[g]), g)
 
         chosen = min(choices, key=cost)
         closed.add(chosen)
@@ -136,19 +136,20 @@ def close(groups: Mapping[str, frozenset[str]], rank: Mapping[str, int], fixed: 
 
 
 def _plain(showing: dict[str, frozenset[str]], rank: Mapping[str, int], fixed: Sequence[frozenset[str]],
-           threshold: int, keep: frozenset[str]) -> set[str]:
-    """What hiding the least needed group of each combination found would hide, without looking ahead
-    (the look-ahead's estimate); a combination only kept groups take part in counts as one more."""
+           threshold: int, keep: frozenset[str]) -> int:
+    """How many groups hiding the least needed group of each combination found would hide, without
+    looking ahead (the look-ahead's estimate). When only kept groups take part in one, every group still
+    shown and one more: the worst, since nothing could mend it this way."""
     showing = dict(showing)
-    closed: set[str] = set()
+    hidden = 0
     while (found := small_set(showing, fixed, threshold)) is not None:
         choices = _choices(found, keep)
         if not choices:
-            return closed | {"(cannot)"} | set(showing)  # the worst: nothing could mend it this way
+            return hidden + len(showing) + 1
         worst = max(choices, key=lambda g: (rank.get(g, 0), -len(showing[g]), g))
-        closed.add(worst)
+        hidden += 1
         del showing[worst]
-    return closed
+    return hidden
 
 
 def _choices(found: Finding, keep: frozenset[str]) -> list[str]:
